@@ -1,0 +1,87 @@
+"""The ``python_class`` model adapter: import a class and instantiate it.
+
+Example config::
+
+    model_id: my_awesome_model
+    type: python_class
+    import_path: "my_model:MyModelWrapper"
+    init_kwargs: {}
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from fmbench.errors import ConfigError, ModelError
+from fmbench.hookspecs import hookimpl
+from fmbench.models import ModelConfig
+from fmbench.specs import ModelAdapterSpec
+
+
+def load_python_class(config: ModelConfig) -> Any:
+    """Import ``import_path`` ("module:Class") with the current directory importable."""
+    import_path = config.settings.get("import_path")
+    if not isinstance(import_path, str) or import_path.count(":") != 1:
+        raise ConfigError(
+            f"model config {config.source}: import_path must be 'module:ClassName', "
+            f"got {import_path!r}"
+        )
+    init_kwargs = config.settings.get("init_kwargs") or {}
+    if not isinstance(init_kwargs, dict):
+        raise ConfigError(f"model config {config.source}: init_kwargs must be a mapping")
+    module_name, class_name = import_path.split(":")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise ModelError(
+                f"model config {config.source}: cannot import module {module_name!r} "
+                f"(not found from {cwd} or the installed packages)"
+            ) from None
+        raise ModelError(f"model module {module_name!r} failed to import: {exc}") from exc
+    except Exception as exc:
+        raise ModelError(
+            f"model module {module_name!r} failed to import: {type(exc).__name__}: {exc}"
+        ) from exc
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        raise ModelError(
+            f"model config {config.source}: module {module_name!r} has no {class_name!r}"
+        )
+    try:
+        return cls(**init_kwargs)
+    except TypeError as exc:
+        raise ModelError(f"model {class_name}(**init_kwargs) failed: {exc}") from None
+
+
+@hookimpl
+def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
+    yield ModelAdapterSpec(
+        name="python_class",
+        summary="import a class by 'module:Class' and instantiate it with init_kwargs",
+        load="fmbench.builtin.adapters:load_python_class",
+        config_keys=("import_path", "init_kwargs"),
+    )
+    yield ModelAdapterSpec(
+        name="adapter",
+        summary="the earlier project's named adapters; refused with a pointer to the real adapter types",
+        load="fmbench.builtin.adapters:refuse_legacy_adapter",
+    )
+
+
+def refuse_legacy_adapter(config: ModelConfig) -> Any:
+    """The earlier project's ``type: adapter`` configs pointed at stub models; refuse them."""
+    name = config.settings.get("adapter_name", "?")
+    raise ConfigError(
+        f"model config {config.source}: 'type: adapter' (adapter_name: {name}) is the earlier "
+        "project's stub mechanism and is not supported; wrap the model with type: python_class "
+        "or an adapter type from `fmbench list-adapters` (torch_module, huggingface, onnx when "
+        "their packages are installed)"
+    )

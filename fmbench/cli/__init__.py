@@ -1,0 +1,99 @@
+"""The ``fmbench`` command line: thin click commands that call the library.
+
+Commands are imported only when used, so ``fmbench --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from fmbench._version import __version__
+
+__all__ = ["main"]
+
+#: command name -> "module:function" (imported lazily)
+COMMANDS: dict[str, str] = {
+    "generate-toy-data": "fmbench.cli.toy_cmd:generate_toy_data",
+    "list-suites": "fmbench.cli.listing:list_suites",
+    "list-benchmarks": "fmbench.cli.listing:list_benchmarks",
+    "list-probes": "fmbench.cli.listing:list_probes",
+    "list-metrics": "fmbench.cli.listing:list_metrics",
+    "list-datasets": "fmbench.cli.listing:list_datasets",
+    "list-adapters": "fmbench.cli.listing:list_adapters",
+    "list-protocols": "fmbench.cli.listing:list_protocols",
+    "plugins": "fmbench.cli.listing:plugins",
+    "run": "fmbench.cli.run_cmd:run",
+    "validate": "fmbench.cli.validate_cmd:validate",
+}
+
+#: one-line help shown by `fmbench --help` without importing the commands
+SHORT_HELP: dict[str, str] = {
+    "generate-toy-data": "Write the deterministic toy datasets of every installed plugin.",
+    "list-suites": "List the registered suites.",
+    "list-benchmarks": "List the registered benchmarks.",
+    "list-probes": "List the registered robustness probes.",
+    "list-metrics": "List the registered metrics.",
+    "list-datasets": "List the registered datasets and file readers.",
+    "list-adapters": "List the model-config types (adapters).",
+    "list-protocols": "List the evaluation protocols.",
+    "plugins": "Show and manage plugins (plugins list).",
+    "run": "Run a suite on a model and write eval.yaml and report.md.",
+    "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fmbench")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option(
+    "--no-plugins",
+    is_flag=True,
+    help="Load only fmbench's built-in plugins (also: FMBENCH_NO_PLUGINS=1).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, no_plugins: bool) -> None:
+    """fmbench: evaluate foundation models for neurology and genomics, locally.
+
+    Your model stays on your machine; only metrics (eval.yaml) are meant to be shared.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    ctx.obj["external"] = False if no_plugins else None
+    if debug:
+        os.environ["FMBENCH_DEBUG"] = "1"
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: runs the CLI and turns fmbench errors into one-line messages."""
+    from fmbench.cli.common import handle_errors
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(os.environ.get("FMBENCH_DEBUG"))
+    return handle_errors(
+        lambda: cli.main(args=args, prog_name="fmbench", standalone_mode=False), debug=debug
+    )

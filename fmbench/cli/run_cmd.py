@@ -1,0 +1,128 @@
+"""``fmbench run``: a suite on a model, written to --out."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from fmbench.cli.common import registry_from
+
+
+def resolve_suite(registry: object, suite: str) -> object:
+    """A suite id, or a path to a suite YAML file."""
+    from fmbench.definitions import load_definition_file
+    from fmbench.errors import ConfigError
+    from fmbench.specs import SuiteSpec
+
+    path = Path(suite)
+    if suite.endswith((".yaml", ".yml")) and path.is_file():
+        spec = load_definition_file(path)
+        if not isinstance(spec, SuiteSpec):
+            raise ConfigError(f"{path} is a benchmark definition; --suite needs a suite")
+        return spec
+    return registry.get("suite", suite)  # type: ignore[attr-defined]
+
+
+@click.command(name="run")
+@click.option("--suite", required=True, help="Suite id (see list-suites) or a suite YAML file.")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model config YAML (model_id, type, ...).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder for eval.yaml and report.md.",
+)
+@click.option("--dataset", default=None, help="Run on this dataset id or folder instead.")
+@click.option("--data-root", default=None, help="Root of the toy datasets [default: ./toy_data].")
+@click.option("--protocol", default=None, help="Override the benchmarks' protocol.")
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1))
+@click.option("--overwrite", is_flag=True, help="Replace results already in --out.")
+@click.option("--no-progress", is_flag=True, help="No progress output.")
+@click.option(
+    "--reporter",
+    "reporters",
+    multiple=True,
+    help="Reporters to run (repeatable; default: the default ones).",
+)
+@click.option(
+    "--evals-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Also copy eval.yaml there as <eval_id>.yaml (the earlier project's layout).",
+)
+@click.option(
+    "--reports-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Also copy report.md there as <eval_id>.md.",
+)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    suite: str,
+    model_path: str,
+    out_dir: str,
+    dataset: str | None,
+    data_root: str | None,
+    protocol: str | None,
+    seed: int,
+    batch_size: int,
+    overwrite: bool,
+    no_progress: bool,
+    reporters: tuple[str, ...],
+    evals_dir: str | None,
+    reports_dir: str | None,
+) -> int:
+    """Run a suite on a model and write eval.yaml and report.md into --out."""
+    from fmbench.models import read_model_config
+    from fmbench.run import RunOptions, run_suite
+
+    registry = registry_from(ctx)
+    suite_spec = resolve_suite(registry, suite)
+    config = read_model_config(model_path)
+    options = RunOptions(
+        seed=seed,
+        batch_size=batch_size,
+        data_root=data_root,
+        dataset=dataset,
+        protocol=protocol,
+        overwrite=overwrite,
+        progress=not no_progress,
+        model_config_path=model_path,
+        command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
+        reporters=tuple(reporters) or None,
+    )
+    result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
+    eval_id = result.document["eval_id"]
+    for folder, name, suffix in (
+        (evals_dir, "eval.yaml", ".yaml"),
+        (reports_dir, "report.md", ".md"),
+    ):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(out_dir) / name, Path(folder) / f"{eval_id}{suffix}")
+    for outcome in result.outcomes:
+        record = outcome.record
+        if outcome.ok:
+            primary = record["primary_metric"]
+            value = "null" if primary["value"] is None else f"{primary['value']:.4f}"
+            click.echo(f"{record['benchmark_id']}: {primary['name']} = {value}")
+        else:
+            click.echo(f"{record['benchmark_id']}: FAILED: {record['error']}", err=True)
+    click.echo(
+        f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
+        f"(status {result.document['status']})"
+    )
+    return 1 if result.failed else 0

@@ -1,0 +1,374 @@
+"""Datasets: the in-memory (or memory-mapped) form every benchmark works on, and the two
+folder layouts people already have (array folders and sequence folders).
+
+An *array folder* holds ``X.npy`` (n_samples, ...), ``y.npy`` (n_samples,) and optionally
+``metadata.csv`` (one row per sample) and ``info.json`` / ``manifest.json`` (facts such as
+``sampling_freq``, ``ch_names``, ``modality``). ``X.npy`` is memory-mapped, so a dataset larger
+than memory is read batch by batch.
+
+A *sequence folder* holds ``train.tsv`` and/or ``test.tsv`` with a sequence column
+(``seq``/``sequence``) and a ``label`` column; the files give a predefined split.
+
+Example:
+    >>> import numpy as np, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(folder / "X.npy", np.zeros((4, 3)))
+    >>> np.save(folder / "y.npy", np.array([0, 1, 0, 1]))
+    >>> ds = load_array_folder(folder)
+    >>> ds.n_samples, ds.info["n_classes"]
+    (4, 2)
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fmbench.errors import DataError
+
+__all__ = [
+    "DEFAULT_TOY_ROOT",
+    "Dataset",
+    "dataset_sha256",
+    "load_array_folder",
+    "load_sequence_folder",
+    "read_metadata_csv",
+    "toy_root",
+]
+
+#: Where toy datasets live unless ``--data-root`` or ``FMBENCH_TOY_DATA`` says otherwise.
+DEFAULT_TOY_ROOT = "toy_data"
+
+
+def toy_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The toy-data root: the argument, ``$FMBENCH_TOY_DATA``, or ``./toy_data``."""
+    return Path(explicit or os.environ.get("FMBENCH_TOY_DATA") or DEFAULT_TOY_ROOT)
+
+
+@attrs.define(kw_only=True, eq=False)
+class Dataset:
+    """A dataset as benchmarks use it.
+
+    Attributes:
+        dataset_id: the registered id, or the folder path for a user's own folder.
+        X: inputs, (n_samples, ...) numeric (possibly memory-mapped), or a sequence of
+            strings for sequence data (one per sample).
+        y: targets, (n_samples,) integer class indices for classification, floats (or
+            (n_samples, k)) for regression.
+        metadata: per-sample columns (subject, site, age, ...), each of length n_samples.
+        info: facts about the data: ``modality``, ``sampling_freq``, ``ch_names``,
+            ``class_names``, ``n_classes``...; probes and models receive it.
+        split: optional per-sample ``"train"``/``"test"`` marks of a predefined split.
+        source: where it was read from.
+        content_sha256: hash of the content, for provenance (computed lazily).
+    """
+
+    dataset_id: str
+    X: Any
+    y: np.ndarray
+    metadata: dict[str, np.ndarray] = attrs.field(factory=dict)
+    info: dict[str, Any] = attrs.field(factory=dict)
+    split: np.ndarray | None = None
+    source: str = ""
+    _sha256: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        n = len(self.X)
+        if len(self.y) != n:
+            raise DataError(
+                f"{self.source or self.dataset_id}: {len(self.y)} labels for {n} samples; "
+                "y must have one entry per sample"
+            )
+        for column, values in self.metadata.items():
+            if len(values) != n:
+                raise DataError(
+                    f"{self.source or self.dataset_id}: metadata column {column!r} has "
+                    f"{len(values)} rows for {n} samples"
+                )
+        if n == 0:
+            raise DataError(f"{self.source or self.dataset_id}: the dataset has no samples")
+        if self.split is not None and len(self.split) != n:
+            raise DataError(f"{self.source or self.dataset_id}: split marks do not match samples")
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.X)
+
+    @property
+    def is_sequence(self) -> bool:
+        """True when ``X`` holds strings (DNA and other sequences)."""
+        return not isinstance(self.X, np.ndarray) or self.X.dtype.kind in {"U", "S", "O"}
+
+    @property
+    def content_sha256(self) -> str:
+        if self._sha256 is None:
+            self._sha256 = dataset_sha256(self)
+        return self._sha256
+
+    def batches(self, indices: np.ndarray, batch_size: int) -> Iterator[tuple[np.ndarray, Any]]:
+        """Yield ``(batch_indices, X[batch_indices])`` in order, one batch in memory at a time."""
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            yield chunk, self.take(chunk)
+
+    def take(self, indices: np.ndarray) -> Any:
+        """Rows of ``X`` at ``indices`` (an array, or a list of strings)."""
+        if isinstance(self.X, np.ndarray):
+            if len(indices) and np.all(np.diff(indices) == 1):
+                return np.asarray(self.X[int(indices[0]) : int(indices[-1]) + 1])
+            return np.asarray(self.X[indices])
+        return [self.X[int(i)] for i in indices]
+
+
+def dataset_sha256(dataset: Dataset, chunk_rows: int = 4096) -> str:
+    """SHA-256 over inputs, targets, metadata and split, read in chunks (memory-bounded)."""
+    digest = hashlib.sha256()
+    X = dataset.X
+    if isinstance(X, np.ndarray):
+        digest.update(f"{X.dtype.str}{X.shape}".encode())
+        for start in range(0, len(X), chunk_rows):
+            digest.update(np.ascontiguousarray(X[start : start + chunk_rows]).tobytes())
+    else:
+        for item in X:
+            digest.update(str(item).encode("utf-8"))
+            digest.update(b"\n")
+    y = np.asarray(dataset.y)
+    digest.update(f"{y.dtype.str}{y.shape}".encode())
+    digest.update(np.ascontiguousarray(y).tobytes())
+    for column in sorted(dataset.metadata):
+        digest.update(column.encode())
+        digest.update("\x1f".join(map(str, dataset.metadata[column])).encode())
+    if dataset.split is not None:
+        digest.update("\x1f".join(map(str, dataset.split)).encode())
+    return digest.hexdigest()
+
+
+def _parse_column(values: list[str]) -> np.ndarray:
+    """Numbers become a float array when every non-empty cell is a number, else strings."""
+    numeric = []
+    for value in values:
+        if value.strip() == "":
+            numeric.append(np.nan)
+            continue
+        try:
+            numeric.append(float(value))
+        except ValueError:
+            return np.array(values, dtype=object)
+    return np.array(numeric, dtype=float)
+
+
+def read_metadata_csv(path: Path, *, delimiter: str = ",") -> dict[str, np.ndarray]:
+    """Read a per-sample table into columns (numbers as floats, others as strings)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            header = next(reader, None)
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    if not header:
+        raise DataError(f"{path}: the table is empty; expected a header row")
+    for number, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise DataError(
+                f"{path}: line {number} has {len(row)} fields, the header has {len(header)}"
+            )
+    return {name: _parse_column([row[i] for row in rows]) for i, name in enumerate(header)}
+
+
+def _read_info(folder: Path) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    for name in ("info.json",):
+        path = folder / name
+        if path.is_file():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise DataError(f"{path}: not valid JSON ({exc})") from None
+            if not isinstance(loaded, dict):
+                raise DataError(f"{path}: expected a JSON object")
+            info.update(loaded)
+    return info
+
+
+def _label_info(y: np.ndarray, info: dict[str, Any], task: str) -> dict[str, Any]:
+    if task == "classification":
+        classes = np.unique(y)
+        n_classes = int(info.get("n_classes") or (int(classes.max()) + 1 if len(classes) else 0))
+        info.setdefault("n_classes", n_classes)
+        info.setdefault("class_names", [str(c) for c in range(int(info["n_classes"]))])
+    return info
+
+
+def load_array_folder(
+    path: str | os.PathLike[str],
+    *,
+    dataset_id: str | None = None,
+    task: str | None = None,
+    mmap: bool = True,
+    **options: Any,
+) -> Dataset:
+    """Read an array folder (``X.npy``, ``y.npy``, optional ``metadata.csv``, ``info.json``).
+
+    ``X.npy`` is memory-mapped (``mmap=False`` reads it whole). Pickled object arrays are
+    refused: nothing from a data folder is ever unpickled.
+    """
+    folder = Path(path)
+    if options:
+        raise DataError(f"{folder}: unknown dataset options {sorted(options)} for an array folder")
+    for required in ("X.npy", "y.npy"):
+        if not (folder / required).is_file():
+            raise DataError(
+                f"{folder}: missing {required}; an array folder needs X.npy and y.npy "
+                "(run `fmbench generate-toy-data` for the toy datasets)"
+            )
+    try:
+        X = np.load(folder / "X.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+        y = np.load(folder / "y.npy", allow_pickle=False)
+    except ValueError as exc:
+        raise DataError(f"{folder}: cannot read the arrays ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot read the arrays ({exc})") from None
+    if X.ndim < 2:
+        raise DataError(
+            f"{folder / 'X.npy'}: expected (n_samples, features...), got shape {X.shape}"
+        )
+    info = _read_info(folder)
+    task = task or info.get("task") or ("classification" if y.dtype.kind in "iub" else "regression")
+    if task == "classification":
+        if y.dtype.kind not in "iub":
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)
+            else:
+                raise DataError(
+                    f"{folder / 'y.npy'}: classification labels must be integers 0..k-1, "
+                    f"got dtype {y.dtype}"
+                )
+        if y.ndim != 1:
+            raise DataError(f"{folder / 'y.npy'}: classification labels must be 1-D, got {y.shape}")
+        if len(y) and y.min() < 0:
+            raise DataError(f"{folder / 'y.npy'}: class labels must be 0..k-1, found {y.min()}")
+    metadata: dict[str, np.ndarray] = {}
+    if (folder / "metadata.csv").is_file():
+        metadata = read_metadata_csv(folder / "metadata.csv")
+    split = None
+    if "split" in metadata:
+        split = np.array([str(v) for v in metadata.pop("split")], dtype=object)
+    info.setdefault("task", task)
+    info = _label_info(y, info, task)
+    return Dataset(
+        dataset_id=dataset_id or str(folder),
+        X=X,
+        y=y,
+        metadata=metadata,
+        info=info,
+        split=split,
+        source=str(folder),
+    )
+
+
+_SEQUENCE_COLUMNS = ("seq", "sequence", "sequences")
+
+
+def _read_sequence_table(path: Path) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            fields = reader.fieldnames or []
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    seq_col = next((c for c in fields if c.lower() in _SEQUENCE_COLUMNS), None)
+    if seq_col is None or "label" not in fields:
+        raise DataError(
+            f"{path}: a sequence table needs a 'seq' (or 'sequence') column and a 'label' "
+            f"column; found {', '.join(fields) or 'no header'}"
+        )
+    sequences = [row[seq_col] or "" for row in rows]
+    labels = [row["label"] for row in rows]
+    extra = {c: [row[c] for row in rows] for c in fields if c not in {seq_col, "label"}}
+    return sequences, labels, extra
+
+
+def load_sequence_folder(
+    path: str | os.PathLike[str], *, dataset_id: str | None = None, **options: Any
+) -> Dataset:
+    """Read ``train.tsv`` / ``test.tsv`` sequence tables (variable lengths are fine)."""
+    folder = Path(path)
+    if options:
+        raise DataError(
+            f"{folder}: unknown dataset options {sorted(options)} for a sequence folder"
+        )
+    parts = [(name, folder / f"{name}.tsv") for name in ("train", "test")]
+    parts = [(name, p) for name, p in parts if p.is_file()]
+    if not parts:
+        raise DataError(f"{folder}: no train.tsv or test.tsv found")
+    sequences: list[str] = []
+    labels: list[str] = []
+    marks: list[str] = []
+    extra: dict[str, list[str]] = {}
+    for name, table in parts:
+        seqs, labs, cols = _read_sequence_table(table)
+        sequences += seqs
+        labels += labs
+        marks += [name] * len(seqs)
+        for column, values in cols.items():
+            extra.setdefault(column, [""] * (len(sequences) - len(seqs)))
+            extra[column] += values
+    classes = sorted(
+        set(labels),
+        key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v),
+    )
+    index = {label: i for i, label in enumerate(classes)}
+    info = _read_info(folder)
+    info.setdefault("modality", "dna")
+    info.setdefault("task", "classification")
+    info.setdefault("n_classes", len(classes))
+    info.setdefault("class_names", classes)
+    return Dataset(
+        dataset_id=dataset_id or str(folder),
+        X=np.array(sequences, dtype=object),
+        y=np.array([index[label] for label in labels], dtype=np.int64),
+        metadata={c: _parse_column(v) for c, v in extra.items()},
+        info=info,
+        split=np.array(marks, dtype=object) if len(parts) > 1 else None,
+        source=str(folder),
+    )
+
+
+def matches_reader(path: Path, patterns: Sequence[str]) -> bool:
+    """Does ``path`` (a file, or a folder holding such a file) match a reader's patterns?"""
+    if not patterns:
+        return False
+    if path.is_dir():
+        try:
+            names = [child.name for child in path.iterdir()]
+        except OSError:
+            return False
+        return any(fnmatch.fnmatch(n, p) for n in names for p in patterns)
+    return any(fnmatch.fnmatch(path.name, p) for p in patterns)
+
+
+def describe_shape(dataset: Dataset) -> Mapping[str, Any]:
+    """A short, YAML-friendly description of a dataset's size."""
+    if isinstance(dataset.X, np.ndarray) and dataset.X.dtype.kind not in "OUS":
+        return {
+            "n_samples": dataset.n_samples,
+            "shape": list(dataset.X.shape[1:]),
+            "dtype": str(dataset.X.dtype),
+        }
+    lengths = [len(s) for s in dataset.X]
+    return {
+        "n_samples": dataset.n_samples,
+        "min_length": int(min(lengths)),
+        "max_length": int(max(lengths)),
+    }

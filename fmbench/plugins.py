@@ -1,0 +1,211 @@
+"""Plugin loading: built-ins first, then each installed entry point on its own.
+
+A plugin that fails to import, declares an incompatible ``fmbench`` requirement, or whose
+hooks raise is recorded with its status and error; everything else keeps working.
+
+Example:
+    >>> from fmbench.plugins import load_plugins
+    >>> manager, infos = load_plugins(external=False)
+    >>> infos[0].name
+    'fmbench.builtin'
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import traceback
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import attrs
+import pluggy
+
+from fmbench import hookspecs
+from fmbench._version import __version__
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "DISABLE_ENV",
+    "PluginInfo",
+    "load_plugins",
+    "new_plugin_manager",
+]
+
+#: fmbench's own plugins, registered through the same hooks as everybody else's.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "fmbench.builtin.adapters",
+    "fmbench.builtin.metrics",
+    "fmbench.builtin.probes",
+    "fmbench.builtin.protocols",
+    "fmbench.builtin.reporters",
+    "fmbench.builtin.toy",
+)
+
+#: Set to 1 (or pass ``--no-plugins``) to load only fmbench's own built-in plugins.
+DISABLE_ENV = "FMBENCH_NO_PLUGINS"
+
+#: Set to a comma-separated list of distribution names to skip just those plugins.
+BLOCK_ENV = "FMBENCH_BLOCK_PLUGINS"
+
+
+@attrs.define(kw_only=True)
+class PluginInfo:
+    """What ``fmbench plugins list`` shows about one plugin."""
+
+    name: str
+    version: str
+    module: str
+    status: str  # loaded | failed | incompatible | disabled
+    builtin: bool = False
+    error: str | None = None
+    requires_fmbench: str | None = None
+    hooks: list[str] = attrs.field(factory=list)
+    contributes: dict[str, list[str]] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    """Return an empty plugin manager that knows fmbench's hook specs."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def _hook_names(module: ModuleType) -> list[str]:
+    return sorted(
+        name
+        for name in dir(module)
+        if name.startswith("fmbench_") and hasattr(getattr(module, name), "fmbench_impl")
+    )
+
+
+def _fmbench_requirement(dist: metadata.Distribution) -> str | None:
+    for requirement in dist.requires or []:
+        head = requirement.split(";")[0].strip()
+        if "extra ==" in requirement:
+            continue
+        name = head.split("[")[0]
+        for sep in "<>=!~ (":
+            name = name.split(sep)[0]
+        if name.strip().lower() == "fmbench":
+            spec = head[len(name) :].strip().strip("()")
+            return spec or None
+    return None
+
+
+def _is_compatible(spec: str | None) -> bool:
+    if not spec:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(spec).contains(__version__, prereleases=True)
+    except InvalidSpecifier:
+        return False
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def load_plugins(
+    manager: pluggy.PluginManager | None = None,
+    *,
+    external: bool | None = None,
+    extra_modules: tuple[ModuleType, ...] = (),
+) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """Register the built-ins, then each installed ``fmbench`` entry point on its own.
+
+    Args:
+        manager: the manager to fill (a new one by default).
+        external: load installed plugins; by default yes unless ``FMBENCH_NO_PLUGINS`` is set.
+        extra_modules: modules to register as plugins too (tests use this).
+
+    Returns:
+        The manager and one :class:`PluginInfo` per plugin, in load order.
+    """
+    manager = manager or new_plugin_manager()
+    if external is None:
+        external = os.environ.get(DISABLE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+    infos: list[PluginInfo] = []
+    for module_name in BUILTIN_PLUGINS:
+        module = importlib.import_module(module_name)
+        manager.register(module, name=module_name)
+    infos.append(
+        PluginInfo(
+            name="fmbench.builtin",
+            version=__version__,
+            module=", ".join(BUILTIN_PLUGINS),
+            status="loaded",
+            builtin=True,
+            hooks=sorted(
+                {h for m in BUILTIN_PLUGINS for h in _hook_names(importlib.import_module(m))}
+            ),
+        )
+    )
+    for module in extra_modules:
+        manager.register(module, name=module.__name__)
+        infos.append(
+            PluginInfo(
+                name=module.__name__,
+                version="(in-process)",
+                module=module.__name__,
+                status="loaded",
+                hooks=_hook_names(module),
+            )
+        )
+    blocked = {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+    for entry_point in sorted(
+        metadata.entry_points(group=hookspecs.PROJECT_NAME), key=lambda ep: ep.name
+    ):
+        dist = getattr(entry_point, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else entry_point.name
+        version = dist.version if dist is not None else "unknown"
+        requires = _fmbench_requirement(dist) if dist is not None else None
+        info = PluginInfo(
+            name=dist_name,
+            version=version,
+            module=entry_point.value,
+            status="loaded",
+            requires_fmbench=requires,
+        )
+        infos.append(info)
+        if not external or dist_name in blocked:
+            info.status = "disabled"
+            continue
+        if manager.has_plugin(entry_point.name):
+            info.status = "failed"
+            info.error = f"another plugin is already registered as {entry_point.name!r}"
+            continue
+        if not _is_compatible(requires):
+            info.status = "incompatible"
+            info.error = f"requires fmbench {requires}, this is fmbench {__version__}"
+            continue
+        try:
+            module = entry_point.load()
+            manager.register(module, name=entry_point.name)
+        except Exception as exc:  # a broken plugin is data, not a crash
+            info.status = "failed"
+            info.error = _short_error(exc)
+            info.module = entry_point.value
+            _remember_traceback(info, exc)
+            continue
+        info.hooks = _hook_names(module)
+    return manager, infos
+
+
+_TRACEBACKS: dict[str, str] = {}
+
+
+def _remember_traceback(info: PluginInfo, exc: BaseException) -> None:
+    _TRACEBACKS[info.name] = "".join(traceback.format_exception(exc))
+
+
+def plugin_traceback(name: str) -> str | None:
+    """The full traceback of a plugin that failed to load (shown with ``--debug``)."""
+    return _TRACEBACKS.get(name)

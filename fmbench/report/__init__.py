@@ -1,0 +1,1 @@
+"""Reporters: each writes a run's results in one format."""

@@ -1,0 +1,172 @@
+"""``report.md``: what a researcher reads after a run.
+
+Example:
+    >>> fmt(0.81234)
+    '0.8123'
+    >>> fmt(None)
+    'n/a'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from fmbench.io import atomic_write_text
+
+__all__ = ["escape_md", "fmt", "markdown_table", "render_report", "write_report"]
+
+
+def escape_md(text: Any) -> str:
+    """Escape text for a Markdown table cell (pipes, HTML, newlines)."""
+    s = str(text)
+    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " ")):
+        s = s.replace(a, b)
+    return s
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A number for a table: 4 decimals, or n/a."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return escape_md(value)
+
+
+def markdown_table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    head = list(header)
+    lines = [
+        "| " + " | ".join(escape_md(h) for h in head) + " |",
+        "|" + "|".join("---" for _ in head) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(fmt(c) if not isinstance(c, str) else c for c in row) + " |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _metric_names(record: Mapping[str, Any]) -> list[str]:
+    return list(record.get("metrics", {}))
+
+
+def _benchmark_section(record: Mapping[str, Any]) -> list[str]:
+    out = [
+        f"## {escape_md(record['benchmark_id'])} (v{escape_md(record.get('benchmark_version'))})",
+        "",
+    ]
+    if record.get("status") != "Completed":
+        out += [f"**Failed:** {escape_md(record.get('error', 'unknown error'))}", ""]
+        return out
+    split = record.get("split", {})
+    out += [
+        f"- Dataset: `{escape_md(record.get('dataset_id'))}` "
+        f"({record.get('data', {}).get('n_test', '?')} test samples)",
+        f"- Task: {record.get('task')}; protocol: `{record.get('protocol')}`; split: "
+        f"{split.get('method')}"
+        + (
+            f", {split.get('n_folds')} folds grouped by `{split.get('group_by')}`"
+            if split.get("group_by")
+            else (f", {split.get('n_folds')} folds" if split.get("method") == "kfold" else "")
+        ),
+        f"- Primary metric: **{record['primary_metric']['name']}** "
+        f"({record['primary_metric']['direction']} is better)",
+        "",
+        "### Overall",
+        "",
+    ]
+    chance = record.get("chance", {})
+    undefined = record.get("metrics_undefined", {})
+    rows = []
+    for name, value in record.get("metrics", {}).items():
+        ci = record.get("intervals", {}).get(name)
+        shown = (
+            fmt(value)
+            if ci is None or value is None
+            else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+        )
+        note = escape_md(undefined.get(name, ""))
+        rows.append([escape_md(name), shown, fmt(chance.get(name)), note])
+    out += [markdown_table(["Metric", "Value", "Chance level", "Note"], rows), ""]
+    stratified = record.get("stratified", {})
+    if stratified:
+        out += ["### Stratified performance", ""]
+        names = _metric_names(record)
+        for column, groups in stratified.items():
+            out += [f"#### By {escape_md(column)}", ""]
+            rows = []
+            for group, entry in groups.items():
+                if entry.get("suppressed"):
+                    rows.append([escape_md(group), *["suppressed"] * len(names), str(entry["N"])])
+                else:
+                    rows.append(
+                        [escape_md(group), *[fmt(entry.get(n)) for n in names], str(entry["N"])]
+                    )
+            out += [markdown_table(["Group", *names, "N"], rows), ""]
+    skipped = record.get("stratification_skipped", {})
+    if skipped:
+        out += [
+            "Strata not reported: "
+            + "; ".join(f"{escape_md(k)}: {escape_md(v)}" for k, v in skipped.items()),
+            "",
+        ]
+    res = record.get("resources", {})
+    phases = ", ".join(f"{k} {v:.3f} s" for k, v in res.get("phases_s", {}).items())
+    out += [
+        "### Resources",
+        "",
+        f"- Wall time: {fmt(res.get('wall_time_s'), 3)} s ({phases})",
+        f"- Throughput: {fmt(res.get('samples_per_s'), 1)} samples/s; inputs given to the model: "
+        f"{res.get('model_inputs')}",
+        f"- Peak memory (process RSS): {fmt(res.get('peak_rss_mb'), 1)} MiB",
+        "",
+    ]
+    return out
+
+
+def render_report(document: Mapping[str, Any], extra_sections: Iterable[str] = ()) -> str:
+    """The Markdown text of a run's report, from its ``eval.yaml`` content."""
+    meta = document.get("run_metadata", {})
+    model = document.get("model", {})
+    prov = document.get("provenance", {})
+    lines = [
+        f"# fmbench report: {escape_md(meta.get('suite_id'))}",
+        "",
+        f"- Suite: `{escape_md(meta.get('suite_id'))}` v{escape_md(meta.get('suite_version'))}",
+        f"- Model (AI Solution): `{escape_md(model.get('model_id'))}` "
+        f"(type `{escape_md(model.get('type'))}`{', a baseline' if model.get('baseline') else ''})",
+        f"- Eval id: `{escape_md(document.get('eval_id'))}`; status: **{escape_md(document.get('status'))}**",
+        f"- Date: {escape_md(meta.get('date'))}; seed {meta.get('seed')}; fmbench {escape_md(meta.get('fmbench_version'))}",
+        "",
+    ]
+    for record in document.get("benchmarks", []):
+        lines += _benchmark_section(record)
+    lines += list(extra_sections)
+    lines += [
+        "## Provenance",
+        "",
+        f"- Python {escape_md(prov.get('python'))} on {escape_md(prov.get('platform'))}; "
+        f"numpy {escape_md(prov.get('numpy'))}, scikit-learn {escape_md(prov.get('scikit_learn'))}",
+        "- Plugins: "
+        + ", ".join(f"{escape_md(k)} {escape_md(v)}" for k, v in prov.get("plugins", {}).items()),
+        "- Dataset content SHA-256: "
+        + ", ".join(
+            f"`{escape_md(k)}` {str(v)[:16]}…" for k, v in prov.get("dataset_sha256", {}).items()
+        ),
+        f"- eval.yaml digest: `{document.get('digest', {}).get('sha256', '')[:16]}…` "
+        "(check it with `fmbench validate eval.yaml`)",
+        "",
+        "Only `eval.yaml` is meant for submission: it holds metrics, never weights, code or data.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(result: Any, out_dir: Path) -> list[Path]:
+    """The ``markdown`` reporter: write ``report.md``."""
+    sections = result.extras.get("report_sections", [])
+    path = Path(out_dir) / "report.md"
+    atomic_write_text(path, render_report(result.document, sections))
+    return [path]

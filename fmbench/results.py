@@ -1,0 +1,178 @@
+"""``eval.yaml``: building, digests, reading and schema validation.
+
+The digest is a SHA-256 over the canonical JSON of the document without its ``digest``
+block; ``fmbench validate`` recomputes it, so an edited metric is caught. ``results_sha256``
+leaves out the timing fields too, so two runs with the same inputs and seed share it.
+
+Example:
+    >>> doc = {"schema_version": SCHEMA_VERSION, "metrics": {"AUROC": 0.5}}
+    >>> signed = with_digest(doc)
+    >>> verify_digest(signed)
+    True
+    >>> signed["metrics"]["AUROC"] = 0.9
+    >>> verify_digest(signed)
+    False
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fmbench.errors import ConfigError
+from fmbench.io import atomic_write_text
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TIMING_FIELDS",
+    "dump_yaml",
+    "load_schema",
+    "read_eval",
+    "schema_errors",
+    "strip_timing",
+    "verify_digest",
+    "with_digest",
+    "write_eval",
+]
+
+SCHEMA_VERSION = "1.0"
+
+#: Dotted paths of fields that depend on when and how fast a run went ("*" = any key).
+TIMING_FIELDS = (
+    "eval_id",
+    "run_metadata.date",
+    "run_metadata.started_at",
+    "run_metadata.finished_at",
+    "run_metadata.output_dir",
+    "provenance.command",
+    "resources",
+    "benchmarks.*.resources",
+    "robustness.*.resources",
+    "digest.sha256",
+)
+
+
+def _canonical(data: Any) -> bytes:
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str
+    ).encode("utf-8")
+
+
+def _drop(doc: Any, parts: list[str]) -> None:
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        items = (
+            doc if isinstance(doc, list) else list(doc.values()) if isinstance(doc, dict) else []
+        )
+        for item in items:
+            _drop(item, rest)
+        return
+    if isinstance(doc, dict) and head in doc:
+        if rest:
+            _drop(doc[head], rest)
+        else:
+            del doc[head]
+
+
+def strip_timing(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``doc`` without the timing fields (for comparing two runs)."""
+    copied = copy.deepcopy(dict(doc))
+    for path in TIMING_FIELDS:
+        _drop(copied, path.split("."))
+    return copied
+
+
+def with_digest(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``doc`` with a ``digest`` block added (replacing any old one)."""
+    body = {k: v for k, v in doc.items() if k != "digest"}
+    full = hashlib.sha256(_canonical(body)).hexdigest()
+    reproducible = hashlib.sha256(_canonical(strip_timing(body))).hexdigest()
+    return {
+        **body,
+        "digest": {"algorithm": "sha256", "sha256": full, "results_sha256": reproducible},
+    }
+
+
+def verify_digest(doc: Mapping[str, Any]) -> bool:
+    """Does the document's digest match its content?"""
+    digest = doc.get("digest")
+    if not isinstance(digest, Mapping) or "sha256" not in digest:
+        return False
+    body = {k: v for k, v in doc.items() if k != "digest"}
+    return bool(hashlib.sha256(_canonical(body)).hexdigest() == digest["sha256"])
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _float_representer(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
+    if math.isnan(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:float", ".nan")
+    if math.isinf(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:float", ".inf" if value > 0 else "-.inf")
+    return dumper.represent_scalar("tag:yaml.org,2002:float", repr(float(value)))
+
+
+_Dumper.add_representer(float, _float_representer)
+
+
+def dump_yaml(doc: Any) -> str:
+    """YAML text with keys in the order given (safe dumper only)."""
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_eval(path: Path, doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Add the digest and write ``eval.yaml`` atomically; returns what was written."""
+    signed = with_digest(doc)
+    atomic_write_text(path, dump_yaml(signed))
+    return signed
+
+
+def read_eval(path: Path | str, *, max_bytes: int = 5_000_000) -> dict[str, Any]:
+    """Read an eval file as untrusted input: size-limited, ``safe_load`` only."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ConfigError(f"eval file not found: {path}") from None
+    if size > max_bytes:
+        raise ConfigError(
+            f"{path}: {size} bytes is larger than the {max_bytes}-byte limit for eval files"
+        )
+    from fmbench.definitions import read_yaml
+
+    data = read_yaml(path, what="eval file")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: an eval file must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def load_schema() -> dict[str, Any]:
+    """The published JSON Schema of ``eval.yaml``."""
+    text = (resources.files("fmbench") / "schema" / "eval.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def schema_errors(doc: Any) -> list[str]:
+    """Every schema violation as ``path: message`` (empty when valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    out = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        out.append(f"{where}: {error.message[:300]}")
+    return out

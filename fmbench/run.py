@@ -1,0 +1,404 @@
+"""A Benchmarking Run: one AI Solution on one suite, producing ``eval.yaml`` and reports.
+
+Data flows one way: suite -> benchmarks -> dataset -> model -> predictions -> metrics ->
+results -> reporters. A benchmark that fails is recorded as failed; the others still run.
+
+Example:
+    >>> from fmbench.run import RunOptions
+    >>> RunOptions().seed
+    42
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fmbench._version import __version__
+from fmbench.data import Dataset, describe_shape
+from fmbench.datasets import load_dataset
+from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
+from fmbench.models import ModelConfig, ModelHandle, load_model
+from fmbench.protocols import EvalContext, Predictions
+from fmbench.registry import Registry
+from fmbench.results import SCHEMA_VERSION, write_eval
+from fmbench.scoring import chance_level, score_metrics, stratified_metrics
+from fmbench.specs import BenchmarkSpec, SuiteEntry, SuiteSpec, resolve
+from fmbench.splits import make_folds
+
+__all__ = [
+    "BenchmarkOutcome",
+    "RunOptions",
+    "RunResult",
+    "evaluate_benchmark",
+    "peak_rss_mb",
+    "prepare_output_dir",
+    "run_suite",
+]
+
+
+@attrs.define(kw_only=True)
+class RunOptions:
+    """Settings of a run that are not part of the suite."""
+
+    seed: int = 42
+    batch_size: int = 256
+    data_root: str | None = None
+    dataset: str | None = None
+    protocol: str | None = None
+    overwrite: bool = False
+    progress: bool = True
+    command: str = ""
+    model_config_path: str = ""
+    reporters: tuple[str, ...] | None = None
+
+
+@attrs.define(kw_only=True, eq=False)
+class BenchmarkOutcome:
+    """One benchmark's result: its record for ``eval.yaml`` and, when it ran, its predictions."""
+
+    benchmark: BenchmarkSpec
+    record: dict[str, Any]
+    dataset: Dataset | None = None
+    predictions: Predictions | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.record.get("status") == "Completed"
+
+
+@attrs.define(kw_only=True, eq=False)
+class RunResult:
+    """Everything a reporter needs."""
+
+    suite: SuiteSpec
+    model: ModelHandle
+    outcomes: list[BenchmarkOutcome]
+    document: dict[str, Any]
+    out_dir: Path
+    extras: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def failed(self) -> list[BenchmarkOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far, in MiB (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+def prepare_output_dir(out_dir: Path, *, overwrite: bool, marker: str = "eval.yaml") -> None:
+    """Create ``out_dir``; refuse to replace earlier results unless ``overwrite``."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ResultsError(f"--out {out_dir} is a file; give a folder")
+    if (out_dir / marker).exists() and not overwrite:
+        raise ResultsError(
+            f"{out_dir} already holds results ({marker}); choose another --out or pass --overwrite"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise ResultsError(f"output folder {out_dir} is not writable")
+
+
+def _check_benchmark(registry: Registry, benchmark: BenchmarkSpec, dataset: Dataset) -> list[str]:
+    names = [benchmark.metrics.primary, *benchmark.metrics.secondary]
+    for name in names:
+        spec = registry.get("metric", name)
+        if spec.task != benchmark.task:
+            raise ConfigError(
+                f"benchmark {benchmark.name}: metric {name!r} is a {spec.task} metric, "
+                f"but the task is {benchmark.task}"
+            )
+    data_task = dataset.info.get("task")
+    if data_task and data_task != benchmark.task:
+        raise DataError(
+            f"benchmark {benchmark.name} is a {benchmark.task} task, but dataset "
+            f"{dataset.dataset_id} holds {data_task} targets"
+        )
+    missing = [c for c in benchmark.data_spec.required_metadata if c not in dataset.metadata]
+    if missing:
+        raise DataError(
+            f"dataset {dataset.dataset_id} lacks metadata required by {benchmark.name}: "
+            f"{', '.join(missing)}"
+        )
+    if benchmark.task == "classification":
+        y = np.asarray(dataset.y)
+        if y.ndim != 1:
+            raise DataError(
+                f"dataset {dataset.dataset_id}: classification needs 1-D labels, got {y.shape}"
+            )
+    return list(dict.fromkeys(names))
+
+
+def evaluate_benchmark(
+    registry: Registry,
+    benchmark: BenchmarkSpec,
+    model: ModelHandle,
+    options: RunOptions,
+    *,
+    dataset_name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BenchmarkOutcome:
+    """Run one benchmark: load its data, evaluate the model by its protocol, compute metrics."""
+    started = time.perf_counter()
+    phases: dict[str, float] = {}
+    t0 = time.perf_counter()
+    dataset, _ = load_dataset(
+        registry,
+        dataset_name or benchmark.dataset,
+        root=options.data_root,
+        options=dict(benchmark.dataset_options),
+    )
+    phases["load_data"] = time.perf_counter() - t0
+    names = _check_benchmark(registry, benchmark, dataset)
+    protocol_name = options.protocol or benchmark.protocol
+    protocol = registry.get("protocol", protocol_name)
+    model.require(protocol.needs, f"the {protocol_name} protocol of {benchmark.name}")
+    folds = make_folds(dataset, benchmark.split, seed=options.seed, task=benchmark.task)
+    info = {**dataset.info, "task": benchmark.task, "benchmark_id": benchmark.name}
+    model.prepare(info)
+    ctx = EvalContext(
+        benchmark=benchmark,
+        dataset=dataset,
+        model=model,
+        folds=folds,
+        seed=options.seed,
+        batch_size=options.batch_size,
+        options=dict(benchmark.protocol_options),
+        phases=phases,
+        progress=progress,
+    )
+    predictions: Predictions = resolve(protocol.evaluate)(ctx)
+    t0 = time.perf_counter()
+    values, undefined = score_metrics(registry, names, predictions)
+    stratified, skipped = stratified_metrics(registry, benchmark, dataset, predictions, names)
+    phases["metrics"] = time.perf_counter() - t0
+    primary = registry.get("metric", benchmark.metrics.primary)
+    wall = time.perf_counter() - started
+    model_time = sum(phases.get(p, 0.0) for p in ("predict", "embed", "fit"))
+    record: dict[str, Any] = {
+        "benchmark_id": benchmark.name,
+        "benchmark_version": benchmark.version,
+        "dataset_id": dataset.dataset_id,
+        "task": benchmark.task,
+        "protocol": protocol_name,
+        "split": {**attrs.asdict(benchmark.split), "n_folds": len(folds), "seed": options.seed},
+        "status": "Completed",
+        "primary_metric": {
+            "name": primary.name,
+            "direction": primary.direction,
+            "value": values.get(primary.name),
+        },
+        "metrics": values,
+    }
+    if undefined:
+        record["metrics_undefined"] = undefined
+    record["chance"] = {
+        n: chance_level(registry.get("metric", n), predictions.y_true) for n in names
+    }
+    if stratified:
+        record["stratified"] = stratified
+    if skipped:
+        record["stratification_skipped"] = skipped
+    record["data"] = {**describe_shape(dataset), "n_test": len(predictions.indices)}
+    protocol_notes = predictions.notes.get("protocol")
+    if protocol_notes:
+        record["protocol_details"] = protocol_notes
+    n_model_inputs = sum(model.samples.values())
+    record["resources"] = {
+        "wall_time_s": round(wall, 4),
+        "phases_s": {k: round(v, 4) for k, v in phases.items()},
+        "samples_per_s": round(len(predictions.indices) / model_time, 1)
+        if model_time > 0
+        else None,
+        "model_inputs": n_model_inputs,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    return BenchmarkOutcome(
+        benchmark=benchmark, record=record, dataset=dataset, predictions=predictions
+    )
+
+
+def _failed_record(benchmark_id: str, error: BaseException, version: str | None) -> dict[str, Any]:
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if not isinstance(error, FmbenchError):
+        message = f"internal error: {type(error).__name__}: {message}"
+    return {
+        "benchmark_id": benchmark_id,
+        "benchmark_version": version,
+        "status": "Failed",
+        "error": message,
+    }
+
+
+def _utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _provenance(
+    registry: Registry, suite: SuiteSpec, outcomes: list[BenchmarkOutcome], options: RunOptions
+) -> dict[str, Any]:
+    import sklearn
+
+    return {
+        "fmbench_version": __version__,
+        "plugins": registry.plugin_versions(),
+        "suite_sha256": suite.source_sha256,
+        "benchmark_sha256": {o.benchmark.name: o.benchmark.source_sha256 for o in outcomes},
+        "dataset_sha256": {
+            o.dataset.dataset_id: o.dataset.content_sha256
+            for o in outcomes
+            if o.dataset is not None
+        },
+        "seed": options.seed,
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "machine": platform.machine(),
+        "numpy": np.__version__,
+        "scikit_learn": sklearn.__version__,
+        "command": options.command,
+    }
+
+
+def build_document(
+    registry: Registry,
+    suite: SuiteSpec,
+    model: ModelHandle,
+    outcomes: list[BenchmarkOutcome],
+    options: RunOptions,
+    *,
+    started: _dt.datetime,
+    out_dir: Path,
+    wall: float,
+) -> dict[str, Any]:
+    """The ``eval.yaml`` content (without its digest)."""
+    first = outcomes[0].record
+    top_metrics: dict[str, Any] = dict(first.get("metrics", {}))
+    if first.get("stratified"):
+        top_metrics["stratified"] = first["stratified"]
+    statuses = {o.record["status"] for o in outcomes}
+    status = (
+        "Completed"
+        if statuses == {"Completed"}
+        else "Failed"
+        if statuses == {"Failed"}
+        else "Partial"
+    )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "eval_id": f"{suite.name}-{model.model_id}-{started.strftime('%Y%m%d-%H%M%S')}",
+        "benchmark_id": first["benchmark_id"],
+        "model_ids": {"candidate": model.model_id},
+        "dataset_id": first.get("dataset_id"),
+        "run_metadata": {
+            "date": started.strftime("%Y-%m-%d"),
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": _utc_now().isoformat(timespec="seconds"),
+            "runner": "fmbench",
+            "fmbench_version": __version__,
+            "suite_id": suite.name,
+            "suite_version": suite.version,
+            "model_config": options.model_config_path,
+            "output_dir": str(out_dir),
+            "seed": options.seed,
+            "batch_size": options.batch_size,
+        },
+        "metrics": top_metrics,
+        "status": status,
+        "model": model.describe(),
+        "benchmarks": [o.record for o in outcomes],
+        "provenance": _provenance(registry, suite, outcomes, options),
+        "resources": {"wall_time_s": round(wall, 4), "peak_rss_mb": peak_rss_mb()},
+    }
+
+
+def run_suite(
+    registry: Registry,
+    suite: SuiteSpec,
+    model_config: ModelConfig,
+    out_dir: Path,
+    options: RunOptions,
+) -> RunResult:
+    """Run every benchmark of ``suite`` on the model and write results into ``out_dir``."""
+    from fmbench.progress import Progress
+
+    prepare_output_dir(out_dir, overwrite=options.overwrite)
+    benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
+        (entry, registry.get("benchmark", entry.benchmark)) for entry in suite.benchmarks
+    ]
+    model = load_model(registry, model_config)
+    started = _utc_now()
+    t0 = time.perf_counter()
+    outcomes: list[BenchmarkOutcome] = []
+    with Progress(len(benchmarks), f"{suite.name}", enabled=options.progress) as bar:
+        for entry, benchmark in benchmarks:
+            try:
+                outcome = evaluate_benchmark(
+                    registry,
+                    benchmark,
+                    model,
+                    options,
+                    dataset_name=options.dataset or entry.dataset,
+                )
+            except Exception as exc:  # recorded; the other benchmarks still run
+                if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
+                    raise
+                outcome = BenchmarkOutcome(
+                    benchmark=benchmark,
+                    record=_failed_record(benchmark.name, exc, benchmark.version),
+                )
+            outcomes.append(outcome)
+            bar.advance(1)
+    result = RunResult(suite=suite, model=model, outcomes=outcomes, document={}, out_dir=out_dir)
+    if suite.probes or any(b.probes for _, b in benchmarks):
+        from fmbench.robustness import run_declared_probes
+
+        result.extras["robustness"] = run_declared_probes(
+            registry, suite, benchmarks, model, options, result
+        )
+    document = build_document(
+        registry,
+        suite,
+        model,
+        outcomes,
+        options,
+        started=started,
+        out_dir=out_dir,
+        wall=time.perf_counter() - t0,
+    )
+    if "robustness" in result.extras:
+        document["robustness"] = result.extras["robustness"]
+    result.document = write_eval(out_dir / "eval.yaml", document)
+    write_reports(registry, result, options)
+    return result
+
+
+def write_reports(registry: Registry, result: RunResult, options: RunOptions) -> list[Path]:
+    """Call each chosen reporter; a reporter that fails is reported, not fatal to the results."""
+    written: list[Path] = []
+    chosen = options.reporters
+    for spec in registry.all("reporter"):
+        if (chosen is None and not spec.default) or (
+            chosen is not None and spec.name not in chosen
+        ):
+            continue
+        written.extend(resolve(spec.write)(result, result.out_dir) or [])
+    return written
