@@ -191,8 +191,8 @@ class MetricSpec:
         ...     summary="fraction of correct labels",
         ...     task="classification",
         ...     needs="label",
-        ...     compute="fmbench.builtin.metrics:accuracy",
-        ...     chance="fmbench.builtin.metrics:majority_rate",
+        ...     compute="fmbench.builtin.metric_functions:accuracy",
+        ...     chance="fmbench.builtin.metric_functions:majority_rate",
         ... ).direction
         'higher'
     """

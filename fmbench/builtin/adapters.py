@@ -14,12 +14,14 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fmbench.errors import ConfigError, ModelError
 from fmbench.hookspecs import hookimpl
-from fmbench.models import ModelConfig
 from fmbench.specs import ModelAdapterSpec
+
+if TYPE_CHECKING:  # fmbench.models imports numpy; listing plugins must not
+    from fmbench.models import ModelConfig
 
 
 def load_python_class(config: ModelConfig) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 from typing import Any
 
 import click
@@ -61,6 +60,34 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; fmbench errors become one line on stderr and a non-zero exit."""
+        from fmbench.errors import FmbenchError
+
+        debug = bool(ctx.params.get("debug")) or bool(os.environ.get("FMBENCH_DEBUG"))
+        try:
+            return super().invoke(ctx)
+        except FmbenchError as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            if debug:
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(
+                f"Error: internal error {type(exc).__name__}: {first} (run with --debug for "
+                "the traceback, and please report it)",
+                err=True,
+            )
+            ctx.exit(3)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -89,11 +116,5 @@ def cli(ctx: click.Context, debug: bool, no_plugins: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: runs the CLI and turns fmbench errors into one-line messages."""
-    from fmbench.cli.common import handle_errors
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or bool(os.environ.get("FMBENCH_DEBUG"))
-    return handle_errors(
-        lambda: cli.main(args=args, prog_name="fmbench", standalone_mode=False), debug=debug
-    )
+    """Entry point of ``fmbench`` and ``python -m fmbench``."""
+    return cli.main(args=argv, prog_name="fmbench", obj={})

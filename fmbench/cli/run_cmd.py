@@ -84,7 +84,7 @@ def run(
     reporters: tuple[str, ...],
     evals_dir: str | None,
     reports_dir: str | None,
-) -> int:
+) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
     from fmbench.run import RunOptions, run_suite
@@ -125,4 +125,5 @@ def run(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
         f"(status {result.document['status']})"
     )
-    return 1 if result.failed else 0
+    if result.failed:
+        ctx.exit(1)

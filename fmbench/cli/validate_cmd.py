@@ -13,7 +13,7 @@ from fmbench.cli.common import registry_from
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> int:
+def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
     """Check eval.yaml files (schema, digest, known benchmarks) or suite/benchmark/model YAML."""
     from fmbench.cli.common import echo_json
     from fmbench.validation import validate_file
@@ -28,4 +28,5 @@ def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> int:
                 click.echo(f"{report.path}: {finding.severity}: {finding.message}")
             if report.ok:
                 click.echo(f"{report.path}: OK ({report.kind})")
-    return 0 if all(r.ok for r in reports) else 1
+    if not all(r.ok for r in reports):
+        ctx.exit(1)

@@ -1,0 +1,100 @@
+"""Shared fixtures of the core tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fmbench.registry import Registry, build_registry
+
+
+@pytest.fixture(scope="session")
+def core_registry() -> Registry:
+    """Only fmbench's built-in plugins, so core tests do not depend on what else is installed."""
+    return build_registry(external=False)
+
+
+@pytest.fixture(scope="session")
+def toy_root(tmp_path_factory: pytest.TempPathFactory, core_registry: Registry) -> Path:
+    """The core's toy datasets, generated once per test session."""
+    from fmbench.toy import generate_all
+
+    root = tmp_path_factory.mktemp("toy") / "toy_data"
+    list(generate_all(core_registry, root, seed=42))
+    return root
+
+
+MODEL_SOURCE = '''
+import numpy as np
+
+
+class Good:
+    """Uses the signal: a fixed linear read-out of the first 10 features."""
+
+    def predict_proba(self, X):
+        score = np.asarray(X)[:, :10].sum(axis=1)
+        p = 1 / (1 + np.exp(-score / 3))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return self.predict_proba(X).argmax(axis=1)
+
+
+class Raises:
+    def predict_proba(self, X):
+        raise RuntimeError("GPU on fire")
+
+
+class ReturnsNaN:
+    def predict_proba(self, X):
+        out = np.full((len(X), 2), 0.5)
+        out[0, 0] = np.nan
+        return out
+
+
+class WrongShape:
+    def predict_proba(self, X):
+        return np.full((len(X), 3), 1 / 3)
+
+
+class WrongLength:
+    def predict_proba(self, X):
+        return np.full((len(X) - 1, 2), 0.5)
+
+
+class OnlyPredict:
+    def predict(self, X):
+        return (np.asarray(X)[:, :10].sum(axis=1) > 0).astype(int)
+
+
+class NoMethods:
+    pass
+
+
+class BadInit:
+    def __init__(self):
+        raise ValueError("checkpoint missing")
+'''
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding `test_models.py` and a config per model class."""
+    (tmp_path / "test_models_mod.py").write_text(MODEL_SOURCE)
+    for name in (
+        "Good",
+        "Raises",
+        "ReturnsNaN",
+        "WrongShape",
+        "WrongLength",
+        "OnlyPredict",
+        "NoMethods",
+        "BadInit",
+    ):
+        (tmp_path / f"{name.lower()}.yaml").write_text(
+            f'model_id: {name.lower()}\ntype: python_class\nimport_path: "test_models_mod:{name}"\n'
+        )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
