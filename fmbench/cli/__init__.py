@@ -66,7 +66,10 @@ class LazyGroup(click.Group):
 
         debug = bool(ctx.params.get("debug")) or bool(os.environ.get("FMBENCH_DEBUG"))
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+                ctx.exit(result)  # a command may return its exit code
+            return result
         except FmbenchError as exc:
             if debug:
                 raise
