@@ -19,9 +19,24 @@ ROOT = Path(__file__).resolve().parents[1]
 def _start(cwd: Path, toy_root: Path, out: str, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "FMBENCH_TOY_DATA": str(toy_root), "FMBENCH_NO_PLUGINS": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-TOY-CLASS", "--model",
-         str(ROOT / "configs/model_dummy_classifier.yaml"), "--out", out, "--no-progress", *extra],
-        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "fmbench",
+            "run",
+            "--suite",
+            "SUITE-TOY-CLASS",
+            "--model",
+            str(ROOT / "configs/model_dummy_classifier.yaml"),
+            "--out",
+            out,
+            "--no-progress",
+            *extra,
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -19,7 +19,10 @@ from fmbench.validation import check_eval, validate_file
 REGISTRY = build_registry(external=False)
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
 )
 values = st.recursive(
@@ -29,10 +32,33 @@ values = st.recursive(
     ),
     max_leaves=20,
 )
-KEYS = ["benchmark_id", "name", "task", "dataset", "metrics", "split", "stratification", "probes",
-        "suite_id", "benchmarks", "inputs", "version", "protocol", "data_spec", "model_id", "type",
-        "eval_id", "status", "digest", "schema_version", "run_metadata", "provenance"]
-documents = st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), values, max_size=8)
+KEYS = [
+    "benchmark_id",
+    "name",
+    "task",
+    "dataset",
+    "metrics",
+    "split",
+    "stratification",
+    "probes",
+    "suite_id",
+    "benchmarks",
+    "inputs",
+    "version",
+    "protocol",
+    "data_spec",
+    "model_id",
+    "type",
+    "eval_id",
+    "status",
+    "digest",
+    "schema_version",
+    "run_metadata",
+    "provenance",
+]
+documents = st.dictionaries(
+    st.one_of(st.sampled_from(KEYS), st.text(max_size=8)), values, max_size=8
+)
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -11,9 +11,15 @@ SOURCE_DIRS = ["fmbench", "fmbench-neuro", "fmbench-genomics", "plugins", "bench
 FORBIDDEN = [
     (re.compile(r"\byaml\.load\((?![^)]*Loader=yaml\.SafeLoader)"), "yaml.load without SafeLoader"),
     (re.compile(r"\byaml\.(unsafe_load|full_load)\b"), "unsafe YAML loader"),
-    (re.compile(r"^\s*(import pickle|from pickle|import cPickle|import dill)", re.M), "pickle import"),
+    (
+        re.compile(r"^\s*(import pickle|from pickle|import cPickle|import dill)", re.M),
+        "pickle import",
+    ),
     (re.compile(r"allow_pickle\s*=\s*True"), "np.load with allow_pickle=True"),
-    (re.compile(r"torch\.load\((?![^)]*weights_only\s*=\s*True)"), "torch.load without weights_only=True"),
+    (
+        re.compile(r"torch\.load\((?![^)]*weights_only\s*=\s*True)"),
+        "torch.load without weights_only=True",
+    ),
     (re.compile(r"\beval\(|\bexec\("), "eval/exec"),
     (re.compile(r"shell\s*=\s*True"), "subprocess with shell=True"),
 ]
@@ -24,8 +30,11 @@ def _python_files() -> list[Path]:
     for folder in SOURCE_DIRS:
         base = ROOT / folder
         if base.exists():
-            files += [p for p in base.rglob("*.py") if "/tests/" not in str(p) and ".venv" not in p.parts
-                      and "build" not in p.parts]
+            files += [
+                p
+                for p in base.rglob("*.py")
+                if "/tests/" not in str(p) and ".venv" not in p.parts and "build" not in p.parts
+            ]
     return files
 
 
@@ -43,5 +52,8 @@ def test_source_has_no_unsafe_calls():
 def test_the_scan_finds_what_it_looks_for(tmp_path: Path):
     sample = "import yaml\nyaml.load(text)\nnp.load(f, allow_pickle=True)\ntorch.load(p)\n"
     found = [what for pattern, what in FORBIDDEN if pattern.search(sample)]
-    assert found == ["yaml.load without SafeLoader", "np.load with allow_pickle=True",
-                     "torch.load without weights_only=True"]
+    assert found == [
+        "yaml.load without SafeLoader",
+        "np.load with allow_pickle=True",
+        "torch.load without weights_only=True",
+    ]

@@ -1,0 +1,140 @@
+"""Executors: where independent units of a run execute.
+
+- ``inprocess`` (default): one after another, in this process;
+- ``processes``: a local process pool (``--jobs N``);
+- ``dask``: an existing Dask cluster (``--executor dask --scheduler tcp://host:8786``; needs
+  ``pip install 'fmbench[dask]'``; workers need fmbench and the model's code importable).
+
+Units carry everything that determines their result (and their own seeds), so results are the
+same whichever executor runs them and in whatever order. Each worker limits BLAS/OpenMP threads
+to one, so N workers on N cores do not fight over them.
+
+Example:
+    >>> run_units(abs, [-1, -2, 3], executor="inprocess")
+    [1, 2, 3]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from fmbench.errors import ConfigError
+
+__all__ = ["EXECUTORS", "limit_threads", "run_units"]
+
+EXECUTORS = ("inprocess", "processes", "dask")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def limit_threads() -> None:
+    """One BLAS/OpenMP thread in this worker process (no nested parallelism)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return
+    threadpool_limits(1)
+
+
+def _pool_initializer() -> None:
+    limit_threads()
+
+
+def run_units(
+    fn: Callable[[T], R],
+    payloads: Sequence[T],
+    *,
+    executor: str = "inprocess",
+    jobs: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[int, R], None] | None = None,
+) -> list[R]:
+    """Run ``fn`` on every payload; results come back in the order of ``payloads``.
+
+    ``on_done(index, result)`` is called in the parent as each unit finishes (for the journal
+    and the progress bar), in completion order.
+    """
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if executor == "processes" and jobs < 1:
+        raise ConfigError("--jobs must be at least 1")
+    results: dict[int, R] = {}
+
+    def finish(index: int, result: R) -> None:
+        results[index] = result
+        if on_done is not None:
+            on_done(index, result)
+
+    if executor == "inprocess" or (executor == "processes" and (jobs == 1 or len(payloads) <= 1)):
+        for index, payload in enumerate(payloads):
+            finish(index, fn(payload))
+    elif executor == "processes":
+        _run_pool(fn, payloads, jobs, finish)
+    else:
+        _run_dask(fn, payloads, scheduler, finish)
+    return [results[i] for i in range(len(payloads))]
+
+
+def _run_pool(
+    fn: Callable[[T], R], payloads: Sequence[T], jobs: int, finish: Callable[[int, R], None]
+) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # forkserver: no threads or locks of the parent leak into workers, and it starts faster
+    # than spawn; fall back to spawn where it does not exist.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_pool_initializer
+    ) as pool:
+        pending = {pool.submit(fn, payload): index for index, payload in enumerate(payloads)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    finish(index, future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _run_dask(
+    fn: Callable[[T], R],
+    payloads: Sequence[T],
+    scheduler: str | None,
+    finish: Callable[[int, R], None],
+) -> None:
+    if not scheduler:
+        raise ConfigError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ConfigError(
+            "--executor dask needs the Dask extra: pip install 'fmbench[dask]'"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        client.run(limit_threads)
+        futures = client.map(fn, list(payloads), pure=False)
+        index_of = {future.key: i for i, future in enumerate(futures)}
+        for future, result in as_completed(futures, with_results=True):
+            finish(index_of[future.key], result)
+    finally:
+        client.close()
+
+
+def describe(executor: str, jobs: int, scheduler: str | None) -> dict[str, Any]:
+    """What goes into eval.yaml's run_metadata about execution (not part of the results)."""
+    return {
+        "executor": executor,
+        "jobs": jobs if executor == "processes" else 1,
+        "scheduler": scheduler if executor == "dask" else None,
+    }

@@ -1,0 +1,136 @@
+"""The run journal and the run lock: finished work survives a crash; two runs never interleave.
+
+Each finished unit of work (one benchmark, one probe of a benchmark...) is written atomically to
+``<out>/.fmbench/journal/<unit>.json`` (plus an ``.npz`` of its arrays when it has any), keyed
+by a fingerprint of everything that determines it. ``run --resume`` replays finished units whose
+fingerprint still matches and runs only the rest.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> journal = RunJournal(pathlib.Path(tempfile.mkdtemp()))
+    >>> journal.save("BM-X", "abc", {"status": "Completed"})
+    >>> journal.load("BM-X", "abc")
+    {'status': 'Completed'}
+    >>> journal.load("BM-X", "other") is None
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from fmbench.errors import ResultsError
+from fmbench.io import atomic_write_bytes, atomic_write_text
+
+__all__ = ["RunJournal", "RunLock", "fingerprint"]
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable SHA-256 of JSON-able parts (what determines a unit's result)."""
+    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class RunJournal:
+    """Finished units of one output folder."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.folder = Path(out_dir) / ".fmbench" / "journal"
+
+    def _path(self, unit: str, suffix: str) -> Path:
+        return self.folder / f"{_SAFE.sub('_', unit)}{suffix}"
+
+    def save(
+        self,
+        unit: str,
+        key: str,
+        record: Mapping[str, Any],
+        arrays: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        """Record a finished unit (arrays first, so a record never points at missing arrays)."""
+        if arrays:
+            buffer = io.BytesIO()
+            np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+            atomic_write_bytes(self._path(unit, ".npz"), buffer.getvalue())
+        entry = {"unit": unit, "key": key, "has_arrays": bool(arrays), "record": record}
+        atomic_write_text(self._path(unit, ".json"), json.dumps(entry, default=str))
+
+    def load(self, unit: str, key: str) -> dict[str, Any] | None:
+        """The record of a finished unit with the same key, else None."""
+        path = self._path(unit, ".json")
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        if entry.get("key") != key:
+            return None
+        record: dict[str, Any] = entry["record"]
+        return record
+
+    def load_arrays(self, unit: str) -> dict[str, np.ndarray]:
+        with np.load(self._path(unit, ".npz"), allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
+    def finished(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.json"))
+
+    def clear(self) -> None:
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                path.unlink()
+
+
+class RunLock:
+    """An exclusive lock on an output folder; a second run into it is refused, not interleaved."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = Path(out_dir) / ".fmbench" / "lock"
+        self._handle: Any = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115  (held open for the whole run)
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # no fcntl (Windows): best effort, no lock
+            pass
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise ResultsError(
+                f"{self.path.parent.parent} is in use by another fmbench run ({holder}); wait for "
+                "it to finish or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
