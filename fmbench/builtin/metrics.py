@@ -1,5 +1,7 @@
-"""Built-in metrics: classification (AUROC, accuracy, balanced accuracy, macro F1) and
-regression (MSE, MAE, R2, Pearson r). Each raises MetricUndefined instead of returning 0.
+"""Built-in metrics: classification (AUROC, accuracy, balanced accuracy, macro F1, and the
+calibration metrics ECE and Brier from :mod:`fmbench.calibration`) and regression (MSE, MAE,
+R2, Pearson r). Each has a vectorised bootstrap form (``weighted``, in
+:mod:`fmbench.bootstrap`) and raises MetricUndefined instead of returning 0.
 
 Example:
     >>> import numpy as np
@@ -134,6 +136,8 @@ def median_predictor_mae(y_true: np.ndarray) -> float:
 
 
 _M = "fmbench.builtin.metrics:"
+_B = "fmbench.bootstrap:"
+_C = "fmbench.calibration:"
 
 
 @hookimpl
@@ -144,6 +148,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="proba",
         compute=_M + "auroc",
+        weighted=_B + "weighted_auroc",
         range=(0.0, 1.0),
         chance=0.5,
     )
@@ -153,6 +158,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "accuracy",
+        weighted=_B + "weighted_accuracy",
         range=(0.0, 1.0),
         chance=_M + "majority_rate",
     )
@@ -162,6 +168,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "balanced_accuracy",
+        weighted=_B + "weighted_balanced_accuracy",
         range=(0.0, 1.0),
         chance=_M + "uniform_rate",
     )
@@ -171,6 +178,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "macro_f1",
+        weighted=_B + "weighted_macro_f1",
         range=(0.0, 1.0),
         chance=_M + "majority_macro_f1",
     )
@@ -180,6 +188,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mse",
+        weighted=_B + "weighted_mse",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "mean_predictor_mse",
@@ -190,6 +199,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mae",
+        weighted=_B + "weighted_mae",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "median_predictor_mae",
@@ -200,6 +210,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "r2",
+        weighted=_B + "weighted_r2",
         range=(float("-inf"), 1.0),
         chance=0.0,
     )
@@ -209,6 +220,27 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "pearson_r",
+        weighted=_B + "weighted_pearson_r",
         range=(-1.0, 1.0),
         chance=0.0,
+    )
+    yield MetricSpec(
+        name="ECE",
+        summary="expected calibration error: top label, 15 equal-width confidence bins",
+        task="classification",
+        needs="proba",
+        compute=_C + "ece",
+        weighted=_C + "weighted_ece",
+        direction="lower",
+        range=(0.0, 1.0),
+    )
+    yield MetricSpec(
+        name="Brier",
+        summary="Brier score: squared error of the probabilities (binary: of the positive class)",
+        task="classification",
+        needs="proba",
+        compute=_C + "brier",
+        weighted=_C + "weighted_brier",
+        direction="lower",
+        range=(0.0, 2.0),
     )
