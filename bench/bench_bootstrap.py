@@ -32,10 +32,14 @@ def main(n: int = 100_000, n_resamples: int = 1000) -> None:
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            res = bootstrap_intervals(specs, pred, seed=rng_seed(42, "BENCH"), n_resamples=n_resamples)
+            res = bootstrap_intervals(
+                specs, pred, seed=rng_seed(42, "BENCH"), n_resamples=n_resamples
+            )
             best = min(best, time.perf_counter() - t0)
-        print(f"{n_resamples} resamples x {n} samples, {', '.join(names)}: {best:.2f} s "
-              f"(best of 3); AUROC interval {res['AUROC'].interval}")
+        print(
+            f"{n_resamples} resamples x {n} samples, {', '.join(names)}: {best:.2f} s "
+            f"(best of 3); AUROC interval {res['AUROC'].interval}"
+        )
     units = rng.integers(0, n // 20, n)
     specs = {"AUROC": registry.get("metric", "AUROC")}
     t0 = time.perf_counter()

@@ -122,13 +122,13 @@ def compare_runs(
             if a.units is not None and b.units is not None and np.array_equal(a.units, b.units)
             else None
         )
-        common = {
-            "seed": rng_seed(seed, benchmark_id, "compare"),
-            "n_resamples": n_resamples,
-            "units": units,
-        }
-        dist_a = bootstrap_distribution({name: spec}, a.predictions, **common)[name]
-        dist_b = bootstrap_distribution({name: spec}, b.predictions, **common)[name]
+        stream = rng_seed(seed, benchmark_id, "compare")
+        dist_a, dist_b = (
+            bootstrap_distribution(
+                {name: spec}, side.predictions, seed=stream, n_resamples=n_resamples, units=units
+            )[name]
+            for side in (a, b)
+        )
         from fmbench.scoring import score_one
 
         entry: dict[str, Any] = {

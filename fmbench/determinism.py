@@ -119,9 +119,7 @@ def check_determinism(
             "method": how,
             "n_samples": len(chosen),
             "max_abs_diff": max_abs_diff(first, second),
-            "max_metric_diff": _metric_diff(
-                registry, names, y, record["task"], how, first, second
-            ),
+            "max_metric_diff": _metric_diff(registry, names, y, record["task"], how, first, second),
         }
     diffs = [v["max_abs_diff"] for v in per_benchmark.values()]
     metric_diffs = [

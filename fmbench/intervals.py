@@ -40,7 +40,9 @@ def bootstrap_unit(benchmark: BenchmarkSpec) -> str | None:
     return unit or benchmark.split.group_by
 
 
-def sample_units(benchmark: BenchmarkSpec, dataset: Dataset, indices: np.ndarray) -> np.ndarray | None:
+def sample_units(
+    benchmark: BenchmarkSpec, dataset: Dataset, indices: np.ndarray
+) -> np.ndarray | None:
     """Each test sample's unit label (strings), or None for a sample bootstrap."""
     column = bootstrap_unit(benchmark)
     if column is None:
@@ -54,7 +56,9 @@ def sample_units(benchmark: BenchmarkSpec, dataset: Dataset, indices: np.ndarray
     return np.asarray([str(v) for v in np.asarray(dataset.metadata[column])[indices]])
 
 
-def _intervals_block(results: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, int]]:
+def _intervals_block(
+    results: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, str], dict[str, int]]:
     intervals: dict[str, Any] = {}
     reasons: dict[str, str] = {}
     used: dict[str, int] = {}
@@ -136,7 +140,7 @@ def add_statistics(
     record["interval_method"] = {
         "method": "percentile bootstrap",
         "unit": bootstrap_unit(benchmark) or "sample",
-        "n_units": int(len(np.unique(units))) if units is not None else len(predictions.y_true),
+        "n_units": len(np.unique(units)) if units is not None else len(predictions.y_true),
         "n_resamples": n_resamples,
         "confidence": confidence,
         "n_used": used,

@@ -121,7 +121,9 @@ def _benchmark_section(record: Mapping[str, Any], plot: str | None = None) -> li
     for name, value in record.get("metrics", {}).items():
         ci = (record.get("intervals") or {}).get(name)
         shown = fmt_interval(value, ci)
-        note = escape_md(undefined.get(name, "") or (record.get("intervals_undefined") or {}).get(name, ""))
+        note = escape_md(
+            undefined.get(name, "") or (record.get("intervals_undefined") or {}).get(name, "")
+        )
         rows.append([escape_md(name), shown, fmt(chance.get(name)), note])
     out += [markdown_table(["Metric", "Value [95% CI]", "Chance level", "Note"], rows), ""]
     out += _interval_note(record)
