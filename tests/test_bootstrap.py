@@ -206,3 +206,34 @@ def test_plugin_metric_without_weighted_form_falls_back_to_a_loop(registry) -> N
         {"A": registry.get("metric", "Accuracy")}, p, seed=3, n_resamples=200
     )["A"]
     assert slow.interval == fast.interval
+
+
+def test_bootstrap_unit_comes_from_the_benchmark() -> None:
+    from fmbench.definitions import parse_benchmark
+    from fmbench.errors import ConfigError, DataError
+    from fmbench.intervals import bootstrap_unit, sample_units
+
+    base = {
+        "benchmark_id": "BM-U", "task": "classification", "dataset": "D",
+        "metrics": {"primary": "AUROC"},
+    }  # fmt: skip
+    assert bootstrap_unit(parse_benchmark(base, source="t")) is None
+    grouped = {**base, "split": {"method": "kfold", "group_by": "subject_id"}}
+    assert bootstrap_unit(parse_benchmark(grouped, source="t")) == "subject_id"
+    forced = {**grouped, "bootstrap": {"unit": "sample"}}
+    assert bootstrap_unit(parse_benchmark(forced, source="t")) is None
+    named = parse_benchmark(
+        {**base, "bootstrap": {"unit": "donor", "n_resamples": 200}}, source="t"
+    )
+    assert bootstrap_unit(named) == "donor"
+    assert named.bootstrap.n_resamples == 200
+    with pytest.raises(ConfigError, match="bootstrap"):
+        parse_benchmark({**base, "bootstrap": {"confidence": 1.5}}, source="t")
+    with pytest.raises(ConfigError, match="bootstrap"):
+        parse_benchmark({**base, "bootstrap": {"units": "x"}}, source="t")
+    from fmbench.data import Dataset
+
+    ds = Dataset(dataset_id="d", X=np.zeros((4, 1)), y=np.array([0, 1, 0, 1]),
+                 metadata={"site": np.array(list("aabb"), dtype=object)})  # fmt: skip
+    with pytest.raises(DataError, match="no such metadata column"):
+        sample_units(named, ds, np.arange(4))
