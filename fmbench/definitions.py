@@ -28,6 +28,7 @@ import yaml
 from fmbench.errors import ConfigError, suggest
 from fmbench.specs import (
     BenchmarkSpec,
+    BootstrapSpec,
     DataSpecification,
     MetricsDeclaration,
     ProbeEntry,
@@ -117,7 +118,7 @@ _BENCHMARK_YAML_KEYS = [
     "benchmark_id", "name", "description", "version", "task", "dataset", "metrics",
     "health_domain", "health_topic", "clinical_relevance", "ai_task", "input_modality",
     "output_type", "protocol", "dataset_options", "split", "data_spec", "stratification",
-    "probes", "requirements", "gold_standard", "references",
+    "probes", "requirements", "gold_standard", "references", "bootstrap",
 ]  # fmt: skip
 
 
@@ -175,6 +176,7 @@ def parse_benchmark(data: Any, *, source: str) -> BenchmarkSpec:
         ("split", SplitSpec),
         ("data_spec", DataSpecification),
         ("stratification", Stratification),
+        ("bootstrap", BootstrapSpec),
     ):
         if key in fields:
             value = _require_mapping(fields[key], f"{where}: {key}")

@@ -27,7 +27,9 @@ from fmbench._version import __version__
 from fmbench.data import Dataset, describe_shape
 from fmbench.datasets import load_dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
+from fmbench.intervals import add_statistics
 from fmbench.models import ModelConfig, ModelHandle, load_model
+from fmbench.predictions_store import store_run_predictions
 from fmbench.protocols import EvalContext, Predictions
 from fmbench.registry import Registry
 from fmbench.results import SCHEMA_VERSION, write_eval
@@ -60,6 +62,8 @@ class RunOptions:
     command: str = ""
     model_config_path: str = ""
     reporters: tuple[str, ...] | None = None
+    n_resamples: int | None = None
+    check_determinism: int = 0
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -70,6 +74,7 @@ class BenchmarkOutcome:
     record: dict[str, Any]
     dataset: Dataset | None = None
     predictions: Predictions | None = None
+    units: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:
@@ -218,6 +223,12 @@ def evaluate_benchmark(
         record["stratified"] = stratified
     if skipped:
         record["stratification_skipped"] = skipped
+    t0 = time.perf_counter()
+    units = add_statistics(
+        registry, benchmark, dataset, predictions, names, record,
+        seed=options.seed, n_resamples=options.n_resamples,
+    )  # fmt: skip
+    phases["bootstrap"] = time.perf_counter() - t0
     record["data"] = {**describe_shape(dataset), "n_test": len(predictions.indices)}
     protocol_notes = predictions.notes.get("protocol")
     if protocol_notes:
@@ -233,7 +244,7 @@ def evaluate_benchmark(
         "peak_rss_mb": peak_rss_mb(),
     }
     return BenchmarkOutcome(
-        benchmark=benchmark, record=record, dataset=dataset, predictions=predictions
+        benchmark=benchmark, record=record, dataset=dataset, predictions=predictions, units=units
     )
 
 
@@ -374,6 +385,15 @@ def run_suite(
         result.extras["robustness"] = run_declared_probes(
             registry, suite, benchmarks, model, options, result
         )
+    store_run_predictions(outcomes, out_dir)
+    determinism = None
+    if options.check_determinism:
+        from fmbench.determinism import check_determinism
+
+        determinism = check_determinism(
+            registry, outcomes, model, seed=options.seed,
+            n_samples=options.check_determinism, batch_size=options.batch_size,
+        )  # fmt: skip
     document = build_document(
         registry,
         suite,
@@ -386,6 +406,8 @@ def run_suite(
     )
     if "robustness" in result.extras:
         document["robustness"] = result.extras["robustness"]
+    if determinism is not None:
+        document["determinism"] = determinism
     result.document = write_eval(out_dir / "eval.yaml", document)
     write_reports(registry, result, options)
     return result

@@ -183,7 +183,10 @@ class MetricSpec:
     predicted labels, or ``"value"`` regression outputs. A metric that cannot be computed
     raises :class:`fmbench.MetricUndefined` with the reason; it is then reported as null.
     ``chance`` is the score of a model that ignores its input: a number, or a reference to
-    ``chance(y_true) -> float``.
+    ``chance(y_true) -> float``. ``weighted`` (optional) scores many bootstrap resamples at
+    once: ``weighted(y_true, y_score, W) -> array (n_resamples,)`` with ``W`` the
+    ``(n_resamples, n_samples)`` resample counts and NaN where undefined (see
+    :mod:`fmbench.bootstrap`); without it, intervals loop over resamples.
 
     Example:
         >>> MetricSpec(
@@ -205,6 +208,7 @@ class MetricSpec:
     direction: str = attrs.field(default="higher", validator=_one_of("higher", "lower"))
     range: tuple[float, float] | None = None
     chance: float | Ref | None = None
+    weighted: Ref | None = attrs.field(default=None, validator=_check_ref)
 
 
 @attrs.frozen(kw_only=True)
@@ -334,6 +338,25 @@ class SplitSpec:
 
 
 @attrs.frozen(kw_only=True)
+class BootstrapSpec:
+    """How a benchmark's confidence intervals are resampled.
+
+    ``unit``: the metadata column whose values are resampled (cluster bootstrap: a subject's
+    samples move together); ``"sample"`` forces resampling single samples; None (default)
+    uses the split's ``group_by`` when it names one, else samples.
+    """
+
+    unit: str | None = None
+    n_resamples: int | None = None
+    confidence: float = attrs.field(default=0.95)
+
+    @confidence.validator
+    def _check_confidence(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0.5 <= value < 1:
+            raise ValueError(f"bootstrap.confidence must be in [0.5, 1), got {value}")
+
+
+@attrs.frozen(kw_only=True)
 class ProbeEntry:
     """A probe as a suite or benchmark declares it, optionally with its own grid."""
 
@@ -378,6 +401,7 @@ class BenchmarkSpec:
     split: SplitSpec = attrs.field(factory=SplitSpec)
     data_spec: DataSpecification = attrs.field(factory=DataSpecification)
     stratification: Stratification = attrs.field(factory=Stratification)
+    bootstrap: BootstrapSpec = attrs.field(factory=BootstrapSpec)
     probes: tuple[ProbeEntry, ...] = ()
     requirements: Mapping[str, Any] = attrs.field(factory=dict)
     gold_standard: str | None = None

@@ -72,6 +72,12 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         config_keys=("import_path", "init_kwargs"),
     )
     yield ModelAdapterSpec(
+        name="raw_features",
+        summary="baseline: the input features themselves as the embedding (no model)",
+        load="fmbench.builtin.adapters:load_raw_features",
+        baseline=True,
+    )
+    yield ModelAdapterSpec(
         name="adapter",
         summary="the earlier project's named adapters; refused with a pointer to the real adapter types",
         load="fmbench.builtin.adapters:refuse_legacy_adapter",
@@ -87,3 +93,27 @@ def refuse_legacy_adapter(config: ModelConfig) -> Any:
         "or an adapter type from `fmbench list-adapters` (torch_module, huggingface, onnx when "
         "their packages are installed)"
     )
+
+
+class RawFeatures:
+    """A baseline "encoder" whose embedding is the input itself, flattened.
+
+    A linear probe on it measures what the raw features already give; a foundation model
+    should beat it. It has no ``predict``: it only serves the probe protocols.
+
+    Example:
+        >>> import numpy as np
+        >>> RawFeatures().embed(np.zeros((2, 3, 4))).shape
+        (2, 12)
+    """
+
+    def embed(self, X: Any) -> Any:
+        import numpy as np
+
+        array = np.asarray(X, dtype=float)
+        return array.reshape(len(array), -1)
+
+
+def load_raw_features(config: ModelConfig) -> RawFeatures:
+    """The ``raw_features`` baseline adapter (it takes no settings)."""
+    return RawFeatures()

@@ -1,6 +1,10 @@
-"""Built-in metrics, registered through the metric hook (implementations in metric_functions).
+"""Built-in metrics, registered through the metric hook.
 
-Classification: AUROC, accuracy, balanced accuracy, macro F1; regression: MSE, MAE, R2, Pearson r.
+Classification: AUROC, accuracy, balanced accuracy, macro F1 (implementations in
+:mod:`fmbench.builtin.metric_functions`), and the calibration metrics ECE and Brier (from
+:mod:`fmbench.calibration`); regression: MSE, MAE, R2, Pearson r. Each has a vectorised
+bootstrap form (``weighted``, in :mod:`fmbench.bootstrap`) and raises MetricUndefined instead of
+returning 0.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from fmbench.hookspecs import hookimpl
 from fmbench.specs import MetricSpec
 
 _M = "fmbench.builtin.metric_functions:"
+_B = "fmbench.bootstrap:"
+_C = "fmbench.calibration:"
 
 
 @hookimpl
@@ -21,6 +27,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="proba",
         compute=_M + "auroc",
+        weighted=_B + "weighted_auroc",
         range=(0.0, 1.0),
         chance=0.5,
     )
@@ -30,6 +37,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "accuracy",
+        weighted=_B + "weighted_accuracy",
         range=(0.0, 1.0),
         chance=_M + "majority_rate",
     )
@@ -39,6 +47,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "balanced_accuracy",
+        weighted=_B + "weighted_balanced_accuracy",
         range=(0.0, 1.0),
         chance=_M + "uniform_rate",
     )
@@ -48,6 +57,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "macro_f1",
+        weighted=_B + "weighted_macro_f1",
         range=(0.0, 1.0),
         chance=_M + "majority_macro_f1",
     )
@@ -57,6 +67,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mse",
+        weighted=_B + "weighted_mse",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "mean_predictor_mse",
@@ -67,6 +78,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mae",
+        weighted=_B + "weighted_mae",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "median_predictor_mae",
@@ -77,6 +89,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "r2",
+        weighted=_B + "weighted_r2",
         range=(float("-inf"), 1.0),
         chance=0.0,
     )
@@ -86,6 +99,27 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "pearson_r",
+        weighted=_B + "weighted_pearson_r",
         range=(-1.0, 1.0),
         chance=0.0,
+    )
+    yield MetricSpec(
+        name="ECE",
+        summary="expected calibration error: top label, 15 equal-width confidence bins",
+        task="classification",
+        needs="proba",
+        compute=_C + "ece",
+        weighted=_C + "weighted_ece",
+        direction="lower",
+        range=(0.0, 1.0),
+    )
+    yield MetricSpec(
+        name="Brier",
+        summary="Brier score: squared error of the probabilities (binary: of the positive class)",
+        task="classification",
+        needs="proba",
+        compute=_C + "brier",
+        weighted=_C + "weighted_brier",
+        direction="lower",
+        range=(0.0, 2.0),
     )

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "list-protocols": "fmbench.cli.listing:list_protocols",
     "plugins": "fmbench.cli.listing:plugins",
     "run": "fmbench.cli.run_cmd:run",
+    "compare": "fmbench.cli.compare_cmd:compare",
     "validate": "fmbench.cli.validate_cmd:validate",
 }
 
@@ -42,6 +43,7 @@ SHORT_HELP: dict[str, str] = {
     "list-protocols": "List the evaluation protocols.",
     "plugins": "Show and manage plugins (plugins list).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
+    "compare": "Compare two runs: paired bootstrap difference of each primary metric.",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
 }
 

@@ -68,6 +68,24 @@ def resolve_suite(registry: object, suite: str) -> object:
     type=click.Path(file_okay=False),
     help="Also copy report.md there as <eval_id>.md.",
 )
+@click.option(
+    "--n-resamples",
+    default=None,
+    type=click.IntRange(min=100),
+    help="Bootstrap resamples per interval [default: the benchmark's, else 1000].",
+)
+@click.option(
+    "--check-determinism",
+    is_flag=True,
+    help="Give the model a sample of each benchmark twice and report the largest difference.",
+)
+@click.option(
+    "--determinism-samples",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Samples used by --check-determinism.",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -84,6 +102,9 @@ def run(
     reporters: tuple[str, ...],
     evals_dir: str | None,
     reports_dir: str | None,
+    n_resamples: int | None = None,
+    check_determinism: bool = False,
+    determinism_samples: int = 64,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
@@ -103,6 +124,8 @@ def run(
         model_config_path=model_path,
         command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
         reporters=tuple(reporters) or None,
+        n_resamples=n_resamples,
+        check_determinism=determinism_samples if check_determinism else 0,
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
     eval_id = result.document["eval_id"]
@@ -121,6 +144,12 @@ def run(
             click.echo(f"{record['benchmark_id']}: {primary['name']} = {value}")
         else:
             click.echo(f"{record['benchmark_id']}: FAILED: {record['error']}", err=True)
+    determinism = result.document.get("determinism")
+    if determinism is not None:
+        click.echo(
+            f"determinism: largest difference {determinism['max_abs_diff']} on "
+            f"{determinism['n_samples']} samples per benchmark"
+        )
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
         f"(status {result.document['status']})"

@@ -15,7 +15,7 @@ from typing import Any
 
 from fmbench.io import atomic_write_text
 
-__all__ = ["escape_md", "fmt", "markdown_table", "render_report", "write_report"]
+__all__ = ["escape_md", "fmt", "fmt_interval", "markdown_table", "render_report", "write_report"]
 
 
 def escape_md(text: Any) -> str:
@@ -35,6 +35,20 @@ def fmt(value: Any, digits: int = 4) -> str:
     return escape_md(value)
 
 
+def fmt_interval(value: Any, interval: Any, digits: int = 3) -> str:
+    """A value with its interval: ``0.812 [0.776, 0.845]`` (the value alone without one).
+
+    Example:
+        >>> fmt_interval(0.81234, [0.7761, 0.8449])
+        '0.812 [0.776, 0.845]'
+    """
+    if value is None:
+        return "n/a"
+    if not interval or interval[0] is None:
+        return fmt(value, digits)
+    return f"{fmt(value, digits)} [{fmt(interval[0], digits)}, {fmt(interval[1], digits)}]"
+
+
 def markdown_table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     head = list(header)
     lines = [
@@ -52,7 +66,31 @@ def _metric_names(record: Mapping[str, Any]) -> list[str]:
     return list(record.get("metrics", {}))
 
 
-def _benchmark_section(record: Mapping[str, Any]) -> list[str]:
+def _interval_note(record: Mapping[str, Any]) -> list[str]:
+    method = record.get("interval_method")
+    if not method:
+        return []
+    unit = method.get("unit")
+    what = "samples" if unit == "sample" else f"`{escape_md(unit)}` clusters"
+    return [
+        f"Intervals: {round(100 * method.get('confidence', 0.95))}% percentile bootstrap over "
+        f"{method.get('n_units')} {what}, {method.get('n_resamples')} resamples.",
+        "",
+    ]
+
+
+def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
+    if not gaps:
+        return []
+    parts = [
+        f"{escape_md(name)}: worst {escape_md(g['worst_group'])} {fmt(g['worst'], 3)}, "
+        f"gap to best ({escape_md(g['best_group'])}) {fmt(g['gap'], 3)}"
+        for name, g in gaps.items()
+    ]
+    return ["Worst group / gap: " + "; ".join(parts) + ".", ""]
+
+
+def _benchmark_section(record: Mapping[str, Any], plot: str | None = None) -> list[str]:
     out = [
         f"## {escape_md(record['benchmark_id'])} (v{escape_md(record.get('benchmark_version'))})",
         "",
@@ -81,15 +119,20 @@ def _benchmark_section(record: Mapping[str, Any]) -> list[str]:
     undefined = record.get("metrics_undefined", {})
     rows = []
     for name, value in record.get("metrics", {}).items():
-        ci = record.get("intervals", {}).get(name)
-        shown = (
-            fmt(value)
-            if ci is None or value is None
-            else f"{fmt(value)} [{fmt(ci[0])}, {fmt(ci[1])}]"
+        ci = (record.get("intervals") or {}).get(name)
+        shown = fmt_interval(value, ci)
+        note = escape_md(
+            undefined.get(name, "") or (record.get("intervals_undefined") or {}).get(name, "")
         )
-        note = escape_md(undefined.get(name, ""))
         rows.append([escape_md(name), shown, fmt(chance.get(name)), note])
-    out += [markdown_table(["Metric", "Value", "Chance level", "Note"], rows), ""]
+    out += [markdown_table(["Metric", "Value [95% CI]", "Chance level", "Note"], rows), ""]
+    out += _interval_note(record)
+    if plot:
+        out += [
+            f"Calibration: reliability diagram [{escape_md(plot)}]({plot}) "
+            "(top-label confidence vs accuracy, 15 bins).",
+            "",
+        ]
     stratified = record.get("stratified", {})
     if stratified:
         out += ["### Stratified performance", ""]
@@ -101,10 +144,16 @@ def _benchmark_section(record: Mapping[str, Any]) -> list[str]:
                 if entry.get("suppressed"):
                     rows.append([escape_md(group), *["suppressed"] * len(names), str(entry["N"])])
                 else:
+                    cis = entry.get("intervals") or {}
                     rows.append(
-                        [escape_md(group), *[fmt(entry.get(n)) for n in names], str(entry["N"])]
+                        [
+                            escape_md(group),
+                            *[fmt_interval(entry.get(n), cis.get(n)) for n in names],
+                            str(entry["N"]),
+                        ]
                     )
             out += [markdown_table(["Group", *names, "N"], rows), ""]
+            out += _gap_lines((record.get("stratified_gaps") or {}).get(column, {}))
     skipped = record.get("stratification_skipped", {})
     if skipped:
         out += [
@@ -126,7 +175,11 @@ def _benchmark_section(record: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def render_report(document: Mapping[str, Any], extra_sections: Iterable[str] = ()) -> str:
+def render_report(
+    document: Mapping[str, Any],
+    extra_sections: Iterable[str] = (),
+    plots: Mapping[str, str] | None = None,
+) -> str:
     """The Markdown text of a run's report, from its ``eval.yaml`` content."""
     meta = document.get("run_metadata", {})
     model = document.get("model", {})
@@ -142,7 +195,7 @@ def render_report(document: Mapping[str, Any], extra_sections: Iterable[str] = (
         "",
     ]
     for record in document.get("benchmarks", []):
-        lines += _benchmark_section(record)
+        lines += _benchmark_section(record, (plots or {}).get(record.get("benchmark_id", "")))
     lines += list(extra_sections)
     lines += [
         "## Provenance",
@@ -167,6 +220,9 @@ def render_report(document: Mapping[str, Any], extra_sections: Iterable[str] = (
 def write_report(result: Any, out_dir: Path) -> list[Path]:
     """The ``markdown`` reporter: write ``report.md``."""
     sections = result.extras.get("report_sections", [])
+    from fmbench.report.plots import write_reliability_plots
+
+    plots = write_reliability_plots(result.document, Path(out_dir))
     path = Path(out_dir) / "report.md"
-    atomic_write_text(path, render_report(result.document, sections))
-    return [path]
+    atomic_write_text(path, render_report(result.document, sections, plots))
+    return [path, *(Path(out_dir) / p for p in plots.values())]
