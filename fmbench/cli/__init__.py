@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "list-protocols": "fmbench.cli.listing:list_protocols",
     "plugins": "fmbench.cli.listing:plugins",
     "run": "fmbench.cli.run_cmd:run",
+    "run-robustness": "fmbench.cli.robustness_cmd:run_robustness",
     "validate": "fmbench.cli.validate_cmd:validate",
 }
 
@@ -43,6 +44,7 @@ SHORT_HELP: dict[str, str] = {
     "list-protocols": "List the evaluation protocols.",
     "plugins": "Show and manage plugins (plugins list).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
+    "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
 }
 
