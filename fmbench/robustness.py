@@ -283,7 +283,7 @@ def plan_probes(
                 )
                 raise DataError(
                     f"probe {spec.name!r} needs the dataset's {fact!r}, which {dataset_label} "
-                    f"does not give; {fix}"
+                    f"does not give; {fix} (or leave the probe out with --probes)"
                 )
         levels = entry.levels if entry.levels is not None else spec.levels
         plans.append(

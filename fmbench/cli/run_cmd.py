@@ -121,8 +121,13 @@ def run(
             click.echo(f"{record['benchmark_id']}: {primary['name']} = {value}")
         else:
             click.echo(f"{record['benchmark_id']}: FAILED: {record['error']}", err=True)
+    probes_failed = False
+    if "robustness" in result.extras:
+        from fmbench.cli.robustness_cmd import echo_robustness
+
+        probes_failed = echo_robustness(result.extras["robustness"])
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
         f"(status {result.document['status']})"
     )
-    return 1 if result.failed else 0
+    return 1 if result.failed or probes_failed else 0
