@@ -248,9 +248,7 @@ def plan_probes(
     modality = str(info.get("modality") or "tabular")
     available = registry.names("probe")
     if entries is None:
-        entries = [
-            ProbeEntry(name=s.name) for s in registry.all("probe") if _applies(s, modality)
-        ]
+        entries = [ProbeEntry(name=s.name) for s in registry.all("probe") if _applies(s, modality)]
         if not entries:
             raise ConfigError(
                 f"no registered probe applies to {modality} data; available: "
@@ -286,9 +284,7 @@ def plan_probes(
                     f"does not give; {fix} (or leave the probe out with --probes)"
                 )
         levels = entry.levels if entry.levels is not None else spec.levels
-        plans.append(
-            ProbePlan(spec=spec, levels=check_levels(spec.name, levels, where))
-        )
+        plans.append(ProbePlan(spec=spec, levels=check_levels(spec.name, levels, where)))
     return plans
 
 
@@ -354,9 +350,7 @@ def perturb_batch(
         )
     if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         bad = int(np.sum(~np.isfinite(out)))
-        raise ProbeFailure(
-            f"probe {name!r} returned {bad} NaN/infinite values at level {level:g}"
-        )
+        raise ProbeFailure(f"probe {name!r} returned {bad} NaN/infinite values at level {level:g}")
     return out
 
 
@@ -475,7 +469,9 @@ def signal_check(
         )
     score = metric_input(spec, predictions)
     compute = resolve(spec.compute)
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(stable_hash("signal"),)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(int(seed), spawn_key=(stable_hash("signal"),))
+    )
     y = np.asarray(predictions.y_true)
     as_good = valid = 0
     for _ in range(n_permutations):
@@ -696,7 +692,8 @@ def _add_relative(
         perf["relative_rAUC"] = 0.0 if clean_score is not None and chance is not None else None
         perf["relative_note"] = no_signal
         return
-    assert clean_score is not None and chance is not None
+    assert clean_score is not None
+    assert chance is not None
     relative = relative_curve(perf["values"], clean_score, chance, primary.direction)
     perf["relative"] = relative
     perf["relative_rAUC"] = rauc(record["levels"], relative)
@@ -766,7 +763,9 @@ def _summary(
 # --- suites that declare probes -----------------------------------------------------------
 
 
-def declared_entries(suite_probes: Sequence[ProbeEntry], bm_probes: Sequence[ProbeEntry]) -> list[ProbeEntry]:
+def declared_entries(
+    suite_probes: Sequence[ProbeEntry], bm_probes: Sequence[ProbeEntry]
+) -> list[ProbeEntry]:
     """A suite's probes apply to each of its benchmarks; a benchmark's own grid wins."""
     merged: dict[str, ProbeEntry] = {e.name: e for e in suite_probes}
     for entry in bm_probes:

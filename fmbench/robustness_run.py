@@ -167,7 +167,9 @@ def run_robustness(
         batch_size=options.batch_size,
         progress=options.progress,
     )
-    blocks = {BENCHMARK_ID: {"benchmark_id": BENCHMARK_ID, "dataset_id": dataset.dataset_id, **block}}
+    blocks = {
+        BENCHMARK_ID: {"benchmark_id": BENCHMARK_ID, "dataset_id": dataset.dataset_id, **block}
+    }
     document = build_document(
         registry,
         _SUITE,

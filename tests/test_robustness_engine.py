@@ -201,7 +201,7 @@ def test_noise_reaches_the_target_snr_within_half_a_db(
     level: float, shape: tuple[int, ...]
 ) -> None:
     rng = np.random.default_rng(7)
-    x = rng.standard_normal(shape) * rng.uniform(0.1, 10.0, shape[:-1] + (1,))
+    x = rng.standard_normal(shape) * rng.uniform(0.1, 10.0, (*shape[:-1], 1))
     out = noise(x, level, np.random.default_rng(3), {})
     target = -20 * np.log10(level)
     signal_power = np.mean(x**2, axis=-1)
@@ -222,7 +222,7 @@ def test_probe_gets_a_read_only_input_it_cannot_unlock() -> None:
 
     batch = np.ones((2, 3))
     for probe in (writes, unlocks):
-        with pytest.raises(ProbeFailure, match="raised at level 0.5"):
+        with pytest.raises(ProbeFailure, match=r"raised at level 0\.5"):
             perturb_batch(probe, "bad", batch, 0.5, np.random.default_rng(0), {})
     assert np.all(batch == 1)
 
@@ -232,9 +232,7 @@ def test_wrong_shape_or_nan_is_a_probe_failure() -> None:
     with pytest.raises(ProbeFailure, match="shape"):
         perturb_batch(lambda x, *_: x[:, :2], "cut", batch, 0.1, np.random.default_rng(0), {})
     with pytest.raises(ProbeFailure, match="NaN"):
-        perturb_batch(
-            lambda x, *_: x * np.nan, "nan", batch, 0.1, np.random.default_rng(0), {}
-        )
+        perturb_batch(lambda x, *_: x * np.nan, "nan", batch, 0.1, np.random.default_rng(0), {})
 
 
 def test_probe_rng_is_stable_across_processes_and_independent_per_probe() -> None:
@@ -300,7 +298,9 @@ BAD = _test_plugin(
 
 def test_unknown_probe_lists_the_available_ones() -> None:
     registry = build_registry(external=False)
-    with pytest.raises(ConfigError, match=r"unknown probe 'nosie'.*available: dropout, masking, noise"):
+    with pytest.raises(
+        ConfigError, match=r"unknown probe 'nosie'.*available: dropout, masking, noise"
+    ):
         plan_probes(registry, [ProbeEntry(name="nosie")], {"modality": "eeg"})
 
 
@@ -310,12 +310,13 @@ def test_probe_for_another_modality_is_refused() -> None:
         plan_probes(registry, [ProbeEntry(name="mri_only")], {"modality": "eeg"})
     info = {"modality": "eeg", "sampling_freq": 100.0}
     defaults = [p.name for p in plan_probes(registry, None, info)]
-    assert "mri_only" not in defaults and "noise" in defaults
+    assert "mri_only" not in defaults
+    assert "noise" in defaults
 
 
 def test_missing_fact_is_a_clear_error_never_assumed() -> None:
     registry = build_registry(external=False, extra_modules=(BAD,))
-    with pytest.raises(DataError, match="needs the dataset's 'sampling_freq'.*--sampling-freq"):
+    with pytest.raises(DataError, match=r"needs the dataset's 'sampling_freq'.*--sampling-freq"):
         plan_probes(registry, [ProbeEntry(name="sfreq")], {"modality": "eeg"})
     plans = plan_probes(
         registry, [ProbeEntry(name="sfreq")], {"modality": "eeg", "sampling_freq": 100.0}
@@ -396,10 +397,14 @@ def test_probes_stream_batches_never_the_whole_dataset() -> None:
     registry = build_registry(
         external=False,
         extra_modules=(
-            _test_plugin(spy=fmbench.ProbeSpec(name="spy", summary="s", levels=(0, 1), perturb=spy)),
+            _test_plugin(
+                spy=fmbench.ProbeSpec(name="spy", summary="s", levels=(0, 1), perturb=spy)
+            ),
         ),
     )
-    run_engine(SignalModel(), ["spy"], registry=registry, dataset=make_dataset(n=100), batch_size=16)
+    run_engine(
+        SignalModel(), ["spy"], registry=registry, dataset=make_dataset(n=100), batch_size=16
+    )
     assert max(s[0] for s in seen) == 16
     assert sum(s[0] for s in seen) == 2 * 100
 
@@ -412,7 +417,8 @@ def test_constant_model_ranks_below_a_model_that_uses_the_signal() -> None:
     assert signal["primary_metric"]["clean"] > 0.9
     # the signal model degrades gracefully: worse at the strongest noise, never below chance
     curve = signal["probes"]["noise"]["performance"]["values"]
-    assert curve[-1] < curve[0] and min(curve) > 0.5
+    assert curve[-1] < curve[0]
+    assert min(curve) > 0.5
     assert 0.3 < signal["robustness_score"] < 1.0
     assert constant["robustness_score"] == 0.0
     assert "does not beat chance" in constant["robustness_score_reason"]
@@ -462,6 +468,62 @@ def test_regression_stability_is_correlation_with_clean_outputs() -> None:
     )
     record = result["probes"]["noise"]
     corr = record["stability"]["output_correlation"]["values"]
-    assert corr[0] == 1.0 and corr[-1] < 0.99
+    assert corr[0] == 1.0
+    assert corr[-1] < 0.99
     assert result["primary_metric"]["chance"] == 0.0
     assert 0 < result["robustness_score"] <= 1
+
+
+def test_declared_probes_run_only_on_zero_shot_benchmarks(tmp_path: Any) -> None:
+    from fmbench.robustness import declared_entries, run_declared_probes
+    from fmbench.run import BenchmarkOutcome, RunOptions, RunResult
+    from fmbench.specs import (
+        BenchmarkSpec,
+        MetricsDeclaration,
+        SuiteEntry,
+        SuiteSpec,
+    )
+
+    registry = build_registry(external=False)
+    dataset = make_dataset(n=40)
+    h = handle(SignalModel())
+
+    def benchmark(name: str, protocol: str) -> BenchmarkSpec:
+        return BenchmarkSpec(
+            name=name, summary=name, task="classification", dataset="x", protocol=protocol,
+            metrics=MetricsDeclaration(primary="AUROC"),
+            probes=(ProbeEntry(name="masking", levels=(0.0, 0.5)),),
+        )  # fmt: skip
+
+    zero, linear = benchmark("BM-A", "zero_shot"), benchmark("BM-B", "linear_probe")
+    suite = SuiteSpec(
+        name="SUITE-X", summary="x",
+        benchmarks=(SuiteEntry(benchmark="BM-A"), SuiteEntry(benchmark="BM-B")),
+        probes=(ProbeEntry(name="noise"), ProbeEntry(name="masking")),
+    )  # fmt: skip
+    outcomes = [
+        BenchmarkOutcome(
+            benchmark=bm,
+            record={"status": "Completed", "protocol": bm.protocol},
+            dataset=dataset,
+            predictions=clean_predictions(h, dataset, 16),
+        )
+        for bm in (zero, linear)
+    ]
+    result = RunResult(suite=suite, model=h, outcomes=outcomes, document={}, out_dir=tmp_path)
+    blocks = run_declared_probes(
+        registry,
+        suite,
+        [(SuiteEntry(benchmark=b.name), b) for b in (zero, linear)],
+        h,
+        RunOptions(progress=False),
+        result,
+    )
+    assert blocks["BM-A"]["status"] == "Completed"
+    assert list(blocks["BM-A"]["probes"]) == ["noise", "masking"]
+    assert blocks["BM-A"]["probes"]["masking"]["levels"] == [0.0, 0.5]  # the benchmark's grid wins
+    assert blocks["BM-B"]["status"] == "Failed"
+    assert "robustness probes run only with zero_shot" in blocks["BM-B"]["error"]
+    assert (tmp_path / "plots" / "BM-A" / "noise.png").is_file()
+    assert any("## Robustness" in line for line in result.extras["report_sections"])
+    assert [e.name for e in declared_entries(suite.probes, ())] == ["noise", "masking"]

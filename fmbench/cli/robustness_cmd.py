@@ -151,7 +151,7 @@ def echo_robustness(blocks: dict[str, dict[str, object]]) -> bool:
                 shown = "null" if value is None else f"{value:.4f}"
                 click.echo(f"{probe}: rAUC (chance-relative) = {shown}")
         score = block.get("robustness_score")
-        shown = "null" if score is None else f"{score:.4f}"  # type: ignore[str-format]
+        shown = "null" if score is None else f"{score:.4f}"
         reason = block.get("robustness_score_reason")
         click.echo(f"robustness_score = {shown}" + (f" ({reason})" if reason else ""))
     return failed

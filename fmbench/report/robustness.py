@@ -69,9 +69,7 @@ def _stability_cell(record: Mapping[str, Any]) -> str:
     return ", ".join(parts) or "n/a"
 
 
-def _block_section(
-    name: str, block: Mapping[str, Any], out_dir: Path, plot_dir: Path
-) -> list[str]:
+def _block_section(name: str, block: Mapping[str, Any], out_dir: Path, plot_dir: Path) -> list[str]:
     out = [f"### {escape_md(name)}", ""]
     if block.get("error"):
         return [*out, f"**Failed:** {escape_md(block['error'])}", ""]
@@ -147,7 +145,9 @@ def _block_section(
     return out
 
 
-def robustness_sections(blocks: Mapping[str, Any], out_dir: Path | str, *, single: bool) -> list[str]:
+def robustness_sections(
+    blocks: Mapping[str, Any], out_dir: Path | str, *, single: bool
+) -> list[str]:
     """Markdown lines for the robustness blocks of a run, writing their plots under ``out_dir``."""
     if not blocks:
         return []
