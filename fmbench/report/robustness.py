@@ -53,7 +53,8 @@ def plot_probe(
     right.set_ylim(-0.02, 1.02)
     right.set_title(f"{probe}: stability vs clean outputs")
     for ax in (left, right):
-        ax.set_xlabel(f"level ({record.get('unit') or 'severity'})"[:60])
+        unit = str(record.get("unit") or "severity").split(" (")[0]
+        ax.set_xlabel(f"level ({unit})")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
