@@ -197,12 +197,15 @@ def test_level_zero_is_identity_for_every_registered_probe(spec: fmbench.ProbeSp
 
 @pytest.mark.parametrize("level", [0.01, 0.0316, 0.1, 0.316, 1.0])
 @pytest.mark.parametrize("shape", [(40, 8, 2000), (400, 2000)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_noise_reaches_the_target_snr_within_half_a_db(
-    level: float, shape: tuple[int, ...]
+    level: float, shape: tuple[int, ...], dtype: type
 ) -> None:
     rng = np.random.default_rng(7)
-    x = rng.standard_normal(shape) * rng.uniform(0.1, 10.0, (*shape[:-1], 1))
+    x = (rng.standard_normal(shape) * rng.uniform(0.1, 10.0, (*shape[:-1], 1))).astype(dtype)
     out = noise(x, level, np.random.default_rng(3), {})
+    assert out.dtype == dtype
+    x, out = x.astype(np.float64), out.astype(np.float64)
     target = -20 * np.log10(level)
     signal_power = np.mean(x**2, axis=-1)
     noise_power = np.mean((out - x) ** 2, axis=-1)
