@@ -129,11 +129,17 @@ class Dataset:
         return [self.X[int(i)] for i in indices]
 
 
-def dataset_sha256(dataset: Dataset, chunk_rows: int = 4096) -> str:
-    """SHA-256 over inputs, targets, metadata and split, read in chunks (memory-bounded)."""
+def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
+    """SHA-256 over inputs, targets, metadata and split, read in chunks (memory-bounded).
+
+    By default a chunk holds about 16 MB of rows, whatever the size of one row.
+    """
     digest = hashlib.sha256()
     X = dataset.X
     if isinstance(X, np.ndarray):
+        if chunk_rows is None:
+            row_bytes = max(1, X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
+            chunk_rows = max(1, (16 << 20) // row_bytes)
         digest.update(f"{X.dtype.str}{X.shape}".encode())
         for start in range(0, len(X), chunk_rows):
             digest.update(np.ascontiguousarray(X[start : start + chunk_rows]).tobytes())

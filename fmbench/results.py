@@ -56,6 +56,7 @@ TIMING_FIELDS = (
     "resources",
     "benchmarks.*.resources",
     "robustness.*.resources",
+    "robustness.*.probes.*.resources",
     "digest.sha256",
 )
 

@@ -161,17 +161,22 @@ def evaluate_benchmark(
     *,
     dataset_name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    dataset: Dataset | None = None,
 ) -> BenchmarkOutcome:
-    """Run one benchmark: load its data, evaluate the model by its protocol, compute metrics."""
+    """Run one benchmark: load its data, evaluate the model by its protocol, compute metrics.
+
+    ``dataset``, when given, is used as it is instead of loading the benchmark's dataset.
+    """
     started = time.perf_counter()
     phases: dict[str, float] = {}
     t0 = time.perf_counter()
-    dataset, _ = load_dataset(
-        registry,
-        dataset_name or benchmark.dataset,
-        root=options.data_root,
-        options=dict(benchmark.dataset_options),
-    )
+    if dataset is None:
+        dataset, _ = load_dataset(
+            registry,
+            dataset_name or benchmark.dataset,
+            root=options.data_root,
+            options=dict(benchmark.dataset_options),
+        )
     phases["load_data"] = time.perf_counter() - t0
     names = _check_benchmark(registry, benchmark, dataset)
     protocol_name = options.protocol or benchmark.protocol
@@ -406,6 +411,10 @@ def run_suite(
     )
     if "robustness" in result.extras:
         document["robustness"] = result.extras["robustness"]
+        if document["status"] == "Completed" and any(
+            block.get("status") != "Completed" for block in result.extras["robustness"].values()
+        ):
+            document["status"] = "Partial"  # a probe failed: the run is not complete
     if determinism is not None:
         document["determinism"] = determinism
     result.document = write_eval(out_dir / "eval.yaml", document)

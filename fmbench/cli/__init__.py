@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "fmbench.cli.listing:plugins",
     "run": "fmbench.cli.run_cmd:run",
     "compare": "fmbench.cli.compare_cmd:compare",
+    "run-robustness": "fmbench.cli.robustness_cmd:run_robustness",
     "validate": "fmbench.cli.validate_cmd:validate",
 }
 
@@ -44,6 +45,7 @@ SHORT_HELP: dict[str, str] = {
     "plugins": "Show and manage plugins (plugins list).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
     "compare": "Compare two runs: paired bootstrap difference of each primary metric.",
+    "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
 }
 

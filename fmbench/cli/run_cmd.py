@@ -150,9 +150,14 @@ def run(
             f"determinism: largest difference {determinism['max_abs_diff']} on "
             f"{determinism['n_samples']} samples per benchmark"
         )
+    probes_failed = False
+    if "robustness" in result.extras:
+        from fmbench.cli.robustness_cmd import echo_robustness
+
+        probes_failed = echo_robustness(result.extras["robustness"])
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
         f"(status {result.document['status']})"
     )
-    if result.failed:
+    if result.failed or probes_failed:
         ctx.exit(1)

@@ -1,0 +1,157 @@
+"""``fmbench run-robustness``: probes on a dataset folder (or id), written to --out."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from fmbench.cli.common import registry_from
+
+
+def _probe_names(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if not names:
+        raise click.BadParameter("give probe names separated by commas", param_hint="--probes")
+    return names
+
+
+@click.command(name="run-robustness")
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model config YAML (model_id, type, ...).",
+)
+@click.option(
+    "--data",
+    required=True,
+    help="Dataset folder (X.npy, y.npy, info.json...) or a registered dataset id.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder for eval.yaml, report.md and plots/.",
+)
+@click.option(
+    "--probes",
+    default=None,
+    help="Comma-separated probes (see list-probes) [default: every probe for the data's modality].",
+)
+@click.option(
+    "--levels",
+    "levels",
+    multiple=True,
+    metavar="PROBE=a,b,c",
+    help="Override a probe's severity grid (repeatable), e.g. --levels noise=0,0.1,0.3.",
+)
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--sampling-freq",
+    default=None,
+    type=float,
+    help="Sampling rate in Hz; sets or overrides the dataset's info sampling_freq (never assumed).",
+)
+@click.option("--data-root", default=None, help="Root of the toy datasets [default: ./toy_data].")
+@click.option("--overwrite", is_flag=True, help="Replace results already in --out.")
+@click.option("--no-progress", is_flag=True, help="No progress output.")
+@click.option(
+    "--evals-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Also copy eval.yaml there as <eval_id>.yaml (the earlier project's layout).",
+)
+@click.option(
+    "--reports-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Also copy report.md there as <eval_id>.md.",
+)
+@click.pass_context
+def run_robustness(
+    ctx: click.Context,
+    model_path: str,
+    data: str,
+    out_dir: str,
+    probes: str | None,
+    levels: tuple[str, ...],
+    seed: int,
+    batch_size: int,
+    sampling_freq: float | None,
+    data_root: str | None,
+    overwrite: bool,
+    no_progress: bool,
+    evals_dir: str | None,
+    reports_dir: str | None,
+) -> int:
+    """Perturb the data with robustness probes and score the model at each severity.
+
+    Writes eval.yaml (curves, rAUCs, robustness_score), report.md and a plot per probe.
+    Exits non-zero when a probe fails (the others still run and are reported).
+    """
+    from fmbench.models import read_model_config
+    from fmbench.robustness import parse_levels
+    from fmbench.robustness_run import RobustnessOptions
+    from fmbench.robustness_run import run_robustness as run
+
+    registry = registry_from(ctx)
+    options = RobustnessOptions(
+        probes=_probe_names(probes),
+        levels=parse_levels(levels),
+        sampling_freq=sampling_freq,
+        seed=seed,
+        batch_size=batch_size,
+        data_root=data_root,
+        overwrite=overwrite,
+        progress=not no_progress,
+        model_config_path=model_path,
+        command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
+    )
+    config = read_model_config(model_path)
+    result = run(registry, config, data, Path(out_dir), options)
+    eval_id = result.document["eval_id"]
+    for folder, name, suffix in (
+        (evals_dir, "eval.yaml", ".yaml"),
+        (reports_dir, "report.md", ".md"),
+    ):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(out_dir) / name, Path(folder) / f"{eval_id}{suffix}")
+    failed = echo_robustness(result.extras["robustness"])
+    click.echo(
+        f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
+        f"(status {result.document['status']})"
+    )
+    return 1 if failed else 0
+
+
+def echo_robustness(blocks: dict[str, dict[str, object]]) -> bool:
+    """Print one line per probe; return True when anything failed."""
+    failed = False
+    for name, block in blocks.items():
+        if block.get("error"):
+            click.echo(f"{name}: robustness FAILED: {block['error']}", err=True)
+            failed = True
+            continue
+        for probe, record in block.get("probes", {}).items():  # type: ignore[attr-defined]
+            if record["status"] != "Completed":
+                click.echo(f"{probe}: FAILED: {record['error']}", err=True)
+                failed = True
+            else:
+                value = record["performance"]["relative_rAUC"]
+                shown = "null" if value is None else f"{value:.4f}"
+                click.echo(f"{probe}: rAUC (chance-relative) = {shown}")
+        score = block.get("robustness_score")
+        shown = "null" if score is None else f"{score:.4f}"
+        reason = block.get("robustness_score_reason")
+        click.echo(f"robustness_score = {shown}" + (f" ({reason})" if reason else ""))
+    return failed
