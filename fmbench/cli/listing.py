@@ -160,6 +160,8 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    error: {info.error}")
         for kind, names in sorted(info.contributes.items()):
             click.echo(f"    {kind}s: {', '.join(sorted(names))}")
+    from fmbench.registry import conflict_message
+
     for kind, names in conflicts.items():
         for name, providers in names.items():
-            click.echo(f"CONFLICT: {kind} {name!r} is registered by {' and '.join(providers)}")
+            click.echo(f"CONFLICT: {conflict_message(kind, name, providers)}")
