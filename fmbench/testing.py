@@ -249,7 +249,8 @@ class _Checker:
                     field,
                     f"{value!r} is a {type(target).__name__}, not a callable",
                 )
-            checked.append(f"{cls}.{field}={value if isinstance(value, str) else target!r}")
+            shown = value if isinstance(value, str) else repr(target)
+            checked.append(f"{cls}({record.name}).{field}={shown}")
         return checked
 
     def known(self, kind: str, name: str, what: str, field: str) -> None:

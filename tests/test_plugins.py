@@ -66,7 +66,8 @@ def test_builtins_load_on_a_fresh_manager() -> None:
     manager, infos = load_plugins(external=False)
     other, _ = load_plugins(external=False)
     assert manager is not other
-    assert infos[0].name == "fmbench.builtin" and infos[0].status == "loaded"
+    assert infos[0].name == "fmbench.builtin"
+    assert infos[0].status == "loaded"
     assert infos[0].builtin
     for module in BUILTIN_PLUGINS:
         assert manager.has_plugin(module)
@@ -103,9 +104,11 @@ def test_plugin_that_raises_on_import_is_failed_and_the_cli_still_works(site: Pa
     assert listed["fmbench-broken"]["status"] == "failed"
     assert listed["fmbench.builtin"]["status"] == "loaded"
     code, out = invoke("list-suites")
-    assert code == 0 and "SUITE-TOY-CLASS" in out
+    assert code == 0
+    assert "SUITE-TOY-CLASS" in out
     code, out = invoke("list-probes")
-    assert code == 0 and "noise" in out
+    assert code == 0
+    assert "noise" in out
 
 
 def test_a_command_that_needs_a_failed_plugin_says_so(site: Path) -> None:
@@ -136,7 +139,8 @@ def test_incompatible_plugin_is_listed_and_not_imported(site: Path) -> None:
     assert "fmbench_future_mod" not in sys.modules
     assert not registry.has("probe", "future_probe")
     code, out = invoke("plugins", "list")
-    assert code == 0 and "fmbench-future 0.1.0  [incompatible]" in out
+    assert code == 0
+    assert "fmbench-future 0.1.0  [incompatible]" in out
 
 
 def test_compatible_plugin_loads_and_contributes(site: Path) -> None:
@@ -153,7 +157,9 @@ def test_compatible_plugin_loads_and_contributes(site: Path) -> None:
     assert info.contributes == {"probe": ["okay_probe"]}
     assert registry.provider("probe", "okay_probe") == "fmbench-okay"
     code, out = invoke("list-probes")
-    assert code == 0 and "okay_probe" in out and "fmbench-okay" in out
+    assert code == 0
+    assert "okay_probe" in out
+    assert "fmbench-okay" in out
 
 
 def test_duplicate_names_are_an_error_naming_both_providers(site: Path) -> None:
@@ -197,7 +203,8 @@ def test_hook_yielding_a_wrong_type_fails_the_plugin(site: Path) -> None:
     # none of a failed plugin's records are used, not even those of its good hooks
     assert not registry.has("metric", "wrongtype_metric")
     code, out = invoke("plugins", "list")
-    assert code == 0 and "fmbench-wrongtype 0.1.0  [failed]" in out
+    assert code == 0
+    assert "fmbench-wrongtype 0.1.0  [failed]" in out
 
 
 def test_entry_point_named_unlike_its_distribution_still_fails_the_right_plugin(
@@ -238,7 +245,9 @@ def test_no_plugins_switch_disables_installed_plugins(
     get_registry.cache_clear()
     prefix = ["--no-plugins"] if how == "flag" else []
     code, out = invoke(*prefix, "list-probes")
-    assert code == 0 and "switch_probe" not in out and "noise" in out
+    assert code == 0
+    assert "switch_probe" not in out
+    assert "noise" in out
 
 
 def test_env_switch_off_means_plugins_load(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
