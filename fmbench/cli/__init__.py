@@ -41,7 +41,7 @@ SHORT_HELP: dict[str, str] = {
     "list-datasets": "List the registered datasets and file readers.",
     "list-adapters": "List the model-config types (adapters).",
     "list-protocols": "List the evaluation protocols.",
-    "plugins": "Show and manage plugins (plugins list).",
+    "plugins": "Show and manage plugins (plugins list, plugins new).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
 }
