@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,16 @@ def new(tmp_path: Path, *args: str) -> tuple[int, str]:
 
 def install_in_place(package: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Make ``package`` importable and visible to importlib.metadata, like `pip install -e`."""
-    meta = tomllib.loads((package / "pyproject.toml").read_text())["project"]
-    (entry,) = meta["entry-points"]["fmbench"].values()
+    names = template_names(package.name, "probe")
+    text = (package / "pyproject.toml").read_text()
+    entry = f"{names['__MODULE__']}.plugin"
+    assert f'{package.name} = "{entry}"' in text
     make_fake_distribution(
-        package, meta["name"], {}, entry_point=entry, requires=meta["dependencies"]
+        package, package.name, {}, entry_point=entry, requires=["fmbench>=0.1,<0.2"]
     )
     monkeypatch.syspath_prepend(str(package))
     monkeypatch.delenv("FMBENCH_NO_PLUGINS", raising=False)
-    return str(meta["name"])
+    return package.name
 
 
 def test_names() -> None:
@@ -50,6 +51,7 @@ def test_every_kind_generates_a_valid_package(tmp_path: Path, kind: str) -> None
     assert code == 0, out
     package = tmp_path / f"fmbench-gen-{kind}"
     assert f"created {package}" in out
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
     pyproject = tomllib.loads((package / "pyproject.toml").read_text())
     assert pyproject["project"]["entry-points"]["fmbench"] == {
         f"fmbench-gen-{kind}": f"fmbench_gen_{kind}.plugin"

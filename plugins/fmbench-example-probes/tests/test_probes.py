@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fmbench_example_probes.probes import clip, gain
 
 from fmbench.testing import assert_valid_plugin
-from fmbench_example_probes.probes import clip, gain
 
 
 def test_plugin_contract() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from fmbench_example_task.data import generate, load
+from fmbench_example_task.metrics import cohen_kappa
 
 import fmbench
 from fmbench.testing import assert_valid_plugin
-from fmbench_example_task.data import generate, load
-from fmbench_example_task.metrics import cohen_kappa
 
 
 def test_plugin_contract() -> None:
