@@ -83,7 +83,7 @@ def fmbench_registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     """
     from fmbench.registry import build_registry
 
-    registry = build_registry(external=False)
+    registry = build_registry(external=False, only=())  # installed plugins not even listed
     _use_in_cli(monkeypatch, registry)
     return registry
 
@@ -129,7 +129,9 @@ def register_plugin(
 
     def register(*plugins: object, external: bool = False) -> Registry:
         registry = build_registry(
-            external=external, extra_modules=tuple(_as_plugin(p) for p in plugins)
+            external=external,
+            extra_modules=tuple(_as_plugin(p) for p in plugins),
+            only=None if external else (),
         )
         _use_in_cli(monkeypatch, registry)
         return registry

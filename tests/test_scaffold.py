@@ -100,14 +100,14 @@ def test_scaffolded_adapter_runs_the_toy_benchmark(
 def test_scaffolded_probe_is_listed_and_runs_in_run_robustness(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scaffold("fmbench-acme-probes", "probe", tmp_path)
-    install_in_place(tmp_path / "fmbench-acme-probes", monkeypatch)
+    scaffold("fmbench-zeta-probes", "probe", tmp_path)
+    install_in_place(tmp_path / "fmbench-zeta-probes", monkeypatch)
     get_registry.cache_clear()
     try:
         runner = CliRunner()
         listed = runner.invoke(cli, ["plugins", "list"], obj={})
-        assert "fmbench-acme-probes 0.1.0  [loaded]" in listed.output
-        assert "probes: acme_gain" in listed.output
+        assert "fmbench-zeta-probes 0.1.0  [loaded]" in listed.output
+        assert "probes: zeta_gain" in listed.output
         if importlib.util.find_spec("fmbench.cli.robustness_cmd") is None:
             pytest.skip("run-robustness is not in this fmbench yet (fmbench.cli.robustness_cmd)")
         monkeypatch.chdir(tmp_path)
@@ -119,12 +119,12 @@ def test_scaffolded_probe_is_listed_and_runs_in_run_robustness(
         result = runner.invoke(
             cli,
             ["run-robustness", "--model", "model.yaml", "--data",
-             "toy_data/neuro/fmri_classification", "--probes", "acme_gain", "--out", "out",
+             "toy_data/neuro/fmri_classification", "--probes", "zeta_gain", "--out", "out",
              "--no-progress"],
             obj={},
         )  # fmt: skip
         assert result.exit_code == 0, result.output
-        assert "acme_gain: rAUC" in result.output
+        assert "zeta_gain: rAUC" in result.output
     finally:
         get_registry.cache_clear()
 
