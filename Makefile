@@ -10,7 +10,7 @@ TORCH_SPEC := torch==2.13.0
 PACKAGES := . $(wildcard fmbench-neuro) $(wildcard fmbench-genomics)
 DEMO_DIR ?= demo_run
 
-.PHONY: venv install install-test demo test lint typecheck pytest clean
+.PHONY: venv install install-test demo test lint typecheck pytest plugins-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,11 @@ typecheck: install-test
 pytest: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests $(foreach p,$(filter-out .,$(PACKAGES)),$(p)/tests)
 
-test: lint typecheck pytest
+# Example plugins and a scaffold of each kind: wheels installed into a fresh venv, own tests run.
+plugins-check: venv
+	PYTHON=$(PYTHON) bash plugins/check_examples.sh
+
+test: lint typecheck pytest plugins-check
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info

@@ -29,8 +29,10 @@ def main() -> None:
     exe = str(Path(sys.executable).with_name("fmbench"))
     rows = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
-        ("import click, pluggy, yaml, attrs, cattrs",
-         [sys.executable, "-c", "import click, pluggy, yaml, attrs, cattrs"]),
+        (
+            "import click, pluggy, yaml, attrs, cattrs",
+            [sys.executable, "-c", "import click, pluggy, yaml, attrs, cattrs"],
+        ),
         ("fmbench --help", [exe, "--help"]),
         ("fmbench plugins list", [exe, "plugins", "list"]),
         ("fmbench list-suites", [exe, "list-suites"]),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import traceback
+from collections.abc import Collection
 from importlib import metadata
-from types import ModuleType
 from typing import Any
 
 import attrs
@@ -26,9 +27,11 @@ from fmbench import hookspecs
 from fmbench._version import __version__
 
 __all__ = [
+    "BLOCK_ENV",
     "BUILTIN_PLUGINS",
     "DISABLE_ENV",
     "PluginInfo",
+    "canonical_name",
     "load_plugins",
     "new_plugin_manager",
 ]
@@ -75,7 +78,25 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
-def _hook_names(module: ModuleType) -> list[str]:
+def canonical_name(name: str) -> str:
+    """A distribution name as packaging compares them (PEP 503).
+
+    Example:
+        >>> canonical_name("FMBench_Acme.Probes")
+        'fmbench-acme-probes'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _object_name(plugin: object) -> str:
+    """The name an in-process plugin (a module, class or object) is registered under."""
+    name = getattr(plugin, "__name__", None)
+    if isinstance(name, str):
+        return name
+    return f"{type(plugin).__module__}.{type(plugin).__qualname__}@{id(plugin):x}"
+
+
+def _hook_names(module: object) -> list[str]:
     return sorted(
         name
         for name in dir(module)
@@ -117,14 +138,18 @@ def load_plugins(
     manager: pluggy.PluginManager | None = None,
     *,
     external: bool | None = None,
-    extra_modules: tuple[ModuleType, ...] = (),
+    extra_modules: tuple[object, ...] = (),
+    only: Collection[str] | None = None,
 ) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
     """Register the built-ins, then each installed ``fmbench`` entry point on its own.
 
     Args:
         manager: the manager to fill (a new one by default).
         external: load installed plugins; by default yes unless ``FMBENCH_NO_PLUGINS`` is set.
-        extra_modules: modules to register as plugins too (tests use this).
+        extra_modules: modules (or any objects with hook implementations) to register as
+            plugins too; tests use this.
+        only: load just these installed distributions (by name); the others are not listed.
+            ``fmbench.testing.assert_valid_plugin`` uses it to check one plugin alone.
 
     Returns:
         The manager and one :class:`PluginInfo` per plugin, in load order.
@@ -148,23 +173,27 @@ def load_plugins(
             ),
         )
     )
-    for module in extra_modules:
-        manager.register(module, name=module.__name__)
+    for plugin in extra_modules:
+        name = _object_name(plugin)
+        manager.register(plugin, name=name)
         infos.append(
             PluginInfo(
-                name=module.__name__,
+                name=name,
                 version="(in-process)",
-                module=module.__name__,
+                module=name,
                 status="loaded",
-                hooks=_hook_names(module),
+                hooks=_hook_names(plugin),
             )
         )
-    blocked = {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+    blocked = {canonical_name(n) for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+    wanted = None if only is None else {canonical_name(n) for n in only}
     for entry_point in sorted(
         metadata.entry_points(group=hookspecs.PROJECT_NAME), key=lambda ep: ep.name
     ):
         dist = getattr(entry_point, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else entry_point.name
+        if wanted is not None and canonical_name(dist_name) not in wanted:
+            continue
         version = dist.version if dist is not None else "unknown"
         requires = _fmbench_requirement(dist) if dist is not None else None
         info = PluginInfo(
@@ -175,12 +204,17 @@ def load_plugins(
             requires_fmbench=requires,
         )
         infos.append(info)
-        if not external or dist_name in blocked:
+        if not external or canonical_name(dist_name) in blocked:
             info.status = "disabled"
             continue
-        if manager.has_plugin(entry_point.name):
+        # Registered under the distribution's name, so that the registry can tell whose
+        # records are whose (and mark the right plugin failed) whatever the entry point's name.
+        if manager.has_plugin(dist_name):
             info.status = "failed"
-            info.error = f"another plugin is already registered as {entry_point.name!r}"
+            info.error = (
+                f"{dist_name} declares more than one fmbench entry point; declare one module "
+                "(it may import others)"
+            )
             continue
         if not _is_compatible(requires):
             info.status = "incompatible"
@@ -188,11 +222,10 @@ def load_plugins(
             continue
         try:
             module = entry_point.load()
-            manager.register(module, name=entry_point.name)
+            manager.register(module, name=dist_name)
         except Exception as exc:  # a broken plugin is data, not a crash
             info.status = "failed"
             info.error = _short_error(exc)
-            info.module = entry_point.value
             _remember_traceback(info, exc)
             continue
         info.hooks = _hook_names(module)

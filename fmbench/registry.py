@@ -12,8 +12,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from types import ModuleType
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import attrs
@@ -32,7 +31,7 @@ from fmbench.specs import (
     SuiteSpec,
 )
 
-__all__ = ["KINDS", "Registry", "build_registry", "get_registry"]
+__all__ = ["KINDS", "Registry", "build_registry", "collect", "conflict_message", "get_registry"]
 
 #: kind -> (hook name, record class, the word used in messages)
 KINDS: dict[str, tuple[str, type, str]] = {
@@ -86,11 +85,7 @@ class Registry:
     def get(self, kind: str, name: str) -> Any:
         """Return the record, or raise an error that lists or suggests the right names."""
         if name in self.conflicts[kind]:
-            both = " and ".join(repr(p) for p in self.conflicts[kind][name])
-            raise PluginError(
-                f"{KINDS[kind][2]} {name!r} is registered by both {both}; "
-                f"uninstall one of them or block it with FMBENCH_BLOCK_PLUGINS"
-            )
+            raise PluginError(conflict_message(kind, name, self.conflicts[kind][name]))
         try:
             return self.records[kind][name]
         except KeyError:
@@ -119,6 +114,27 @@ class Registry:
     def plugin_versions(self) -> dict[str, str]:
         """Versions of the loaded plugins, for provenance."""
         return {p.name: p.version for p in self.plugins if p.status == "loaded"}
+
+
+def conflict_message(kind: str, name: str, providers: list[str]) -> str:
+    """The error for a name registered more than once, naming every provider.
+
+    Example:
+        >>> conflict_message("probe", "gain", ["fmbench-a", "fmbench-b"])
+        "probe 'gain' is registered by both 'fmbench-a' and 'fmbench-b'; uninstall one of them or block it with FMBENCH_BLOCK_PLUGINS"
+    """
+    word = KINDS[kind][2]
+    distinct = list(dict.fromkeys(providers))
+    if len(distinct) == 1:
+        return (
+            f"{word} {name!r} is registered {len(providers)} times by {distinct[0]!r}; "
+            "each name must be yielded once"
+        )
+    both = " and ".join(repr(p) for p in distinct)
+    return (
+        f"{word} {name!r} is registered by both {both}; "
+        "uninstall one of them or block it with FMBENCH_BLOCK_PLUGINS"
+    )
 
 
 def _display_name(plugin_name: str, infos: list[PluginInfo]) -> str:
@@ -170,10 +186,10 @@ def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
                 continue
             name = record.name
             if name in registry.records[kind]:
+                # Every registration after the first is kept, even from the same plugin, so
+                # that a plugin yielding one name twice is reported as such.
                 first = registry.providers[kind][name]
-                registry.conflicts[kind].setdefault(name, [first])
-                if provider not in registry.conflicts[kind][name]:
-                    registry.conflicts[kind][name].append(provider)
+                registry.conflicts[kind].setdefault(name, [first]).append(provider)
                 continue
             registry.records[kind][name] = record
             registry.providers[kind][name] = provider
@@ -184,10 +200,17 @@ def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
 
 
 def build_registry(
-    *, external: bool | None = None, extra_modules: Iterable[ModuleType] = ()
+    *,
+    external: bool | None = None,
+    extra_modules: Iterable[object] = (),
+    only: Collection[str] | None = None,
 ) -> Registry:
-    """Load plugins on a fresh plugin manager and collect what they register."""
-    manager, infos = load_plugins(external=external, extra_modules=tuple(extra_modules))
+    """Load plugins on a fresh plugin manager and collect what they register.
+
+    ``only`` restricts the installed plugins to those distributions (see
+    :func:`fmbench.plugins.load_plugins`).
+    """
+    manager, infos = load_plugins(external=external, extra_modules=tuple(extra_modules), only=only)
     return collect(manager, infos)
 
 

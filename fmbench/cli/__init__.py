@@ -42,7 +42,7 @@ SHORT_HELP: dict[str, str] = {
     "list-datasets": "List the registered datasets and file readers.",
     "list-adapters": "List the model-config types (adapters).",
     "list-protocols": "List the evaluation protocols.",
-    "plugins": "Show and manage plugins (plugins list).",
+    "plugins": "Show and manage plugins (plugins list, plugins new).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
     "compare": "Compare two runs: paired bootstrap difference of each primary metric.",
     "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",

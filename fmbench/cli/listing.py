@@ -160,6 +160,38 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    error: {info.error}")
         for kind, names in sorted(info.contributes.items()):
             click.echo(f"    {kind}s: {', '.join(sorted(names))}")
+    from fmbench.registry import conflict_message
+
     for kind, names in conflicts.items():
         for name, providers in names.items():
-            click.echo(f"CONFLICT: {kind} {name!r} is registered by {' and '.join(providers)}")
+            click.echo(f"CONFLICT: {conflict_message(kind, name, providers)}")
+
+
+@plugins.command(name="new")
+@click.argument("name")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["probe", "benchmark", "metric", "adapter", "reporter"]),
+    help="What the plugin adds (benchmark: a benchmark with its toy dataset and a suite).",
+)
+@click.option(
+    "--dir",
+    "parent",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder in which to create the package folder NAME.",
+)
+def plugins_new(name: str, kind: str, parent: str) -> None:
+    """Create a plugin package NAME (e.g. fmbench-acme-probes) whose tests pass as generated."""
+    from pathlib import Path
+
+    from fmbench.scaffold import scaffold
+
+    files = scaffold(name, kind, parent)
+    target = Path(parent) / name
+    click.echo(f"created {target} ({len(files)} files):")
+    for path in files:
+        click.echo(f"  {path.relative_to(target)}")
+    click.echo(f'next: cd {target} && pip install -e ".[test]" && pytest')
