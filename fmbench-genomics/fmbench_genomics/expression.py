@@ -152,9 +152,7 @@ def load_h5ad(
         with warnings.catch_warnings():
             # Files written by old AnnData versions load with notices about their layout
             # (missing encoding metadata, adjacency matrices moved to obsp); the data are intact.
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore")
             adata = anndata.read_h5ad(file)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

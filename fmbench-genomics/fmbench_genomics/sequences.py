@@ -160,7 +160,9 @@ def _split_files(path: Path) -> list[tuple[str | None, Path]]:
         raise DataError(f"FASTA path not found: {path}")
     files = _fasta_files(path)
     marked = [(f.name.split(".")[0].lower(), f) for f in files]
-    parts: list[tuple[str | None, Path]] = [(m, f) for m, f in marked if m in {"train", "test"}]
+    parts: list[tuple[str | None, Path]] = [
+        (m, f) for name in ("train", "test") for m, f in marked if m == name
+    ]
     if parts:
         return parts
     if len(files) == 1:

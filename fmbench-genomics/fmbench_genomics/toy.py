@@ -51,7 +51,7 @@ BATCH_DEPTH = (1.0, 0.6, 1.5)
 def generate_sc_celltype(folder: Path, seed: int = 42) -> None:
     """Write the toy single-cell count dataset (see the module docstring)."""
     rng = np.random.default_rng(seed)
-    n_cells, n_genes, n_markers = 600, 200, 8
+    n_cells, n_genes, n_markers = 600, 200, 10
     genes = [f"GENE{i:03d}" for i in range(n_genes)]
     cell_type = rng.choice(len(CELL_TYPES), size=n_cells, p=CELL_TYPE_SHARE)
     batch = rng.choice(len(BATCHES), size=n_cells)
