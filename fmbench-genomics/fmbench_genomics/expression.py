@@ -177,10 +177,7 @@ def load_h5ad(
         )
     if X is None:
         raise DataError(f"{file}: the expression matrix is empty")
-    if is_sparse(X):
-        X = X.toarray() if dense else X.tocsr()
-    else:
-        X = np.asarray(X)
+    X = (X.toarray() if dense else X.tocsr()) if is_sparse(X) else np.asarray(X)
     metadata: dict[str, np.ndarray] = {}
     for column in obs.columns:
         values = obs[column]

@@ -257,9 +257,7 @@ def generate_variant_population(folder: Path, seed: int = 42) -> None:
             + "\t".join(calls)
             + "\n"
         )
-    atomic_write_bytes(
-        folder / "genotypes.vcf.gz", gzip.compress(out.getvalue().encode(), mtime=0)
-    )
+    atomic_write_bytes(folder / "genotypes.vcf.gz", gzip.compress(out.getvalue().encode(), mtime=0))
     table = io.StringIO()
     table.write("sample\tpopulation\tsex\n")
     for name, pop, s in zip(samples, population, sex, strict=True):

@@ -59,7 +59,9 @@ class Genotypes:
     def variant_names(self) -> list[str]:
         return [
             i if i != "." else f"{c}:{p}:{r}>{a}"
-            for c, p, i, r, a in zip(self.chrom, self.pos, self.ids, self.ref, self.alt, strict=True)
+            for c, p, i, r, a in zip(
+                self.chrom, self.pos, self.ids, self.ref, self.alt, strict=True
+            )
         ]
 
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from fmbench_genomics import plugin
 
 from fmbench.registry import Registry, build_registry
-from fmbench_genomics import plugin
 
 REAL_FILES = {"h5ad": "10x_pbmc68k_reduced.h5ad", "vcf": "1kg.vcf.gz"}
 

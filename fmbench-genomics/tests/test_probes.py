@@ -7,8 +7,6 @@ from typing import Any
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
-from fmbench.errors import DataError
 from fmbench_genomics import plugin
 from fmbench_genomics.probes_dna import indels, reverse_complement, snp_noise
 from fmbench_genomics.probes_expression import (
@@ -18,6 +16,8 @@ from fmbench_genomics.probes_expression import (
     library_downsampling,
 )
 from fmbench_genomics.sequences import reverse_complement as revcomp
+
+from fmbench.errors import DataError
 
 EXPRESSION_PROBES = [gene_dropout, library_downsampling, expression_noise, batch_shift]
 DNA_PROBES = [snp_noise, reverse_complement, indels]
@@ -54,7 +54,8 @@ def test_expression_probe_contract(probe: Any, sparse: bool) -> None:
     assert same is not x
     changed = probe(x, 0.5, np.random.default_rng(1), {})
     for out in (same, changed):
-        assert out.shape == x.shape and out.dtype == x.dtype
+        assert out.shape == x.shape
+        assert out.dtype == x.dtype
         assert sp.issparse(out) == sparse
     as_dense = (lambda a: a.toarray()) if sparse else (lambda a: a)
     np.testing.assert_array_equal(as_dense(same), before)
@@ -85,14 +86,17 @@ def test_gene_dropout_zeroes_the_expected_fraction_of_nonzeros(level: float) -> 
 def test_library_downsampling_removes_the_expected_fraction_of_reads(level: float) -> None:
     x = counts()
     out = library_downsampling(x, level, np.random.default_rng(0), {})
-    assert out.dtype == x.dtype and np.all(out <= x) and np.all(out >= 0)
+    assert out.dtype == x.dtype
+    assert np.all(out <= x)
+    assert np.all(out >= 0)
     assert abs(1 - out.sum() / x.sum() - level) < 0.01
 
 
 def test_library_downsampling_keeps_float_whole_counts_whole() -> None:
     x = counts().astype(np.float32)
     out = library_downsampling(x, 0.5, np.random.default_rng(0), {})
-    assert out.dtype == np.float32 and np.all(out == np.round(out))
+    assert out.dtype == np.float32
+    assert np.all(out == np.round(out))
 
 
 def test_library_downsampling_refuses_normalised_values() -> None:
@@ -129,7 +133,9 @@ def test_dna_probe_contract(probe: Any, as_list: bool) -> None:
     same = probe(x, 0.0, np.random.default_rng(0), {})
     changed = probe(x, 0.5, np.random.default_rng(0), {})
     for out in (same, changed):
-        assert isinstance(out, np.ndarray) and out.dtype == object and len(out) == len(seqs)
+        assert isinstance(out, np.ndarray)
+        assert out.dtype == object
+        assert len(out) == len(seqs)
         assert out is not x
     assert list(same) == before
     assert list(x) == before
@@ -140,7 +146,9 @@ def test_dna_probe_contract(probe: Any, as_list: bool) -> None:
 def test_snp_noise_substitutes_the_expected_fraction_of_bases(level: float) -> None:
     seqs = sequences(200)
     out = snp_noise(seqs, level, np.random.default_rng(0), {})
-    diff = sum(sum(a != b for a, b in zip(s, o, strict=True)) for s, o in zip(seqs, out, strict=True))
+    diff = sum(
+        sum(a != b for a, b in zip(s, o, strict=True)) for s, o in zip(seqs, out, strict=True)
+    )
     total = sum(len(s) for s in seqs)
     assert abs(diff / total - level) < 0.15 * level + 0.002
     assert all(set(o) <= set("ACGT") for o in out)
@@ -157,7 +165,8 @@ def test_reverse_complement_flips_the_expected_fraction(level: float) -> None:
     out = reverse_complement(seqs, level, np.random.default_rng(0), {})
     flipped = np.mean([o == revcomp(s) and o != s for s, o in zip(seqs, out, strict=True)])
     untouched = all(o in {s, revcomp(s)} for s, o in zip(seqs, out, strict=True))
-    assert untouched and abs(flipped - level) < 0.06
+    assert untouched
+    assert abs(flipped - level) < 0.06
 
 
 @pytest.mark.parametrize("level", [0.02, 0.1])

@@ -7,29 +7,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from fmbench.data import is_sparse, load_sequence_folder
-from fmbench.datasets import load_dataset
-from fmbench.errors import DataError
 from fmbench_genomics.baselines import KmerBaseline
 from fmbench_genomics.expression import load_h5ad
 from fmbench_genomics.sequences import load_fasta, read_fasta, reverse_complement
 from fmbench_genomics.vcf import load_vcf, read_vcf
+
+from fmbench.data import is_sparse, load_sequence_folder
+from fmbench.datasets import load_dataset
+from fmbench.errors import DataError
 
 
 def test_real_pbmc_h5ad_loads_old_layout_and_keeps_raw_sparse(real_h5ad: Path) -> None:
     path = real_h5ad
     ds = load_h5ad(path, label_key="bulk_labels", layer="raw")
     assert ds.n_samples == 700
-    assert is_sparse(ds.X) and ds.X.shape == (700, 765)
+    assert is_sparse(ds.X)
+    assert ds.X.shape == (700, 765)
     assert ds.info["n_classes"] == 10
     assert ds.info["expression_values"] == "normalized"
     assert set(ds.metadata["cell_type_rarity"]) == {"rare", "uncommon", "common"}
     assert np.all(ds.metadata["library_size"] > 0)
     batch = ds.take(np.array([5, 1, 3]))
-    assert is_sparse(batch) and batch.shape == (3, 765)
+    assert is_sparse(batch)
+    assert batch.shape == (3, 765)
     dense = load_h5ad(path, label_key="bulk_labels")
-    assert isinstance(dense.X, np.ndarray) and dense.X.shape == (700, 765)
+    assert isinstance(dense.X, np.ndarray)
+    assert dense.X.shape == (700, 765)
 
 
 def test_h5ad_without_the_label_column_names_file_and_columns(real_h5ad: Path) -> None:
@@ -48,7 +51,8 @@ def test_h5ad_written_here_with_sparse_counts(tmp_path: Path) -> None:
     obs = pd.DataFrame({"cell_type": ["a", "b", "c"] * 10}, index=[f"c{i}" for i in range(30)])
     anndata.AnnData(X=counts, obs=obs).write_h5ad(tmp_path / "mine.h5ad")
     ds = load_h5ad(tmp_path / "mine.h5ad")
-    assert is_sparse(ds.X) and ds.info["expression_values"] == "counts"
+    assert is_sparse(ds.X)
+    assert ds.info["expression_values"] == "counts"
     np.testing.assert_allclose(ds.metadata["library_size"], np.asarray(counts.sum(axis=1)).ravel())
     assert len(ds.content_sha256) == 64
 
@@ -73,22 +77,30 @@ def test_real_vcf_with_labels_becomes_a_dataset(tmp_path: Path, real_vcf: Path) 
     g = read_vcf(real_vcf)
     table = tmp_path / "labels.tsv"
     table.write_text(
-        "sample\tgroup\n" + "".join(f"{s}\t{'x' if i % 2 else 'y'}\n" for i, s in enumerate(g.samples[:100]))
+        "sample\tgroup\n"
+        + "".join(f"{s}\t{'x' if i % 2 else 'y'}\n" for i, s in enumerate(g.samples[:100]))
     )
     ds = load_vcf(real_vcf, labels=str(table), label_key="group")
-    assert ds.X.shape == (100, 381) and ds.info["samples_without_label"] == 529
+    assert ds.X.shape == (100, 381)
+    assert ds.info["samples_without_label"] == 529
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("1\t100\t.\tA\tG\n", r"line 1: data before the '#CHROM' header"),
-        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\t100\t.\tA\tG\t.\t.\t.\tGT\n",
-         r"line 2: 9 tab-separated fields, expected 10"),
-        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\tx\t.\tA\tG\t.\t.\t.\tGT\t0/1\n",
-         r"line 2: POS 'x' is not a number"),
-        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\t5\t.\tA\tG\t.\t.\t.\tGT\tA/T\n",
-         r"line 2: genotype 'A/T' is not allele indices"),
+        (
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\t100\t.\tA\tG\t.\t.\t.\tGT\n",
+            r"line 2: 9 tab-separated fields, expected 10",
+        ),
+        (
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\tx\t.\tA\tG\t.\t.\t.\tGT\t0/1\n",
+            r"line 2: POS 'x' is not a number",
+        ),
+        (
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n1\t5\t.\tA\tG\t.\t.\t.\tGT\tA/T\n",
+            r"line 2: genotype 'A/T' is not allele indices",
+        ),
         ("##fileformat=VCFv4.2\n", r"no '#CHROM' header line"),
     ],
 )
@@ -104,7 +116,8 @@ def test_fasta_multiline_records_and_fields(tmp_path: Path) -> None:
     path.write_text(">a label=1 gc=0.5\nACGT\nacgg\n\n>b label=0\nNNAC\n")
     records = list(read_fasta(path))
     assert [r.sequence for r in records] == ["ACGTACGG", "NNAC"]
-    assert records[0].fields == {"label": "1", "gc": "0.5"} and records[1].line == 5
+    assert records[0].fields == {"label": "1", "gc": "0.5"}
+    assert records[1].line == 5
 
 
 @pytest.mark.parametrize(
@@ -137,7 +150,8 @@ def test_fasta_folder_gives_predefined_split_and_variable_lengths(tmp_path: Path
     ds = load_fasta(tmp_path)
     assert ds.split.tolist() == ["train", "train", "test"]
     assert [len(s) for s in ds.X] == [5, 2, 10]
-    assert ds.info["class_names"] == ["x", "y"] and ds.y.tolist() == [0, 1, 1]
+    assert ds.info["class_names"] == ["x", "y"]
+    assert ds.y.tolist() == [0, 1, 1]
 
 
 def test_variable_length_tsv_sequences_reach_the_kmer_baseline(tmp_path: Path) -> None:
@@ -149,7 +163,8 @@ def test_variable_length_tsv_sequences_reach_the_kmer_baseline(tmp_path: Path) -
     batch = ds.take(np.arange(4))
     features = KmerBaseline(k=3).encode_sequences(batch)
     assert features.shape == (4, 64)
-    assert np.allclose(features[[0, 1, 3]].sum(axis=1), 1.0) and features[2].sum() == 0
+    assert np.allclose(features[[0, 1, 3]].sum(axis=1), 1.0)
+    assert features[2].sum() == 0
 
 
 def test_reverse_complement_iupac() -> None:
@@ -160,7 +175,8 @@ def test_reverse_complement_iupac() -> None:
 def test_paths_go_to_the_right_reader(registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "seqs.fa").write_text(">a label=1\nACGT\n>b label=0\nTTGA\n")
     ds, spec = load_dataset(registry, str(tmp_path / "seqs.fa"))
-    assert spec is None and ds.info["format"] == "fasta"
+    assert spec is None
+    assert ds.info["format"] == "fasta"
     vcf_dir = tmp_path / "v"
     vcf_dir.mkdir()
     (vcf_dir / "x.vcf").write_text(

@@ -17,9 +17,12 @@ def sparse_dataset(value: float = 1.0) -> Dataset:
 
 def test_sparse_dataset_rows_batches_and_shape() -> None:
     ds = sparse_dataset()
-    assert ds.n_samples == 20 and n_rows(ds.X) == 20 and not ds.is_sequence
+    assert ds.n_samples == 20
+    assert n_rows(ds.X) == 20
+    assert not ds.is_sequence
     batch = ds.take(np.array([3, 1, 2]))
-    assert is_sparse(batch) and batch.shape == (3, 8)
+    assert is_sparse(batch)
+    assert batch.shape == (3, 8)
     np.testing.assert_array_equal(batch.toarray(), ds.X.toarray()[[3, 1, 2]])
     sizes = [b.shape[0] for _, b in ds.batches(np.arange(20), 7)]
     assert sizes == [7, 7, 6]
@@ -39,4 +42,5 @@ class _Embedder:
 def test_model_handle_counts_sparse_batches() -> None:
     handle = ModelHandle(model=_Embedder(), config=ModelConfig(model_id="m", type="t"))
     out = handle.embed(sparse_dataset().X[:5])
-    assert out.shape == (5, 1) and handle.samples["embed"] == 5
+    assert out.shape == (5, 1)
+    assert handle.samples["embed"] == 5
