@@ -39,8 +39,10 @@ __all__ = [
     "DEFAULT_TOY_ROOT",
     "Dataset",
     "dataset_sha256",
+    "is_sparse",
     "load_array_folder",
     "load_sequence_folder",
+    "n_rows",
     "read_metadata_csv",
     "toy_root",
 ]
@@ -52,6 +54,23 @@ DEFAULT_TOY_ROOT = "toy_data"
 def toy_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The toy-data root: the argument, ``$FMBENCH_TOY_DATA``, or ``./toy_data``."""
     return Path(explicit or os.environ.get("FMBENCH_TOY_DATA") or DEFAULT_TOY_ROOT)
+
+
+def is_sparse(X: Any) -> bool:
+    """True for a scipy.sparse matrix or array (checked without importing scipy)."""
+    return callable(getattr(X, "tocsr", None)) and hasattr(X, "nnz")
+
+
+def n_rows(X: Any) -> int:
+    """Number of samples in ``X``: an array, a list, or a scipy.sparse matrix.
+
+    Example:
+        >>> n_rows([[1, 2], [3, 4], [5, 6]])
+        3
+    """
+    if is_sparse(X):
+        return int(X.shape[0])
+    return len(X)
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -82,7 +101,7 @@ class Dataset:
     _sha256: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        n = len(self.X)
+        n = n_rows(self.X)
         if len(self.y) != n:
             raise DataError(
                 f"{self.source or self.dataset_id}: {len(self.y)} labels for {n} samples; "
@@ -101,11 +120,13 @@ class Dataset:
 
     @property
     def n_samples(self) -> int:
-        return len(self.X)
+        return n_rows(self.X)
 
     @property
     def is_sequence(self) -> bool:
         """True when ``X`` holds strings (DNA and other sequences)."""
+        if is_sparse(self.X):
+            return False
         return not isinstance(self.X, np.ndarray) or self.X.dtype.kind in {"U", "S", "O"}
 
     @property
@@ -121,7 +142,9 @@ class Dataset:
             yield chunk, self.take(chunk)
 
     def take(self, indices: np.ndarray) -> Any:
-        """Rows of ``X`` at ``indices`` (an array, or a list of strings)."""
+        """Rows of ``X`` at ``indices`` (an array, a sparse CSR matrix, or a list of strings)."""
+        if is_sparse(self.X):
+            return self.X.tocsr()[np.asarray(indices, dtype=np.int64)]
         if isinstance(self.X, np.ndarray):
             if len(indices) and np.all(np.diff(indices) == 1):
                 return np.asarray(self.X[int(indices[0]) : int(indices[-1]) + 1])
@@ -136,7 +159,12 @@ def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
     """
     digest = hashlib.sha256()
     X = dataset.X
-    if isinstance(X, np.ndarray):
+    if is_sparse(X):
+        csr = X.tocsr()
+        digest.update(f"sparse{csr.dtype.str}{csr.shape}".encode())
+        for part in (csr.indptr, csr.indices, csr.data):
+            digest.update(np.ascontiguousarray(part).tobytes())
+    elif isinstance(X, np.ndarray):
         if chunk_rows is None:
             row_bytes = max(1, X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
             chunk_rows = max(1, (16 << 20) // row_bytes)
@@ -366,6 +394,13 @@ def matches_reader(path: Path, patterns: Sequence[str]) -> bool:
 
 def describe_shape(dataset: Dataset) -> Mapping[str, Any]:
     """A short, YAML-friendly description of a dataset's size."""
+    if is_sparse(dataset.X):
+        return {
+            "n_samples": dataset.n_samples,
+            "shape": [int(s) for s in dataset.X.shape[1:]],
+            "dtype": str(dataset.X.dtype),
+            "sparse": True,
+        }
     if isinstance(dataset.X, np.ndarray) and dataset.X.dtype.kind not in "OUS":
         return {
             "n_samples": dataset.n_samples,

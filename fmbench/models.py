@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from fmbench.data import n_rows
 from fmbench.definitions import read_yaml
 from fmbench.errors import ConfigError, FmbenchError, ModelError, suggest
 from fmbench.registry import Registry
@@ -162,7 +163,7 @@ class ModelHandle:
     def _invoke(self, name: str, method: Callable[..., Any], *args: Any) -> Any:
         self.calls[name] = self.calls.get(name, 0) + 1
         if args and name != "prepare":
-            self.samples[name] = self.samples.get(name, 0) + len(args[0])
+            self.samples[name] = self.samples.get(name, 0) + n_rows(args[0])
         try:
             return method(*args)
         except FmbenchError:
@@ -200,13 +201,13 @@ class ModelHandle:
 
     def predict_proba(self, X: Any, n_classes: int) -> np.ndarray:
         out = self._invoke("predict_proba", self.model.predict_proba, X)
-        proba = self._checked("predict_proba", out, len(X))
+        proba = self._checked("predict_proba", out, n_rows(X))
         if proba.ndim == 1 and n_classes == 2:
             proba = np.column_stack([1 - proba, proba])
         if proba.ndim != 2 or proba.shape[1] != n_classes:
             raise ModelError(
                 f"model {self.model_id!r}: predict_proba() returned shape {proba.shape}; the "
-                f"dataset has {n_classes} classes, so expected ({len(X)}, {n_classes})"
+                f"dataset has {n_classes} classes, so expected ({n_rows(X)}, {n_classes})"
             )
         if np.any(proba < -1e-6) or np.any(np.abs(proba.sum(axis=1) - 1) > 1e-3):
             raise ModelError(
@@ -217,7 +218,7 @@ class ModelHandle:
 
     def predict(self, X: Any) -> np.ndarray:
         out = self._invoke("predict", self.model.predict, X)
-        return self._checked("predict", out, len(X))
+        return self._checked("predict", out, n_rows(X))
 
     def embed(self, X: Any) -> np.ndarray:
         if isinstance(X, list) and callable(getattr(self.model, "encode_sequences", None)):
@@ -226,8 +227,8 @@ class ModelHandle:
         else:
             name = next(m for m in _EMBED_METHODS if callable(getattr(self.model, m, None)))
             out = self._invoke(name, getattr(self.model, name), X)
-        array = self._checked(name, out, len(X))
-        return array.reshape(len(X), -1)
+        array = self._checked(name, out, n_rows(X))
+        return array.reshape(n_rows(X), -1)
 
     def describe(self) -> dict[str, Any]:
         """What the report and provenance say about the model (never its weights)."""
