@@ -63,13 +63,19 @@ def _data(image: Any, path: Path) -> np.ndarray:
 
 
 def repetition_time(image: Any) -> float | None:
-    """The TR in seconds from a 4-D header (honouring ms units), or None."""
+    """The TR in seconds from a 4-D header, or None.
+
+    Honours ms/us units; a TR above 100 "seconds" is read as milliseconds, since headers
+    that store 2000 with the unit "sec" are common (nibabel's own example4d.nii.gz is one)
+    and no fMRI sequence has a TR of minutes.
+    """
     zooms = image.header.get_zooms()
     if len(zooms) < 4:
         return None
     _, time_unit = image.header.get_xyzt_units()
     scale = {"msec": 1e-3, "usec": 1e-6}.get(time_unit, 1.0)
-    return float(zooms[3]) * scale
+    tr = float(zooms[3]) * scale
+    return tr / 1000.0 if tr > 100 else tr
 
 
 def _image_files(folder: Path, exclude: set[str]) -> list[str]:

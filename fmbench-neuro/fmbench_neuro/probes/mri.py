@@ -5,8 +5,8 @@ Two input layouts: **volumes** (n_samples, x, y, z) -- structural MRI, the last 
 space -- and **ROI time series** (n_samples, n_rois, n_times) -- fMRI after parcellation.
 
 - ``bias_field`` (volumes): multiply by ``exp(level * B)``, ``B`` a smooth random field
-  (second-order polynomial in x, y, z) with unit standard deviation over the grid; level is
-  the standard deviation of the log-intensity bias (0.1 is about +/-10 %).
+  (second-order polynomial in x, y, z) with unit standard deviation over the non-zero voxels;
+  level is the standard deviation of the log-intensity bias (0.1 is about +/-10 %).
 - ``contrast`` (any layout): gamma change of each sample's min-max-scaled intensities,
   ``gamma = exp(+/-level)`` (sign at random per sample); level = |ln gamma|.
 - ``motion``: volumes get a rigid transform -- a translation of ``level`` mm in a random
@@ -20,7 +20,8 @@ space -- and **ROI time series** (n_samples, n_rois, n_times) -- fMRI after parc
   ``level`` x the mean foreground intensity (image SNR = 1/level); ROI time series get
   Gaussian noise with standard deviation = ``level`` x each region's temporal standard
   deviation (the added noise has temporal SNR 1/level).
-- ``roi_dropout`` (ROI time series): ``round(level * n_rois)`` regions per sample lose their
+- ``roi_dropout`` (ROI time series): ``round(level * n_rois)`` regions (at least one when
+  level > 0) per sample lose their
   signal and keep only their temporal mean, as when a region falls out of the field of view.
 
 Example:
@@ -62,14 +63,17 @@ def _grid(shape: tuple[int, ...]) -> list[np.ndarray]:
     return list(np.meshgrid(*axes, indexing="ij"))
 
 
-def smooth_field(shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
-    """A random second-order polynomial field over the grid, zero mean, unit std."""
+def smooth_field(
+    shape: tuple[int, int, int], rng: np.random.Generator, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """A random second-order polynomial field, zero mean and unit std over ``mask``."""
     gx, gy, gz = _grid(shape)
     terms = [gx, gy, gz, gx * gy, gx * gz, gy * gz, gx**2, gy**2, gz**2]
     field = sum(c * t for c, t in zip(rng.standard_normal(len(terms)), terms, strict=True))
     field = np.asarray(field, dtype=np.float64)
-    field -= field.mean()
-    std = field.std()
+    inside = field[mask] if mask is not None and mask.any() else field
+    field -= inside.mean()
+    std = inside.std()
     return field / std if std > 0 else field
 
 
@@ -82,7 +86,8 @@ def bias_field(
     _need(x, "bias_field", (4,), "volumes (n_samples, x, y, z)")
     out = np.asarray(x, dtype=np.float64).copy()
     for i in range(x.shape[0]):
-        out[i] *= np.exp(level * smooth_field(x.shape[1:], rng))  # type: ignore[arg-type]
+        field = smooth_field(x.shape[1:], rng, mask=out[i] != 0)  # type: ignore[arg-type]
+        out[i] *= np.exp(level * field)
     return _float_out(x, out)
 
 
@@ -198,7 +203,7 @@ def roi_dropout(
     if level == 0:
         return out
     _need(x, "roi_dropout", (3,), "ROI time series (n_samples, n_rois, n_times)")
-    k = int(round(level * x.shape[1]))
+    k = min(x.shape[1], max(1, int(round(level * x.shape[1]))))
     for i in range(x.shape[0]):
         chosen = rng.choice(x.shape[1], size=k, replace=False)
         out[i, chosen] = x[i, chosen].mean(axis=1, keepdims=True)
