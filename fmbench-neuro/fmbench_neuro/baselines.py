@@ -34,6 +34,7 @@ from fmbench_neuro.connectivity import fisher_z_connectivity
 __all__ = [
     "BANDS",
     "EEGBandPower",
+    "EEGBandPowerClassifier",
     "FMRIConnectivity",
     "ROIReconstruction",
     "SMRIRegional",
@@ -82,7 +83,7 @@ class EEGBandPower:
         if X.ndim != 3:
             raise ModelError(f"eeg_bandpower expects (n, channels, times), got shape {X.shape}")
         fs = self.sampling_freq
-        nperseg = min(X.shape[-1], int(round(fs)))  # 1 Hz resolution where windows allow
+        nperseg = min(X.shape[-1], round(fs))  # 1 Hz resolution where windows allow
         freqs, psd = welch(X, fs=fs, nperseg=nperseg, axis=-1)
         features = []
         for lo, hi in BANDS.values():
@@ -92,6 +93,31 @@ class EEGBandPower:
                 continue
             features.append(np.log(np.mean(psd[..., band], axis=-1) + 1e-12))
         return np.stack(features, axis=-1).reshape(len(X), -1)
+
+
+class EEGBandPowerClassifier(EEGBandPower):
+    """Band power + standardised logistic regression, fitted on a separate training set.
+
+    For zero-shot benchmarks (robustness): the robustness engine scores a model's own
+    predictions, so the baseline must be trained before it sees the test data. ``train_data``
+    is an array folder of training windows (never the evaluation data).
+    """
+
+    def __init__(self, train_data: str, sampling_freq: float | None = None, C: float = 1.0) -> None:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from fmbench.data import load_array_folder
+
+        train = load_array_folder(train_data, mmap=False)
+        super().__init__(sampling_freq or train.info.get("sampling_freq"))
+        self.train_data = train_data
+        self.classifier = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+        self.classifier.fit(self.embed(np.asarray(train.X)), np.asarray(train.y))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.classifier.predict_proba(self.embed(X)))
 
 
 class FMRIConnectivity:
@@ -215,8 +241,21 @@ def _settings(config: ModelConfig, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def load_eeg_bandpower(config: ModelConfig) -> EEGBandPower:
-    """Adapter ``eeg_bandpower`` (optional key ``sampling_freq``)."""
-    return EEGBandPower(**_settings(config, ("sampling_freq",)))
+    """Adapter ``eeg_bandpower`` (optional keys ``sampling_freq``; ``train_data`` and ``C``
+    make it a fitted classifier with ``predict_proba`` for zero-shot benchmarks)."""
+    settings = _settings(config, ("sampling_freq", "train_data", "C"))
+    if "train_data" in settings:
+        from pathlib import Path
+
+        train = Path(str(settings["train_data"])).expanduser()
+        if not train.is_absolute() and config.source:
+            beside = Path(config.source).parent / train
+            train = beside if beside.exists() else train
+        settings["train_data"] = str(train)
+        return EEGBandPowerClassifier(**settings)
+    if "C" in settings:
+        raise ConfigError(f"model config {config.source}: 'C' needs 'train_data'")
+    return EEGBandPower(**settings)
 
 
 def load_fmri_connectivity(config: ModelConfig) -> FMRIConnectivity:

@@ -71,8 +71,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
     )
     yield DatasetSpec(
         name="DS-NEURO-BRAIN-MAE",
-        summary="toy masked-ROI reconstruction, 360 samples x 24 ROIs x 100 TRs, 20 masked "
-        "volumes",
+        summary="toy masked-ROI reconstruction, 360 samples x 24 ROIs x 100 TRs, 20 masked volumes",
         modality="fmri",
         task="regression",
         load="fmbench.data:load_array_folder",
@@ -108,7 +107,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         summary="BASELINE: log band power (delta..gamma) per channel, by Welch; use with "
         "linear_probe",
         load="fmbench_neuro.baselines:load_eeg_bandpower",
-        config_keys=("sampling_freq",),
+        config_keys=("sampling_freq", "train_data", "C"),
         baseline=True,
         requires=_BASELINE_REQUIRES,
     )

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from fmbench.errors import DataError
 from fmbench_neuro.analysis.cca import (
     canonical_correlations,
     cca_permutation_test,
     embedding_phenotype_cca,
     encode_covariates,
 )
+
+from fmbench.errors import DataError
 
 from .conftest import CONFIGS
 
@@ -29,7 +29,8 @@ def test_planted_coupling_is_significant() -> None:
     )
     assert names == ["age", "site=B", "site=C"]
     result = cca_permutation_test(emb, cov, covariate_names=names, n_permutations=200, seed=1)
-    assert result.correlations[0] > 0.6 and result.p_values[0] < 0.01
+    assert result.correlations[0] > 0.6
+    assert result.p_values[0] < 0.01
     assert abs(result.covariate_loadings[0][0]) > 0.9  # the first variate is age
     assert "CC1" in result.summary()
 

@@ -6,16 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fmbench_neuro.eeg.edf import load_edf_folder
 
 from fmbench.datasets import load_dataset
 from fmbench.errors import DataError
-from fmbench_neuro.eeg.edf import load_edf_folder
 
 CHANNELS = ["Fz", "Cz", "Pz", "O1"]
 
 
 def write_recording(
-    path: Path, seconds: float, fs: float = 128.0, channels: list[str] = CHANNELS, seed: int = 0,
+    path: Path,
+    seconds: float,
+    fs: float = 128.0,
+    channels: list[str] = CHANNELS,
+    seed: int = 0,
     rates: list[float] | None = None,
 ) -> np.ndarray:
     import edfio
@@ -41,7 +45,9 @@ def write_labels(folder: Path, rows: list[tuple[str, str, str, int]]) -> None:
 @pytest.fixture
 def recordings(tmp_path: Path) -> Path:
     originals = {}
-    for i, (name, label) in enumerate([("a.edf", "normal"), ("b.edf", "abnormal"), ("c.bdf", "normal")]):
+    for i, (name, _label) in enumerate(
+        [("a.edf", "normal"), ("b.edf", "abnormal"), ("c.bdf", "normal")]
+    ):
         originals[name] = write_recording(tmp_path / name, seconds=10, seed=i)
     write_labels(tmp_path, [("a.edf", "s1", "normal", 30), ("b.edf", "s2", "abnormal", 70),
                             ("c.bdf", "s3", "normal", 45)])  # fmt: skip
@@ -56,7 +62,8 @@ def test_round_trip_and_windowing(recordings: Path) -> None:
     assert ds.info["sampling_freq"] == 128.0
     assert ds.info["ch_names"] == CHANNELS
     assert ds.info["class_names"] == ["abnormal", "normal"]
-    assert list(ds.y[:9]) == [1] * 9 and list(ds.y[9:18]) == [0] * 9
+    assert list(ds.y[:9]) == [1] * 9
+    assert list(ds.y[9:18]) == [0] * 9
     assert set(ds.metadata["subject_id"]) == {"s1", "s2", "s3"}
     assert ds.metadata["age"].dtype.kind == "f"
     original = np.load(recordings.parent / "originals_a.npy")
@@ -66,13 +73,15 @@ def test_round_trip_and_windowing(recordings: Path) -> None:
 
 def test_reader_found_by_path(registry, recordings: Path) -> None:
     ds, spec = load_dataset(registry, str(recordings), options={"window_s": 5.0})
-    assert spec is None and ds.X.shape == (6, 4, 640)
+    assert spec is None
+    assert ds.X.shape == (6, 4, 640)
     assert ds.info["modality"] == "eeg"
 
 
 def test_channel_selection(recordings: Path) -> None:
     ds = load_edf_folder(recordings, channels=["O1", "Fz"])
-    assert ds.info["ch_names"] == ["O1", "Fz"] and ds.X.shape[1] == 2
+    assert ds.info["ch_names"] == ["O1", "Fz"]
+    assert ds.X.shape[1] == 2
 
 
 def test_truncated_edf_is_named(recordings: Path) -> None:
@@ -100,13 +109,15 @@ def test_labels_not_matching_files(recordings: Path) -> None:
 
 def test_missing_labels_table(recordings: Path) -> None:
     (recordings / "labels.csv").unlink()
-    with pytest.raises(DataError, match="labels.csv: no labels table"):
+    with pytest.raises(DataError, match=r"labels\.csv: no labels table"):
         load_edf_folder(recordings)
 
 
 def test_inconsistent_sampling_rates(recordings: Path) -> None:
     write_recording(recordings / "c.bdf", seconds=10, fs=256.0)
-    with pytest.raises(DataError, match=r"c\.bdf: sampling rate 256 Hz differs from a\.edf's 128 Hz"):
+    with pytest.raises(
+        DataError, match=r"c\.bdf: sampling rate 256 Hz differs from a\.edf's 128 Hz"
+    ):
         load_edf_folder(recordings)
 
 

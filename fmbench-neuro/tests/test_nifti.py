@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fmbench_neuro.connectivity import fisher_z_connectivity, roi_timeseries
+from fmbench_neuro.mri.nifti import load_nifti_folder, repetition_time
 
 from fmbench.datasets import load_dataset
 from fmbench.errors import DataError
-from fmbench_neuro.connectivity import fisher_z_connectivity, roi_timeseries
-from fmbench_neuro.mri.nifti import load_nifti_folder, repetition_time
 
 
 def block_atlas(shape: tuple[int, int, int], path: Path, affine: np.ndarray) -> np.ndarray:
@@ -47,7 +47,8 @@ def test_real_fmri_to_connectivity(real_data: Path, tmp_path: Path, registry) ->
     ds, spec = load_dataset(registry, str(folder))
     assert spec is None
     assert ds.X.shape == (3, 6)  # 4 regions -> 6 pairs
-    assert ds.info["modality"] == "fmri" and ds.info["n_rois"] == 4
+    assert ds.info["modality"] == "fmri"
+    assert ds.info["n_rois"] == 4
     assert ds.info["tr_s"] == pytest.approx(2.0)
     assert ds.info["class_names"] == ["AD", "CN"]
     data = np.asarray(nib.load(str(real_data / "functional.nii")).get_fdata())
@@ -83,7 +84,9 @@ def test_wrong_dimensionality_is_named(real_data: Path, tmp_path: Path) -> None:
 
     folder = fmri_folder(real_data, tmp_path, n_copies=2)
     image = nib.load(str(folder / "sub1.nii"))
-    nib.save(nib.Nifti1Image(np.asarray(image.dataobj)[..., 0], image.affine), str(folder / "sub1.nii"))
+    nib.save(
+        nib.Nifti1Image(np.asarray(image.dataobj)[..., 0], image.affine), str(folder / "sub1.nii")
+    )
     with pytest.raises(DataError, match=r"sub1\.nii: the image is 3-D .* must be 4-D"):
         load_nifti_folder(folder)
     with pytest.raises(DataError, match=r"sub0\.nii: the image is 4-D .* must be a 3-D volume"):
@@ -122,14 +125,19 @@ def test_smri_volumes(tmp_path: Path) -> None:
     rows = ["file,subject,label,scanner"]
     for i in range(4):
         vol = rng.random((6, 7, 8)).astype(np.float32)
-        nib.save(nib.Nifti1Image(vol, np.diag([2.0, 2.0, 2.0, 1.0])), str(tmp_path / f"t1_{i}.nii.gz"))
+        nib.save(
+            nib.Nifti1Image(vol, np.diag([2.0, 2.0, 2.0, 1.0])), str(tmp_path / f"t1_{i}.nii.gz")
+        )
         rows.append(f"t1_{i}.nii.gz,s{i},{i % 2},GE")
     (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
     ds = load_nifti_folder(tmp_path)
-    assert ds.X.shape == (4, 6, 7, 8) and ds.info["modality"] == "mri"
+    assert ds.X.shape == (4, 6, 7, 8)
+    assert ds.info["modality"] == "mri"
     assert ds.info["voxel_size_mm"] == [2.0, 2.0, 2.0]
     assert list(ds.y) == [0, 1, 0, 1]
-    nib.save(nib.Nifti1Image(np.zeros((5, 5, 5), np.float32), np.eye(4)), str(tmp_path / "t1_3.nii.gz"))
+    nib.save(
+        nib.Nifti1Image(np.zeros((5, 5, 5), np.float32), np.eye(4)), str(tmp_path / "t1_3.nii.gz")
+    )
     with pytest.raises(DataError, match=r"t1_3\.nii\.gz: grid \(5, 5, 5\) differs"):
         load_nifti_folder(tmp_path)
 

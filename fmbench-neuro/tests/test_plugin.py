@@ -46,7 +46,13 @@ def test_every_benchmark_has_its_topic_fields(registry) -> None:
 
 def test_robustness_suite_declares_the_eeg_probes(registry) -> None:
     suite = registry.get("suite", "SUITE-ROBUSTNESS-NEURO")
-    assert [p.name for p in suite.probes] == ["dropout", "noise", "line_noise", "permutation", "shift"]
+    assert [p.name for p in suite.probes] == [
+        "dropout",
+        "noise",
+        "line_noise",
+        "permutation",
+        "shift",
+    ]
     for probe in suite.probes:
         assert registry.has("probe", probe.name)
     bm = registry.get("benchmark", suite.benchmarks[0].benchmark)
@@ -56,13 +62,18 @@ def test_robustness_suite_declares_the_eeg_probes(registry) -> None:
 def test_probe_grids_start_at_identity(registry) -> None:
     for name in NEURO_PROBES:
         spec = registry.get("probe", name)
-        assert spec.levels[0] == 0.0 and spec.unit and spec.modalities
+        assert spec.levels[0] == 0.0
+        assert spec.unit
+        assert spec.modalities
 
 
 def test_list_benchmarks_names_the_provider() -> None:
     result = CliRunner().invoke(cli, ["list-benchmarks", "--json"], obj={})
     assert result.exit_code == 0, result.output
-    rows = {r["benchmark_id"] if "benchmark_id" in r else r["name"]: r for r in json.loads(result.output)}
+    rows = {
+        r["benchmark_id"] if "benchmark_id" in r else r["name"]: r
+        for r in json.loads(result.output)
+    }
     for name in NEURO_BENCHMARKS:
         assert rows[name]["provider"] == "fmbench-neuro"
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fmbench_neuro.probes import eeg, mri
 
 from fmbench.errors import DataError
 from fmbench.specs import resolve
-from fmbench_neuro.probes import eeg, mri
 
 FS = 200.0
 INFO = {"sampling_freq": FS, "modality": "eeg"}
@@ -27,7 +27,9 @@ def eeg_batch(seed: int = 0) -> np.ndarray:
 def volume_batch() -> np.ndarray:
     grid = np.stack(np.meshgrid(*(np.linspace(-1, 1, 12),) * 3, indexing="ij"))
     head = (np.sum(grid**2, axis=0) < 0.8).astype(float)
-    return np.stack([head * (500 + 50 * i) + head * grid[0] * 100 for i in range(3)]).astype(np.float32)
+    return np.stack([head * (500 + 50 * i) + head * grid[0] * 100 for i in range(3)]).astype(
+        np.float32
+    )
 
 
 def series_batch() -> np.ndarray:
@@ -80,7 +82,9 @@ def spectrum_peak(x: np.ndarray) -> float:
     (eeg.line_noise, {**INFO, "mains_hz": 60}, 60.0),
     (eeg.line_noise_60, INFO, 60.0),
 ])  # fmt: skip
-def test_line_noise_peak_and_level(probe: Callable[..., np.ndarray], info: dict[str, Any], hz: float) -> None:
+def test_line_noise_peak_and_level(
+    probe: Callable[..., np.ndarray], info: dict[str, Any], hz: float
+) -> None:
     x = eeg_batch().astype(np.float64)
     assert spectrum_peak(x) == pytest.approx(10.0)
     out = probe(x, 1.0, np.random.default_rng(0), info)
@@ -131,7 +135,8 @@ def test_thermal_noise_on_volumes_is_rician() -> None:
     x = volume_batch().astype(np.float64)
     out = mri.thermal_noise(x, 0.1, np.random.default_rng(0), {})
     background = out[x == 0]
-    assert background.min() >= 0 and background.mean() > 0  # the Rician noise floor
+    assert background.min() >= 0
+    assert background.mean() > 0
     foreground = x[0][x[0] > 0]
     sigma = 0.1 * foreground.mean()
     bright = x[0] > 0.9 * x[0].max()
@@ -148,7 +153,8 @@ def test_roi_dropout_flattens_the_stated_fraction() -> None:
 
 def test_motion_trace_mean_fd() -> None:
     fd, position = mri.motion_trace(200, 0.3, np.random.default_rng(0))
-    assert fd[0] == 0 and fd[1:].mean() == pytest.approx(0.3)
+    assert fd[0] == 0
+    assert fd[1:].mean() == pytest.approx(0.3)
     np.testing.assert_allclose(np.abs(np.diff(position)), fd[1:])
 
 
@@ -178,7 +184,8 @@ def test_contrast_keeps_the_range_and_order() -> None:
     x = volume_batch().astype(np.float64)
     out = mri.contrast(x, 0.4, np.random.default_rng(0), {})
     for a, b in zip(x, out, strict=True):
-        assert b.min() == pytest.approx(a.min()) and b.max() == pytest.approx(a.max())
+        assert b.min() == pytest.approx(a.min())
+        assert b.max() == pytest.approx(a.max())
         order = np.argsort(a.ravel(), kind="stable")
         assert np.all(np.diff(b.ravel()[order]) >= -1e-9)
 

@@ -105,7 +105,7 @@ def canonical_correlations(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def encode_covariates(
-    metadata: Mapping[str, Sequence[Any]], columns: Sequence[str]
+    metadata: Mapping[str, Any], columns: Sequence[str]
 ) -> tuple[np.ndarray, list[str]]:
     """Numeric columns standardised; text columns one-hot (first level dropped).
 
@@ -217,7 +217,9 @@ def cca_permutation_test(
         n_pca=k,
         n_permutations=n_permutations,
         covariates=tuple(names),
-        covariate_loadings=tuple(tuple(float(round(v, 4)) for v in row) for row in loadings[: len(observed)]),
+        covariate_loadings=tuple(
+            tuple(float(round(v, 4)) for v in row) for row in loadings[: len(observed)]
+        ),
     )
 
 

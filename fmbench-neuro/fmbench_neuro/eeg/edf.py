@@ -71,7 +71,7 @@ def read_recording(path: Path) -> Recording:
                 f"{path}: the {kind} file is truncated ({text.strip()}); copy it again from "
                 "the source or remove it and its row in labels.csv"
             )
-    signals = list(edf.signals)
+    signals: list[Any] = list(edf.signals)
     if not signals:
         raise DataError(f"{path}: the {kind} file holds no signals (only annotations?)")
     rates = {float(s.sampling_frequency) for s in signals}
@@ -92,7 +92,9 @@ def _recording_files(folder: Path) -> list[str]:
     return names
 
 
-def _select_channels(rec: Recording, channels: Sequence[str] | None, first: Recording) -> np.ndarray:
+def _select_channels(
+    rec: Recording, channels: Sequence[str] | None, first: Recording
+) -> np.ndarray:
     if channels is not None:
         missing = [c for c in channels if c not in rec.ch_names]
         if missing:

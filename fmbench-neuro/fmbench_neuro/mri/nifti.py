@@ -43,7 +43,7 @@ def load_image(path: Path) -> Any:
     import nibabel as nib
 
     try:
-        image = nib.load(str(path))
+        image: Any = nib.load(str(path))
         image.shape  # noqa: B018 - touching the header finds broken files early
     except Exception as exc:
         raise DataError(
@@ -208,7 +208,9 @@ def load_nifti_folder(
                     f"{samples[0].shape}; register all volumes to one template grid"
                 )
             samples.append(data)
-        info.update(modality="mri", voxel_size_mm=[float(z) for z in images[0][1].header.get_zooms()[:3]])
+        info.update(
+            modality="mri", voxel_size_mm=[float(z) for z in images[0][1].header.get_zooms()[:3]]
+        )
     y, class_names = encode_labels(table.labels)
     metadata: dict[str, np.ndarray] = {
         "subject_id": np.array(table.subjects, dtype=object),

@@ -86,7 +86,7 @@ def bias_field(
     _need(x, "bias_field", (4,), "volumes (n_samples, x, y, z)")
     out = np.asarray(x, dtype=np.float64).copy()
     for i in range(x.shape[0]):
-        field = smooth_field(x.shape[1:], rng, mask=out[i] != 0)  # type: ignore[arg-type]
+        field = smooth_field((x.shape[1], x.shape[2], x.shape[3]), rng, mask=out[i] != 0)
         out[i] *= np.exp(level * field)
     return _float_out(x, out)
 
@@ -203,7 +203,7 @@ def roi_dropout(
     if level == 0:
         return out
     _need(x, "roi_dropout", (3,), "ROI time series (n_samples, n_rois, n_times)")
-    k = min(x.shape[1], max(1, int(round(level * x.shape[1]))))
+    k = min(x.shape[1], max(1, round(level * x.shape[1])))
     for i in range(x.shape[0]):
         chosen = rng.choice(x.shape[1], size=k, replace=False)
         out[i, chosen] = x[i, chosen].mean(axis=1, keepdims=True)

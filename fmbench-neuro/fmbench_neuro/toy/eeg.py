@@ -49,7 +49,8 @@ def generate_eeg_abnormal(folder: Path, seed: int = 42) -> None:
     labels = rng.permutation(np.repeat([0, 1], n_subjects // 2))
     alpha_topo = _topography(channels, _POSTERIOR, 0.2)
     beta_topo = _topography(channels, _CENTRAL, 0.3)
-    X, y, meta = [], [], {"subject_id": [], "age": [], "sex": [], "site": [], "window": []}
+    X, y = [], []
+    meta: dict[str, list[object]] = {k: [] for k in ("subject_id", "age", "sex", "site", "window")}
     for s, label in enumerate(labels):
         age = int(np.clip(rng.normal(48 + 10 * label, 15), 18, 90))
         sex = rng.choice(["F", "M"])
@@ -108,9 +109,14 @@ def generate_eeg_robustness(folder: Path, seed: int = 42) -> None:
     alpha_topo = _topography(channels, _POSTERIOR, 0.25)
     beta_topo = _topography(channels, _CENTRAL, 0.3)
     labels = rng.permutation(np.repeat([0, 1], n_subjects // 2))
-    X, y, meta = [], [], {"subject_id": [], "age": [], "sex": [], "site": [], "label": []}
+    X, y = [], []
+    meta: dict[str, list[object]] = {k: [] for k in ("subject_id", "age", "sex", "site", "label")}
     for s, label in enumerate(labels):
-        age, sex, site = int(rng.integers(20, 80)), str(rng.choice(["F", "M"])), str(rng.choice(["A", "B"]))
+        age, sex, site = (
+            int(rng.integers(20, 80)),
+            str(rng.choice(["F", "M"])),
+            str(rng.choice(["A", "B"])),
+        )
         peak = rng.normal(10.0, 0.6)
         for _ in range(per_subject):
             background = pink_noise(rng, (16, n_times), exponent=1.4)

@@ -137,7 +137,9 @@ def generate_brain_mae(folder: Path, seed: int = 42) -> None:
     n_rois = n_per_net * len(networks)
     roi_names = [f"{net}-{j + 1:02d}" for net in networks for j in range(n_per_net)]
     X, y = [], []
-    meta: dict[str, list[object]] = {k: [] for k in ("subject_id", "region", "network", "age", "sex")}
+    meta: dict[str, list[object]] = {
+        k: [] for k in ("subject_id", "region", "network", "age", "sex")
+    }
     order = rng.permutation(n_rois)
     for s in range(n_subjects):
         age = float(np.round(rng.uniform(20, 85), 1))

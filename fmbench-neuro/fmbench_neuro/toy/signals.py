@@ -20,7 +20,9 @@ def unit_rms(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return x / np.where(rms > 0, rms, 1.0)
 
 
-def pink_noise(rng: np.random.Generator, shape: tuple[int, ...], exponent: float = 1.0) -> np.ndarray:
+def pink_noise(
+    rng: np.random.Generator, shape: tuple[int, ...], exponent: float = 1.0
+) -> np.ndarray:
     """Noise whose power falls as 1/f**exponent (unit RMS along the last axis)."""
     n = shape[-1]
     spectrum = rng.standard_normal((*shape[:-1], n // 2 + 1)) + 1j * rng.standard_normal(

@@ -27,7 +27,9 @@ def _soft(distance: np.ndarray, width: float = 0.6) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(distance / width))
 
 
-def _ellipsoid(grid: list[np.ndarray], centre: tuple[float, ...], radii: tuple[float, ...]) -> np.ndarray:
+def _ellipsoid(
+    grid: list[np.ndarray], centre: tuple[float, ...], radii: tuple[float, ...]
+) -> np.ndarray:
     r = np.sqrt(sum(((g - c) / a) ** 2 for g, c, a in zip(grid, centre, radii, strict=True)))
     return (r - 1.0) * min(radii)  # approximately a signed distance in voxels
 
@@ -61,7 +63,9 @@ def generate_smri(folder: Path, seed: int = 42) -> None:
     n_subjects, size = 160, 24
     y = rng.permutation(np.repeat([0, 1], n_subjects // 2))
     X = []
-    meta: dict[str, list[object]] = {k: [] for k in ("subject_id", "age", "sex", "scanner", "field_strength", "diagnosis")}
+    meta: dict[str, list[object]] = {
+        k: [] for k in ("subject_id", "age", "sex", "scanner", "field_strength", "diagnosis")
+    }
     for i, label in enumerate(y):
         age = float(np.clip(rng.normal(70 + 3 * label, 7), 50, 92))
         sex = str(rng.choice(["F", "M"]))
@@ -73,7 +77,9 @@ def generate_smri(folder: Path, seed: int = 42) -> None:
         vol = _volume(rng, size, atrophy, head) * gain * 800
         vol *= np.exp(bias * smooth_field((size, size, size), rng))
         sigma = (0.06 if field == "1.5T" else 0.035) * 800
-        vol = np.sqrt((vol + rng.normal(0, sigma, vol.shape)) ** 2 + rng.normal(0, sigma, vol.shape) ** 2)
+        vol = np.sqrt(
+            (vol + rng.normal(0, sigma, vol.shape)) ** 2 + rng.normal(0, sigma, vol.shape) ** 2
+        )
         X.append(vol)
         for key, value in (("subject_id", f"sub-{i:04d}"), ("age", round(age, 1)), ("sex", sex),
                            ("scanner", scanner), ("field_strength", field),
