@@ -81,7 +81,7 @@ def test_brain_mae_scored_per_region_and_age(baseline_runs: dict[str, Any]) -> N
 
 @pytest.mark.parametrize(
     "benchmark",
-    ["BM-EEG-ABNORMAL", "BM-EEG-ROBUSTNESS", "BM-BRAIN-MAE", "BM-FMRI-GRANULAR", "BM-SMRI-AD"],
+    ["BM-EEG-ABNORMAL", "BM-BRAIN-MAE", "BM-FMRI-GRANULAR", "BM-SMRI-AD"],
 )
 def test_grouped_folds_never_share_a_subject(registry, toy_root: Path, benchmark: str) -> None:
     bm = registry.get("benchmark", benchmark)
