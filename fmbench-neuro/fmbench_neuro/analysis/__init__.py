@@ -1,0 +1,1 @@
+"""Analysis recipes run on model embeddings (CCA with a permutation test)."""

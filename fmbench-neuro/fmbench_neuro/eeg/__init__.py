@@ -1,0 +1,1 @@
+"""EEG file formats: EDF/BDF recordings folders."""

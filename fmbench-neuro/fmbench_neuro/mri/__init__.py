@@ -1,0 +1,1 @@
+"""MRI and fMRI: NIfTI folders, ROI time series, functional connectivity."""

@@ -1,0 +1,1 @@
+"""Robustness probes for EEG (line_noise, permutation, shift) and MRI/fMRI."""

@@ -1,0 +1,1 @@
+"""Deterministic toy datasets with realistic structure."""
