@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -33,6 +34,7 @@ from fmbench.io import atomic_write_text
 __all__ = [
     "SCHEMA_VERSION",
     "TIMING_FIELDS",
+    "check_nesting",
     "dump_yaml",
     "load_schema",
     "read_eval",
@@ -139,8 +141,46 @@ def write_eval(path: Path, doc: Mapping[str, Any]) -> dict[str, Any]:
     return signed
 
 
-def read_eval(path: Path | str, *, max_bytes: int = 5_000_000) -> dict[str, Any]:
-    """Read an eval file as untrusted input: size-limited, ``safe_load`` only."""
+#: Limits for untrusted eval files: nesting depth and the number of values once YAML aliases
+#: are expanded (an "alias bomb" is small on disk but huge when walked or hashed).
+MAX_DEPTH = 32
+MAX_NODES = 1_000_000
+
+
+def check_nesting(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
+    """Raise ValueError when ``data`` nests deeper than ``max_depth`` or has too many values.
+
+    Iterative, so a hostile document cannot exhaust the Python stack.
+
+    Example:
+        >>> check_nesting({"a": [1, {"b": 2}]})
+        >>> check_nesting([[[[1]]]], max_depth=3)
+        Traceback (most recent call last):
+        ...
+        ValueError: nested deeper than 3 levels
+    """
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen = 0
+    while stack:
+        item, depth = stack.pop()
+        seen += 1
+        if seen > max_nodes:
+            raise ValueError(f"more than {max_nodes} values (YAML aliases expanded)")
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def read_eval(
+    path: Path | str, *, max_bytes: int = 5_000_000, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """Read an eval file as untrusted input: size- and depth-limited, safe loader only."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -152,24 +192,45 @@ def read_eval(path: Path | str, *, max_bytes: int = 5_000_000) -> dict[str, Any]
         )
     from fmbench.definitions import read_yaml
 
-    data = read_yaml(path, what="eval file")
+    try:
+        data = read_yaml(path, what="eval file")
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert
+        raise ConfigError(f"{path}: unreadable value: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an eval file must be a mapping, got {type(data).__name__}")
+    try:
+        check_nesting(data, max_depth=max_depth)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{path}: {exc}; an eval file is at most {max_depth} levels deep"
+        ) from None
     return data
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_schema_text() -> str:
+    return (resources.files("fmbench") / "schema" / "eval.schema.json").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(load_schema())
 
 
 def load_schema() -> dict[str, Any]:
     """The published JSON Schema of ``eval.yaml``."""
-    text = (resources.files("fmbench") / "schema" / "eval.schema.json").read_text(encoding="utf-8")
+    text = _cached_schema_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 def schema_errors(doc: Any) -> list[str]:
     """Every schema violation as ``path: message`` (empty when valid)."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load_schema())
+    validator = _validator()
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     out = []
     for error in errors:

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "plugins": "fmbench.cli.listing:plugins",
     "run": "fmbench.cli.run_cmd:run",
     "validate": "fmbench.cli.validate_cmd:validate",
+    "build-leaderboard": "fmbench.cli.leaderboard_cmd:build_leaderboard",
 }
 
 #: one-line help shown by `fmbench --help` without importing the commands
@@ -44,6 +45,7 @@ SHORT_HELP: dict[str, str] = {
     "plugins": "Show and manage plugins (plugins list).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
+    "build-leaderboard": "Validate and rank eval files; write Markdown, HTML, JSON and CSV.",
 }
 
 
