@@ -31,9 +31,11 @@ __all__ = ["OUTPUT_FILES", "build", "write_markdown", "write_site"]
 OUTPUT_FILES = ("index.md", "index.html", "leaderboard.json", "leaderboard.csv", "rejected.md")
 
 
-def build(folders: Sequence[str], registry: Registry | None) -> Leaderboard:
-    """Collect, validate and rank the eval files under ``folders``."""
-    return build_leaderboard(collect_evals(folders, registry), registry)
+def build(
+    folders: Sequence[str], registry: Registry | None, *, jobs: int | None = None
+) -> Leaderboard:
+    """Collect, validate and rank the eval files under ``folders`` (``jobs``: processes)."""
+    return build_leaderboard(collect_evals(folders, registry, jobs=jobs), registry)
 
 
 def write_markdown(board: Leaderboard, path: Path) -> list[Path]:
