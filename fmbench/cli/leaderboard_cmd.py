@@ -18,7 +18,7 @@ from fmbench.cli.common import registry_from
     help="Folder to read eval files from (repeatable; more folders may follow as arguments). "
     "[default: --evals-dir, plus results/ when present]",
 )
-@click.argument("more_results", nargs=-1, type=click.Path(file_okay=False))
+@click.argument("more_results", nargs=-1, metavar="[DIR]...", type=click.Path(file_okay=False))
 @click.option(
     "--evals-dir",
     default="evals",
