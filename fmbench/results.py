@@ -180,6 +180,76 @@ def check_nesting(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX
 #: The safe loader, in C when PyYAML has libyaml (about 10x faster; the same constructors).
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_TAG = "tag:yaml.org,2002:"
+
+
+class _NotPlain(Exception):
+    """A node the fast constructor leaves to the standard one (merge keys, other tags)."""
+
+
+class _FastSafeLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader with a fast, iterative constructor for plain data.
+
+    Mappings, sequences, strings, integers, floats, booleans and nulls (all an eval file
+    holds) are built without recursion; anchors give shared objects, as in ``safe_load``.
+    Anything else (merge keys, timestamps, sets, binary, ...) makes the whole document go
+    through the standard safe constructor, so the result always equals ``safe_load``'s.
+    """
+
+    def construct_document(self, node: Any) -> Any:
+        try:
+            return self._construct_plain(node)
+        except _NotPlain:
+            return super().construct_document(node)
+
+    def _construct_plain(self, root: Any) -> Any:
+        scalars = {
+            _TAG + "int": self.construct_yaml_int,
+            _TAG + "float": self.construct_yaml_float,
+            _TAG + "bool": self.construct_yaml_bool,
+            _TAG + "null": self.construct_yaml_null,
+        }
+        made: dict[int, Any] = {}
+        todo: list[tuple[Any, Any]] = []
+
+        def make(node: Any) -> Any:
+            key = id(node)
+            if key in made:
+                return made[key]
+            tag = node.tag
+            if isinstance(node, yaml.ScalarNode):
+                if tag == _TAG + "str":
+                    obj: Any = node.value
+                elif tag in scalars:
+                    obj = scalars[tag](node)
+                else:
+                    raise _NotPlain
+            elif isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
+                obj = {}
+                todo.append((node, obj))
+            elif isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
+                obj = []
+                todo.append((node, obj))
+            else:
+                raise _NotPlain
+            made[key] = obj
+            return obj
+
+        result = make(root)
+        while todo:
+            node, obj = todo.pop()
+            if isinstance(obj, dict):
+                for key_node, value_node in node.value:
+                    if key_node.tag == _TAG + "merge":
+                        raise _NotPlain
+                    key = make(key_node)
+                    if isinstance(key, (dict, list)):
+                        raise _NotPlain  # the standard constructor reports it
+                    obj[key] = make(value_node)
+            else:
+                obj.extend([make(child) for child in node.value])
+        return result
+
 
 def _load_yaml(path: Path) -> Any:
     """``safe_load`` of a file; errors name the file and line (as ``read_yaml`` does)."""
@@ -190,7 +260,7 @@ def _load_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read eval file {path}: {exc}") from None
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_FastSafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
