@@ -187,7 +187,7 @@ class _NotPlain(Exception):
     """A node the fast constructor leaves to the standard one (merge keys, other tags)."""
 
 
-class _FastSafeLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
+class _FastSafeLoader(_SAFE_LOADER):
     """The safe loader with a fast, iterative constructor for plain data.
 
     Mappings, sequences, strings, integers, floats, booleans and nulls (all an eval file
@@ -195,6 +195,31 @@ class _FastSafeLoader(_SAFE_LOADER):  # type: ignore[misc,valid-type]
     Anything else (merge keys, timestamps, sets, binary, ...) makes the whole document go
     through the standard safe constructor, so the result always equals ``safe_load``'s.
     """
+
+    #: plain scalar -> resolved tag (the safe resolver's answer depends on the text only)
+    _resolved: dict[str, str] = {}  # noqa: RUF012 - a shared memo, on purpose
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if self.yaml_path_resolvers:  # none for the safe loader; kept exact if one is added
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            tag = self._resolved.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 100_000:
+                    self._resolved[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        if self.yaml_path_resolvers:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
 
     def construct_document(self, node: Any) -> Any:
         try:

@@ -103,7 +103,10 @@ def build_leaderboard(
     written: list[Path] = []
     if out_dir is not None:
         written += write_site(board, Path(out_dir))
-    if out_dir is None or ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE:
+    if (
+        out_dir is None
+        or ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE
+    ):
         written += write_markdown(board, Path(output))
     rows = sum(len(b.rows) for b in board.boards)
     click.echo(

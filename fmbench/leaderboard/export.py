@@ -105,17 +105,14 @@ def leaderboard_dict(board: Leaderboard) -> dict[str, Any]:
         "n_files": board.n_files,
         "boards": [_board_dict(b) for b in board.boards],
         "rejected": [
-            {"file": r.display, "kind": r.kind, "reasons": list(r.reasons)}
-            for r in board.rejected
+            {"file": r.display, "kind": r.kind, "reasons": list(r.reasons)} for r in board.rejected
         ],
     }
 
 
 def render_json(board: Leaderboard) -> str:
     """Stable JSON (sorted keys, no NaN: every number was checked to be finite)."""
-    return (
-        json.dumps(leaderboard_dict(board), indent=2, sort_keys=True, allow_nan=False) + "\n"
-    )
+    return json.dumps(leaderboard_dict(board), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def csv_cell(value: Any) -> str:
@@ -202,4 +199,3 @@ def copy_eval_files(board: Leaderboard, out_dir: Path) -> int:
 
 def write_text(path: Path, text: str) -> None:
     atomic_write_text(path, text)
-

@@ -88,7 +88,13 @@ def sort_key(
 ) -> tuple[float, float, str, str, str]:
     """The ranking order (smaller sorts first): see the module docstring."""
     width = interval[1] - interval[0] if interval is not None else math.inf
-    return (-value if direction == "higher" else value, width, model_id.casefold(), model_id, digest)
+    return (
+        -value if direction == "higher" else value,
+        width,
+        model_id.casefold(),
+        model_id,
+        digest,
+    )
 
 
 @attrs.define(kw_only=True)
@@ -200,9 +206,7 @@ def _interval(record: Mapping[str, Any], name: str) -> tuple[float, float] | Non
     return (lo, hi)
 
 
-def worst_group(
-    record: Mapping[str, Any], metric: str, direction: str
-) -> dict[str, Any] | None:
+def worst_group(record: Mapping[str, Any], metric: str, direction: str) -> dict[str, Any] | None:
     """The stratum (column=group) with the worst value of ``metric``, or None.
 
     Suppressed groups and undefined values are left out; ties go to the first column and
@@ -270,7 +274,9 @@ def robustness_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resources(doc: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[float | None, float | None]:
+def _resources(
+    doc: Mapping[str, Any], record: Mapping[str, Any]
+) -> tuple[float | None, float | None]:
     res = record.get("resources")
     res = res if isinstance(res, Mapping) else {}
     top = doc.get("resources")
@@ -356,7 +362,9 @@ def rank_rows(best: Sequence[Entry], direction: str) -> list[Row]:
         worse = sum(1 for j in range(n) if j != i and _better(spans[i], spans[j], direction))
         if i == 0 or not _overlap(spans[i - 1], spans[i]):
             group += 1
-        rows.append(Row(entry=entry, rank=i + 1, rank_range=(1 + better, n - worse), tie_group=group))
+        rows.append(
+            Row(entry=entry, rank=i + 1, rank_range=(1 + better, n - worse), tie_group=group)
+        )
     return rows
 
 

@@ -214,11 +214,8 @@ def render_html(board: Leaderboard) -> str:
         "</ul></details>",
         '<p><label for="modality-filter">Modality: </label>'
         '<select id="modality-filter"><option value="">all</option>',
-        *[
-            f'<option value="{h(_group_id(d, m))}">{h(_group_id(d, m))}</option>'
-            for d, m in groups
-        ],
-        "</select> <span class=\"muted\">Click a column heading to sort.</span></p>",
+        *[f'<option value="{h(_group_id(d, m))}">{h(_group_id(d, m))}</option>' for d, m in groups],
+        '</select> <span class="muted">Click a column heading to sort.</span></p>',
     ]
     for domain, modality in groups:
         out.append(f'<section class="group" data-group="{h(_group_id(domain, modality))}">')

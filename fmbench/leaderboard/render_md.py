@@ -68,7 +68,7 @@ def _board(board: Board) -> list[str]:
     lines += [facts + ".", ""]
     if not board.known:
         lines += [
-            "!!! warning \"Benchmark not known to the installed plugins\"",
+            '!!! warning "Benchmark not known to the installed plugins"',
             "    Its definition (modality, declared primary metric, version) could not be "
             "checked; the rows below rank by the primary metric the eval files name.",
             "",
@@ -113,7 +113,10 @@ def _board(board: Board) -> list[str]:
     if methods:
         lines += [f"Intervals: {', '.join(md(m) for m in methods)}.", ""]
     elif board.rows:
-        lines += ["No row reports a confidence interval; rank ranges reflect point values only.", ""]
+        lines += [
+            "No row reports a confidence interval; rank ranges reflect point values only.",
+            "",
+        ]
     if board.unranked:
         lines += ["Not ranked:", ""]
         for entry in board.unranked:

@@ -32,7 +32,7 @@ from fmbench.errors import ConfigError, FmbenchError
 __all__ = ["extract_yaml_block", "main", "target_path"]
 
 _BLOCK = re.compile(r"^```[ \t]*ya?ml[ \t]*\r?\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}")  # used with fullmatch: no newline
 MAX_BODY = 1_000_000
 
 
@@ -42,15 +42,13 @@ def extract_yaml_block(body: str) -> str:
         raise ConfigError(f"the issue body is longer than {MAX_BODY} characters")
     match = _BLOCK.search(body.replace("\r\n", "\n"))
     if match is None or not match.group(1).strip():
-        raise ConfigError(
-            "no eval.yaml found: paste the whole file between ```yaml and ``` lines"
-        )
+        raise ConfigError("no eval.yaml found: paste the whole file between ```yaml and ``` lines")
     return match.group(1)
 
 
 def target_path(eval_id: object) -> str:
     """``evals/<eval_id>.yaml``, only for a safe id that stays inside ``evals/``."""
-    if not isinstance(eval_id, str) or not _SAFE_ID.match(eval_id) or ".." in eval_id:
+    if not isinstance(eval_id, str) or not _SAFE_ID.fullmatch(eval_id) or ".." in eval_id:
         raise ConfigError(
             f"eval_id {str(eval_id)[:80]!r} is not a safe id (letters, digits, '_', '-', '.'; "
             "at most 200; no '..')"
@@ -63,7 +61,7 @@ def target_path(eval_id: object) -> str:
 
 def _write_output(name: str, value: str) -> None:
     target = os.environ.get("GITHUB_OUTPUT")
-    if not _SAFE_ID.match(value.replace("/", "_")):
+    if not _SAFE_ID.fullmatch(value.replace("/", "_")):
         raise ConfigError(f"refusing to pass an unsafe {name} to the workflow")
     if target:
         with open(target, "a", encoding="utf-8") as handle:

@@ -72,7 +72,7 @@ def synthetic_eval(
             "suite_version": "1.0.0",
             "seed": 42,
         },
-        "metrics": {k: v for k, v in metrics.items()},
+        "metrics": dict(metrics.items()),
         "status": "Completed",
         "model": {
             "model_id": model_id,

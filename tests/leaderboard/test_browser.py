@@ -18,7 +18,7 @@ from fmbench.registry import build_registry
 from fmbench.results import with_digest
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
-HOSTILE = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
 def _chromium() -> str | None:

@@ -16,8 +16,12 @@ def _docs() -> list[tuple[str, dict]]:
     for i in range(12):
         value = round(0.5 + (i % 5) * 0.05, 4)  # repeated values: ties to break
         interval = (value - 0.03, value + 0.03) if i % 3 else None
-        docs.append((f"run{i:02d}", synthetic_eval(f"model-{i % 7}", value, interval=interval, run=i)))
-    docs.append(("lower", synthetic_eval("m", 2.0, benchmark_id="BM-X", primary="MSE", direction="lower")))
+        docs.append(
+            (f"run{i:02d}", synthetic_eval(f"model-{i % 7}", value, interval=interval, run=i))
+        )
+    docs.append(
+        ("lower", synthetic_eval("m", 2.0, benchmark_id="BM-X", primary="MSE", direction="lower"))
+    )
     return docs
 
 
@@ -41,7 +45,9 @@ def _build(root: Path, order: list[int], folders: list[str]) -> dict[str, bytes]
     assert result.exit_code == 0, result.output
     site = root / "site"
     return {
-        p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
     }
 
 

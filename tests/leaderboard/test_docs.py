@@ -13,12 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cli_reference_is_up_to_date():
-    spec = importlib.util.spec_from_file_location("gen_cli_reference", ROOT / "docs" / "gen_cli_reference.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "gen_cli_reference", ROOT / "docs" / "gen_cli_reference.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     expected = module.render()
-    assert "## fmbench build-leaderboard" in expected and "## fmbench validate" in expected
+    assert "## fmbench build-leaderboard" in expected
+    assert "## fmbench validate" in expected
     actual = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert actual == expected, "docs/cli.md is stale: run `python docs/gen_cli_reference.py`"
 
@@ -41,7 +45,8 @@ def test_every_nav_page_exists_and_the_leaderboard_page_is_generated():
     for page in pages:
         assert (ROOT / "docs" / page).is_file(), page
     board = (ROOT / "docs" / "leaderboards" / "index.md").read_text()
-    assert board.startswith("# Leaderboard") and "BM-TOY-CLASS" in board
+    assert board.startswith("# Leaderboard")
+    assert "BM-TOY-CLASS" in board
 
 
 def test_committed_evals_are_valid_and_on_the_page():

@@ -26,10 +26,9 @@ CASES = [
 def test_same_as_safe_load(text):
     try:
         expected = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError:
         with pytest.raises(yaml.YAMLError):
             yaml.load(text, Loader=_FastSafeLoader)  # noqa: S506
-        assert exc is not None
         return
     assert yaml.load(text, Loader=_FastSafeLoader) == expected  # noqa: S506
 
@@ -42,5 +41,7 @@ def test_anchors_are_shared_objects_and_recursion_is_allowed():
 
 
 def test_an_eval_document_round_trips():
-    doc = synthetic_eval("m", 0.7, interval=(0.6, 0.8), stratified={"s": {"A": {"AUROC": 0.5, "N": 9}}})
+    doc = synthetic_eval(
+        "m", 0.7, interval=(0.6, 0.8), stratified={"s": {"A": {"AUROC": 0.5, "N": 9}}}
+    )
     assert yaml.load(dump_yaml(doc), Loader=_FastSafeLoader) == doc  # noqa: S506

@@ -51,11 +51,14 @@ def test_free_text_fields_of_an_accepted_file_are_escaped(tmp_path, registry):
     doc["model"]["notes"] = SCRIPT
     write_synthetic(tmp_path / "evals" / "x.yaml", with_digest(doc))
     texts, board = _site(tmp_path, registry)
-    assert not board.rejected and board.boards[0].rows
+    assert not board.rejected
+    assert board.boards[0].rows
     html_page, md_page = texts["index.html"], texts["index.md"]
-    assert "<script>window" not in html_page and "<img" not in html_page
+    assert "<script>window" not in html_page
+    assert "<img" not in html_page
     assert "&lt;img src=x onerror=alert(1)&gt;" in html_page
-    assert "<script>window" not in md_page and "<img" not in md_page
+    assert "<script>window" not in md_page
+    assert "<img" not in md_page
     assert "](javascript" not in md_page
     # the worst group name is shown, escaped (pipes cannot break the table)
     assert "A\\|&lt;b&gt;&#96;x&#96;&lt;/b&gt;" in md_page
@@ -68,8 +71,9 @@ def test_path_traversal_ids_are_rejected_and_never_used_as_paths(tmp_path, regis
     for i, bad in enumerate(("../../etc/passwd", "..", "a/../../b", "/abs")):
         doc = synthetic_eval("m", 0.7, overrides={"eval_id": bad})
         write_synthetic(tmp_path / "evals" / f"t{i}.yaml", doc)
-    texts, board = _site(tmp_path, registry)
-    assert len(board.rejected) == 4 and not board.boards
+    _texts, board = _site(tmp_path, registry)
+    assert len(board.rejected) == 4
+    assert not board.boards
     assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [
         "evals",
         "index.html",
@@ -148,10 +152,13 @@ def test_symlinks_are_not_followed(tmp_path, registry):
     write_synthetic(outside, synthetic_eval("m", 0.7))
     (folder / "link.yaml").symlink_to(outside)
     board = build([str(folder)], registry)
-    assert not board.boards and board.rejected[0].kind == "skipped"
+    assert not board.boards
+    assert board.rejected[0].kind == "skipped"
 
 
 def test_markdown_escape_neutralises_markup():
     assert md("a|b") == "a\\|b"
-    assert "<" not in md("<b>") and "[" not in md("[x](y)") and "`" not in md("`x`")
+    assert "<" not in md("<b>")
+    assert "[" not in md("[x](y)")
+    assert "`" not in md("`x`")
     assert "\n" not in md("line1\nline2")

@@ -31,8 +31,11 @@ def test_higher_is_better_order_and_best_run_per_model(tmp_path, registry):
     assert [r.entry.model_id for r in only.rows] == ["Model-A", "model-b"]
     assert [r.entry.value for r in only.rows] == [0.80, 0.75]
     assert [e.value for e in only.rows[0].other_runs] == [0.70]
-    assert only.primary == "AUROC" and only.direction == "higher"
-    assert only.domain == "Neurology" and only.modality == "fmri" and only.known
+    assert only.primary == "AUROC"
+    assert only.direction == "higher"
+    assert only.domain == "Neurology"
+    assert only.modality == "fmri"
+    assert only.known
 
 
 def test_lower_is_better_for_an_unknown_benchmark_uses_the_declared_direction(tmp_path, registry):
@@ -43,7 +46,9 @@ def test_lower_is_better_for_an_unknown_benchmark_uses_the_declared_direction(tm
         _write(tmp_path, model, doc)
     board = build([str(tmp_path)], registry)
     (only,) = board.boards
-    assert not only.known and only.domain == "other" and only.modality == "other"
+    assert not only.known
+    assert only.domain == "other"
+    assert only.modality == "other"
     assert [r.entry.model_id for r in only.rows] == ["m2", "m3", "m1"]
 
 
@@ -129,5 +134,6 @@ def test_json_keeps_other_runs_and_rules(tmp_path, registry):
     _write(tmp_path, "a2", synthetic_eval("model-a", 0.80, run=2))
     data = json.loads(render_json(build([str(tmp_path)], registry)))
     row = data["boards"][0]["rows"][0]
-    assert row["value"] == 0.8 and [r["value"] for r in row["other_runs"]] == [0.7]
+    assert row["value"] == 0.8
+    assert [r["value"] for r in row["other_runs"]] == [0.7]
     assert any("best run" in rule for rule in data["rules"])

@@ -29,7 +29,9 @@ def test_no_expression_is_interpolated_into_a_run_script():
         assert "${{ github.event.issue" not in script
         assert "${{" not in script, f"expression inside a run: script: {script[:80]}"
     # and no github-script step that could evaluate text as JavaScript
-    assert not any(str(step.get("uses", "")).startswith("actions/github-script") for step in _steps())
+    assert not any(
+        str(step.get("uses", "")).startswith("actions/github-script") for step in _steps()
+    )
 
 
 def test_the_raw_text_has_no_issue_expression_inside_run_blocks():
@@ -58,17 +60,21 @@ def test_it_opens_a_pull_request_and_never_pushes():
 
 def test_issue_template_asks_for_the_eval_yaml():
     text = (ROOT / ".github" / "ISSUE_TEMPLATE" / "benchmark_submission.md").read_text()
-    assert "```yaml" in text and "fmbench validate" in text and "submission" in text
+    assert "```yaml" in text
+    assert "fmbench validate" in text
+    assert "submission" in text
 
 
 def test_extract_takes_the_first_yaml_block():
     body = "hi\n```yaml\neval_id: a\n```\n```yaml\neval_id: b\n```\n"
     assert extract_yaml_block(body) == "eval_id: a\n"
-    with pytest.raises(Exception, match="no eval.yaml found"):
+    with pytest.raises(Exception, match=r"no eval\.yaml found"):
         extract_yaml_block("```yaml\n```\n")
 
 
-@pytest.mark.parametrize("bad", ["../../etc/passwd", "..", "a/b", "", None, "x" * 300, "a..b"])
+@pytest.mark.parametrize(
+    "bad", ["../../etc/passwd", "..", "a/b", "", None, "x" * 300, "a..b", "x\n", "x\ny"]
+)
 def test_unsafe_ids_never_become_paths(bad):
     with pytest.raises(Exception, match="not a safe id"):
         target_path(bad)

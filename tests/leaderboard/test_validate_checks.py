@@ -46,7 +46,9 @@ def test_a_wrong_benchmark_version_is_an_error(registry):
 def test_a_wrong_suite_version_is_an_error(registry):
     doc = synthetic_eval("m", 0.7)
     doc["run_metadata"]["suite_version"] = "7.0.0"
-    assert any("suite SUITE-TOY-CLASS: version 7.0.0" in e for e in _errors(with_digest(doc), registry))
+    assert any(
+        "suite SUITE-TOY-CLASS: version 7.0.0" in e for e in _errors(with_digest(doc), registry)
+    )
 
 
 def test_better_than_possible_is_an_error_and_perfect_is_a_warning(registry):
@@ -58,8 +60,12 @@ def test_better_than_possible_is_an_error_and_perfect_is_a_warning(registry):
 
 def test_worse_than_chance_is_a_warning_and_missing_interval_is_info(registry):
     findings = check_eval(synthetic_eval("m", 0.3), registry)
-    kinds = {(f.severity, "worse than chance" in f.message or "no confidence" in f.message) for f in findings}
-    assert ("warning", True) in kinds and ("info", True) in kinds
+    kinds = {
+        (f.severity, "worse than chance" in f.message or "no confidence" in f.message)
+        for f in findings
+    }
+    assert ("warning", True) in kinds
+    assert ("info", True) in kinds
 
 
 def test_primary_metric_must_be_the_declared_one_with_the_declared_direction(registry):
