@@ -43,7 +43,7 @@ typecheck: install-test
 
 # The leaderboard's browser test drives Debian's chromium (CI runs as root).
 browser:
-	command -v chromium || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 pytest: install-test browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests $(foreach p,$(filter-out .,$(PACKAGES)),$(p)/tests)

@@ -2,7 +2,9 @@
 
 The rules (also printed on every page, see :data:`RULES`):
 
-* **What is ranked**: each completed benchmark record of an accepted eval file. The score is
+* **What is ranked**: each completed benchmark record of an accepted eval file, run on the
+  benchmark's own dataset (a run on another dataset, ``run --dataset``, is listed, not
+  ranked). The score is
   the benchmark's declared primary metric (from its installed definition; for a benchmark no
   installed plugin knows, the primary metric its records name), in the metric's declared
   direction (from the installed metric; else the record's ``primary_metric.direction``).
@@ -54,7 +56,8 @@ REFERENCE_CLASSES = frozenset(
 
 RULES: tuple[str, ...] = (
     "Ranked by the benchmark's declared primary metric, in its declared direction "
-    "(higher or lower is better).",
+    "(higher or lower is better). A run on another dataset than the benchmark's own is "
+    "listed under the table, not ranked.",
     "A model with several runs on a benchmark shows its best run; the others are kept in "
     "leaderboard.json (other_runs). Models are compared by id, case-insensitively.",
     "Ties are broken by: the narrower confidence interval (none counts as infinitely wide), "
@@ -334,6 +337,13 @@ def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
         if value is None:
             reason = undefined.get(primary) or "not reported"
             entry.unranked = f"primary metric {primary} is undefined: {reason}"
+        elif registry is not None and registry.has("benchmark", bid):
+            expected = registry.get("benchmark", bid).dataset
+            if record.get("dataset_id") != expected:
+                entry.unranked = (
+                    f"run on dataset {str(record.get('dataset_id'))[:100]}, not the benchmark's "
+                    f"dataset {expected}"
+                )
         out.append(entry)
     return out
 

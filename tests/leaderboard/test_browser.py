@@ -41,7 +41,14 @@ def page(tmp_path):
         evals / "mse.yaml",
         synthetic_eval("model-r", 2.0, benchmark_id="BM-REG", primary="MSE", direction="lower"),
     )
-    hostile = synthetic_eval("model-h", 0.6, dataset_id=HOSTILE)
+    write_synthetic(evals / "elsewhere.yaml", synthetic_eval("model-e", 0.9, dataset_id=HOSTILE))
+    hostile = synthetic_eval(
+        "model-h",
+        0.6,
+        overrides={
+            "provenance": {"fmbench_version": "<script>window.__pwned=3</script>", "seed": 1}
+        },
+    )
     hostile["model"]["notes"] = HOSTILE
     hostile["benchmarks"][0]["stratified"] = {HOSTILE: {HOSTILE: {"AUROC": 0.5, "N": 10}}}
     write_synthetic(evals / "hostile.yaml", with_digest(hostile))

@@ -41,10 +41,11 @@ def test_script_in_model_id_is_rejected_and_escaped_in_the_list(tmp_path, regist
 
 def test_free_text_fields_of_an_accepted_file_are_escaped(tmp_path, registry):
     stratified = {f"site{SCRIPT}": {"A|<b>`x`</b>": {"AUROC": 0.4, "N": 10}}}
+    other = synthetic_eval("m-other", 0.9, dataset_id=f"[click](javascript:alert(1)) {SCRIPT}")
+    write_synthetic(tmp_path / "evals" / "other.yaml", other)  # listed (another dataset)
     doc = synthetic_eval(
         "m-ok",
         0.7,
-        dataset_id=f"[click](javascript:alert(1)) {SCRIPT}",
         stratified=stratified,
         overrides={"provenance": {"fmbench_version": "<img src=x onerror=alert(1)>", "seed": 1}},
     )

@@ -137,3 +137,11 @@ def test_json_keeps_other_runs_and_rules(tmp_path, registry):
     assert row["value"] == 0.8
     assert [r["value"] for r in row["other_runs"]] == [0.7]
     assert any("best run" in rule for rule in data["rules"])
+
+
+def test_a_run_on_another_dataset_is_listed_not_ranked(tmp_path, registry):
+    _write(tmp_path, "own", synthetic_eval("m-own", 0.6))
+    _write(tmp_path, "other", synthetic_eval("m-other", 0.9, dataset_id="my_folder"))
+    board = build([str(tmp_path)], registry).boards[0]
+    assert [r.entry.model_id for r in board.rows] == ["m-own"]
+    assert "run on dataset my_folder" in board.unranked[0].unranked
