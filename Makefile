@@ -10,7 +10,7 @@ TORCH_SPEC := torch==2.13.0
 PACKAGES := . $(wildcard fmbench-neuro) $(wildcard fmbench-genomics)
 DEMO_DIR ?= demo_run
 
-.PHONY: venv install install-test demo test lint typecheck pytest plugins-check clean
+.PHONY: venv install install-test demo test lint typecheck pytest plugins-check clean docs browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,25 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
-pytest: install-test
+# The leaderboard's browser test drives Debian's chromium (CI runs as root).
+browser:
+	(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+pytest: install-test browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests $(foreach p,$(filter-out .,$(PACKAGES)),$(p)/tests)
 
 # Example plugins and a scaffold of each kind: wheels installed into a fresh venv, own tests run.
 plugins-check: venv
 	PYTHON=$(PYTHON) bash plugins/check_examples.sh
 
-test: lint typecheck pytest plugins-check
+# The documentation site: CLI reference and leaderboard regenerated, then a strict build.
+docs: install-test
+	$(PIP) install -q -e ".[docs]"
+	$(BIN)/python docs/gen_cli_reference.py
+	$(BIN)/python -m fmbench build-leaderboard --results evals --output docs/leaderboards/index.md
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: lint typecheck pytest plugins-check docs
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info

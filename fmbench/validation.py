@@ -47,7 +47,132 @@ class FileReport:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A YAML number as a float (None for anything else; too-large integers become inf)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _range_finding(bid: str, name: str, number: float, spec: Any) -> Finding | None:
+    """Error beyond the possible range; warning at the best possible value (a perfect score)."""
+    if spec.range is None:
+        return None
+    lo, hi = spec.range
+    best = hi if spec.direction == "higher" else lo
+    if not lo - 1e-9 <= number <= hi + 1e-9:
+        beyond_best = number > hi if spec.direction == "higher" else number < lo
+        what = "better than possible" if beyond_best else "worse than possible"
+        return Finding(
+            "error", f"{bid}: {name} = {number} is {what}: outside its range [{lo}, {hi}]"
+        )
+    if math.isfinite(best) and abs(number - best) <= 1e-12:
+        return Finding(
+            "warning",
+            f"{bid}: {name} = {number} is the best possible value; check for leakage "
+            "between training and test data",
+        )
+    return None
+
+
+def _check_suite(doc: Mapping[str, Any], registry: Registry) -> list[Finding]:
+    meta = doc.get("run_metadata") or {}
+    suite_id, version = meta.get("suite_id"), meta.get("suite_version")
+    if not isinstance(suite_id, str) or not registry.has("suite", suite_id):
+        return []
+    spec = registry.get("suite", suite_id)
+    if version is not None and version != spec.version:
+        return [
+            Finding(
+                "error",
+                f"suite {suite_id}: version {version} does not match the installed "
+                f"definition {spec.version}",
+            )
+        ]
+    return []
+
+
+def _check_primary(bid: str, record: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
+    primary = record.get("primary_metric") or {}
+    name, value = primary.get("name"), primary.get("value")
+    out: list[Finding] = []
+    metrics = record.get("metrics") or {}
+    if name not in metrics:
+        out.append(Finding("error", f"{bid}: primary metric {name} is missing from metrics"))
+    elif metrics[name] != value:
+        out.append(
+            Finding(
+                "error",
+                f"{bid}: primary metric {name} = {value} differs from metrics.{name} = "
+                f"{metrics[name]}",
+            )
+        )
+    if registry is not None and registry.has("benchmark", bid):
+        declared = registry.get("benchmark", bid).metrics.primary
+        if name != declared:
+            out.append(
+                Finding(
+                    "error",
+                    f"{bid}: primary metric is {name}, but the benchmark declares {declared}",
+                )
+            )
+    if registry is not None and isinstance(name, str) and registry.has("metric", name):
+        direction = registry.get("metric", name).direction
+        if primary.get("direction") != direction:
+            out.append(
+                Finding(
+                    "error",
+                    f"{bid}: {name} direction {primary.get('direction')!r} is wrong: "
+                    f"{direction} is better",
+                )
+            )
+    return out
+
+
+def _check_intervals(bid: str, record: Mapping[str, Any]) -> list[Finding]:
+    intervals = record.get("intervals")
+    if not isinstance(intervals, Mapping):
+        return [Finding("error", f"{bid}: intervals must be a mapping metric -> [lo, hi]")]
+    out: list[Finding] = []
+    metrics = record.get("metrics") or {}
+    for name, pair in intervals.items():
+        if pair is None:
+            continue
+        bounds = [_number(v) for v in pair] if isinstance(pair, list) else []
+        if len(bounds) != 2 or any(b is None or not math.isfinite(b) for b in bounds):
+            out.append(Finding("error", f"{bid}: interval of {name} is not [lo, hi]: {pair}"))
+            continue
+        lo, hi = bounds
+        value = _number(metrics.get(name))
+        if lo > hi or (value is not None and not lo - 1e-9 <= value <= hi + 1e-9):  # type: ignore[operator]
+            out.append(
+                Finding("error", f"{bid}: interval of {name} [{lo}, {hi}] does not hold {value}")
+            )
+    return out
+
+
+def _check_stratified(
+    bid: str, record: Mapping[str, Any], registry: Registry | None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for column, groups in sorted((record.get("stratified") or {}).items()):
+        for group, values in sorted(groups.items()):
+            for name, value in sorted(values.items()):
+                if name in {"N", "suppressed", "undefined"} or value is None:
+                    continue
+                number = _number(value)
+                if number is None or not math.isfinite(number):
+                    out.append(
+                        Finding("error", f"{bid}: {column}={group}: {name} is not a finite number")
+                    )
+                    continue
+                if registry is not None and registry.has("metric", name):
+                    finding = _range_finding(bid, name, number, registry.get("metric", name))
+                    if finding is not None and finding.severity == "error":
+                        out.append(Finding("error", f"{column}={group}: {finding.message}"))
+    return out
 
 
 def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
@@ -62,6 +187,8 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
                 "digest does not match the content: the file was edited after fmbench wrote it",
             )
         )
+    if registry is not None:
+        findings += _check_suite(doc, registry)
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")
         if registry is not None and registry.has("benchmark", bid):
@@ -101,16 +228,10 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
                 continue
             if registry is not None and registry.has("metric", name):
                 spec = registry.get("metric", name)
-                if spec.range is not None:
-                    lo, hi = spec.range
-                    if not lo - 1e-9 <= number <= hi + 1e-9:
-                        findings.append(
-                            Finding(
-                                "error",
-                                f"{bid}: {name} = {number} is outside "
-                                f"its possible range [{lo}, {hi}]",
-                            )
-                        )
+                finding = _range_finding(bid, name, number, spec)
+                if finding is not None:
+                    findings.append(finding)
+                    if finding.severity == "error":
                         continue
                 chance = _number((record.get("chance") or {}).get(name))
                 if chance is not None:
@@ -122,8 +243,12 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
                                 f"{bid}: {name} = {number:.4f} is worse than chance ({chance:.4f})",
                             )
                         )
+        findings += _check_primary(bid, record, registry)
+        findings += _check_stratified(bid, record, registry)
         if "intervals" not in record:
             findings.append(Finding("info", f"{bid}: no confidence intervals"))
+        else:
+            findings += _check_intervals(bid, record)
     return findings
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "compare": "fmbench.cli.compare_cmd:compare",
     "run-robustness": "fmbench.cli.robustness_cmd:run_robustness",
     "validate": "fmbench.cli.validate_cmd:validate",
+    "build-leaderboard": "fmbench.cli.leaderboard_cmd:build_leaderboard",
 }
 
 #: one-line help shown by `fmbench --help` without importing the commands
@@ -47,6 +48,7 @@ SHORT_HELP: dict[str, str] = {
     "compare": "Compare two runs: paired bootstrap difference of each primary metric.",
     "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
+    "build-leaderboard": "Validate and rank eval files; write Markdown, HTML, JSON and CSV.",
 }
 
 

@@ -1,0 +1,85 @@
+"""Build a leaderboard from N generated eval files and report the time (target: 10,000 in 10 s).
+
+Usage: python bench/bench_leaderboard.py [--n 10000] [--keep DIR]
+
+The files are synthetic but realistic in size (a stratified block like the toy suite's,
+about 3 KB each), correctly signed, spread over 20 benchmarks and 500 models, several runs
+per model. Generation is not timed; the build (read, validate, rank, write every output) is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def generate(folder: Path, n: int) -> None:
+    from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
+
+    rng = random.Random(0)
+    for i in range(n):
+        value = round(rng.uniform(0.5, 0.95), 4)
+        half = round(rng.uniform(0.01, 0.05), 4)
+        strata = {
+            col: {
+                g: {"AUROC": round(rng.uniform(0.4, 0.99), 4), "Accuracy": 0.7, "N": 40}
+                for g in ("A", "B", "C", "D")
+            }
+            for col in ("site", "sex", "scanner", "age")
+        }
+        doc = synthetic_eval(
+            f"model-{i % 500:03d}",
+            value,
+            benchmark_id="BM-TOY-CLASS" if i % 20 == 0 else f"BM-GEN-{i % 20:02d}",
+            interval=(round(value - half, 4), round(min(value + half, 1.0), 4)),
+            run=i,
+            extra_metrics={"Accuracy": 0.7, "F1-Score": 0.6},
+            stratified=strata,
+            robustness={"robustness_score": 0.8, "probes": {"noise": {"rAUC": 0.9}}},
+        )
+        write_synthetic(folder / f"{i // 1000:02d}" / f"eval_{i:05d}.yaml", doc)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, default=None, help="generate into this folder")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPUs)")
+    args = parser.parse_args()
+    from fmbench.leaderboard import build, write_site
+    from fmbench.registry import build_registry
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp) / "evals"
+        if not folder.exists():
+            t0 = time.perf_counter()
+            generate(folder, args.n)
+            print(f"generated {args.n} files in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        registry = build_registry(external=False)
+        cpu0 = os.times()
+        t0 = time.perf_counter()
+        board = build([str(folder)], registry, jobs=args.jobs)
+        t_collect = time.perf_counter() - t0
+        write_site(board, Path(tmp) / "site")
+        total = time.perf_counter() - t0
+        cpu1 = os.times()
+        cpu = sum(cpu1[:4]) - sum(cpu0[:4])
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows = sum(len(b.rows) for b in board.boards)
+        print(
+            f"{args.n} eval files: read+validate+rank {t_collect:.2f} s, with every output "
+            f"written {total:.2f} s; {len(board.boards)} boards, {rows} rows, "
+            f"{len(board.rejected)} rejected; CPU time {cpu:.1f} s (all processes); "
+            f"peak RSS {peak:.0f} MiB (main process)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Find, read and validate every eval file under the given folders.
+
+Each file is read as untrusted input (:func:`fmbench.results.read_eval`: size and nesting
+limits, safe loader only) and checked with :func:`fmbench.validation.check_eval`, the same
+checks as ``fmbench validate``. A file with any error is rejected, with its reasons. Files
+are visited in sorted order of their display path, so nothing depends on the order in which
+the file system lists them. The same run found twice (same content digest, e.g. copied into
+``evals/`` by ``run --evals-dir`` and still in ``results/``) is read once.
+
+Example:
+    >>> from pathlib import Path
+    >>> collected = collect_evals([], registry=None)
+    >>> collected.accepted, collected.rejected
+    ([], [])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from fmbench.errors import ConfigError, FmbenchError
+from fmbench.registry import Registry
+from fmbench.results import read_eval
+from fmbench.validation import Finding, check_eval
+
+__all__ = ["Collected", "EvalFile", "Rejected", "collect_evals", "find_eval_files"]
+
+_SUFFIXES = (".yaml", ".yml")
+
+
+@attrs.frozen(kw_only=True)
+class EvalFile:
+    """An accepted eval file: where it is, what it holds, and its warnings."""
+
+    path: Path  # the real file (used only for copying its bytes)
+    display: str  # the path as shown and sorted: relative to the folder given, with its name
+    doc: Mapping[str, Any]
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def digest(self) -> str:
+        return str(self.doc["digest"]["sha256"])
+
+
+@attrs.frozen(kw_only=True)
+class Rejected:
+    """A file that is not on the leaderboard, and why."""
+
+    display: str
+    reasons: tuple[str, ...]
+    kind: str = "rejected"  # rejected | skipped (not an eval file) | duplicate
+
+
+@attrs.define
+class Collected:
+    accepted: list[EvalFile] = attrs.field(factory=list)
+    rejected: list[Rejected] = attrs.field(factory=list)
+
+
+def _display(root: Path, given: str, path: Path) -> str:
+    rel = path.relative_to(root).as_posix()
+    base = given.rstrip("/\\") or "."
+    return f"{base}/{rel}" if base != "." else rel
+
+
+def find_eval_files(folders: Iterable[str]) -> tuple[list[tuple[str, Path]], list[Rejected]]:
+    """``(display path, path)`` of every ``*.yaml``/``*.yml`` under the folders, sorted.
+
+    Symbolic links are not followed (a link could point anywhere); they are listed as skipped.
+    """
+    found: dict[str, Path] = {}
+    skipped: list[Rejected] = []
+    for given in folders:
+        root = Path(given)
+        if not root.is_dir():
+            raise ConfigError(f"results folder {given} not found (or not a folder)")
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            here = Path(dirpath)
+            for name in filenames:
+                if not name.endswith(_SUFFIXES):
+                    continue
+                path = here / name
+                display = _display(root, given, path)
+                if path.is_symlink():
+                    skipped.append(
+                        Rejected(
+                            display=display,
+                            reasons=("symbolic link, not followed",),
+                            kind="skipped",
+                        )
+                    )
+                    continue
+                found.setdefault(display, path)
+    return sorted(found.items()), sorted(skipped, key=lambda r: r.display)
+
+
+def _is_eval(doc: Mapping[str, Any]) -> bool:
+    return "eval_id" in doc or "schema_version" in doc
+
+
+def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | Rejected:
+    """Read and check one file; never raises for bad content."""
+    try:
+        doc = read_eval(path)
+    except FmbenchError as exc:
+        return Rejected(display=display, reasons=(str(exc),))
+    if not _is_eval(doc):
+        return Rejected(
+            display=display,
+            reasons=("not an eval file (no eval_id or schema_version)",),
+            kind="skipped",
+        )
+    try:
+        findings = check_eval(doc, registry)
+    except Exception as exc:  # a check that trips over hostile content rejects the file
+        return Rejected(
+            display=display, reasons=(f"could not be checked: {type(exc).__name__}: {exc}",)
+        )
+    errors = tuple(f.message for f in findings if f.severity == "error")
+    if errors:
+        return Rejected(display=display, reasons=errors)
+    return EvalFile(path=path, display=display, doc=doc, findings=tuple(findings))
+
+
+#: The registry that forked worker processes use (set just before the pool starts).
+_WORKER_REGISTRY: Registry | None = None
+#: Below this many files one process is faster than starting workers.
+PARALLEL_THRESHOLD = 400
+
+
+def _read_in_worker(item: tuple[str, Path]) -> EvalFile | Rejected:
+    return read_one(item[0], item[1], _WORKER_REGISTRY)
+
+
+def _read_all(
+    files: list[tuple[str, Path]], registry: Registry | None, jobs: int | None
+) -> list[EvalFile | Rejected]:
+    """Read files in order; in forked worker processes when there are many (same results)."""
+    import multiprocessing
+
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    methods = multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in methods:
+        return [read_one(display, path, registry) for display, path in files]
+    global _WORKER_REGISTRY
+    _WORKER_REGISTRY = registry  # inherited by the forked workers, never pickled
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs) as pool:
+            return pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (jobs * 8)))
+    finally:
+        _WORKER_REGISTRY = None
+
+
+def collect_evals(
+    folders: Iterable[str], registry: Registry | None, *, jobs: int | None = None
+) -> Collected:
+    """Read and validate every eval file under ``folders`` (see the module docstring).
+
+    ``jobs``: worker processes for many files (default: the number of CPUs, at most 8;
+    1 reads in this process). The result is the same whatever ``jobs`` is.
+    """
+    files, skipped = find_eval_files(folders)
+    collected = Collected(rejected=list(skipped))
+    by_digest: dict[str, str] = {}
+    for outcome in _read_all(files, registry, jobs):
+        display = outcome.display
+        if isinstance(outcome, Rejected):
+            collected.rejected.append(outcome)
+            continue
+        first = by_digest.get(outcome.digest)
+        if first is not None:
+            collected.rejected.append(
+                Rejected(display=display, reasons=(f"same run as {first}",), kind="duplicate")
+            )
+            continue
+        by_digest[outcome.digest] = display
+        collected.accepted.append(outcome)
+    collected.rejected.sort(key=lambda r: (r.display, r.kind))
+    return collected

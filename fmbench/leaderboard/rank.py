@@ -1,0 +1,465 @@
+"""From accepted eval files to ranked boards: one per benchmark (id and version).
+
+The rules (also printed on every page, see :data:`RULES`):
+
+* **What is ranked**: each completed benchmark record of an accepted eval file, run on the
+  benchmark's own dataset (a run on another dataset, ``run --dataset``, is listed, not
+  ranked). The score is
+  the benchmark's declared primary metric (from its installed definition; for a benchmark no
+  installed plugin knows, the primary metric its records name), in the metric's declared
+  direction (from the installed metric; else the record's ``primary_metric.direction``).
+* **One row per model**: a model (its ``model_ids.candidate``, compared case-insensitively)
+  with several runs on one benchmark shows its best run by the order below; its other runs
+  are kept in ``leaderboard.json`` (``other_runs``).
+* **Order** (ties broken in this order): the primary value (best first); then the narrower
+  confidence interval (none counts as infinitely wide); then the model id (case-insensitive,
+  then exact); then the eval file's content digest. So the order never depends on the file
+  system.
+* **Rank range**: with intervals ``[lo, hi]`` (a row without one counts as the point
+  ``[value, value]``), a row's best possible rank is 1 + the number of rows whose interval is
+  entirely better than its own, and its worst possible rank is the number of rows minus the
+  number whose interval is entirely worse.
+* **Tie groups**: walking down the order, a row joins the tie group of the row above when
+  their intervals overlap (chained); otherwise it starts a new group.
+
+Example:
+    >>> sort_key(0.9, (0.8, 1.0), "m", "d" * 64, "higher") < sort_key(0.7, None, "a", "e" * 64, "higher")
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from fmbench.leaderboard.collect import Collected, EvalFile, Rejected
+from fmbench.registry import Registry
+
+__all__ = [
+    "REFERENCE_CLASSES",
+    "RULES",
+    "Board",
+    "Entry",
+    "Leaderboard",
+    "Row",
+    "build_leaderboard",
+    "sort_key",
+]
+
+#: Model classes that fmbench ships as chance-level references: always marked as baselines.
+REFERENCE_CLASSES = frozenset(
+    {"fmbench.dummy_model.DummyClassifier", "fmbench.dummy_model.DummyRegressor"}
+)
+
+RULES: tuple[str, ...] = (
+    "Ranked by the benchmark's declared primary metric, in its declared direction "
+    "(higher or lower is better). A run on another dataset than the benchmark's own is "
+    "listed under the table, not ranked.",
+    "A model with several runs on a benchmark shows its best run; the others are kept in "
+    "leaderboard.json (other_runs). Models are compared by id, case-insensitively.",
+    "Ties are broken by: the narrower confidence interval (none counts as infinitely wide), "
+    "then the model id, then the eval file's content digest.",
+    "Rank range: best possible rank = 1 + rows whose interval is entirely better; worst "
+    "possible rank = rows - rows whose interval is entirely worse (a row without an interval "
+    "counts as its point value).",
+    "Tie group: a row shares the group of the row above when their intervals overlap (chained).",
+    "Baselines (models flagged baseline, and fmbench's own chance-level reference models) are "
+    "ranked like any model and marked as baselines.",
+)
+
+
+def _num(value: Any) -> float | None:
+    """A finite float, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        out = float(value)
+    except OverflowError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _text(value: Any, limit: int = 200) -> str | None:
+    return None if value is None else str(value)[:limit]
+
+
+def sort_key(
+    value: float, interval: tuple[float, float] | None, model_id: str, digest: str, direction: str
+) -> tuple[float, float, str, str, str]:
+    """The ranking order (smaller sorts first): see the module docstring."""
+    width = interval[1] - interval[0] if interval is not None else math.inf
+    return (
+        -value if direction == "higher" else value,
+        width,
+        model_id.casefold(),
+        model_id,
+        digest,
+    )
+
+
+@attrs.define(kw_only=True)
+class Entry:
+    """One benchmark record of one accepted eval file."""
+
+    source: EvalFile
+    benchmark_id: str
+    benchmark_version: str
+    model_id: str
+    baseline: str | None  # why it is a baseline, or None
+    primary: str
+    direction: str
+    value: float | None
+    interval: tuple[float, float] | None
+    interval_method: str | None
+    metrics: dict[str, float | None]
+    undefined: dict[str, str]
+    worst_group: dict[str, Any] | None
+    robustness: dict[str, Any]
+    ms_per_sample: float | None
+    peak_memory_mb: float | None
+    date: str | None
+    fmbench_version: str | None
+    eval_id: str
+    unranked: str | None = None
+
+    @property
+    def digest(self) -> str:
+        return self.source.digest
+
+    @property
+    def key(self) -> tuple[float, float, str, str, str]:
+        assert self.value is not None
+        return sort_key(self.value, self.interval, self.model_id, self.digest, self.direction)
+
+    def span(self) -> tuple[float, float]:
+        assert self.value is not None
+        return self.interval if self.interval is not None else (self.value, self.value)
+
+
+@attrs.define(kw_only=True)
+class Row:
+    entry: Entry
+    rank: int
+    rank_range: tuple[int, int]
+    tie_group: int
+    other_runs: list[Entry] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class Board:
+    """The ranking of one benchmark version."""
+
+    benchmark_id: str
+    benchmark_version: str
+    title: str
+    domain: str
+    modality: str
+    input_modality: str | None
+    known: bool
+    primary: str
+    direction: str
+    rows: list[Row] = attrs.field(factory=list)
+    unranked: list[Entry] = attrs.field(factory=list)
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The primary metric first, then every other metric any row reports, sorted."""
+        names = {n for row in self.rows for n in row.entry.metrics}
+        return [self.primary, *sorted(names - {self.primary})]
+
+
+@attrs.define(kw_only=True)
+class Leaderboard:
+    boards: list[Board]
+    rejected: list[Rejected]
+    n_files: int
+
+    @property
+    def groups(self) -> list[tuple[str, str]]:
+        """(domain, modality) pairs, sorted; ``other`` last."""
+        pairs = {(b.domain, b.modality) for b in self.boards}
+        return sorted(pairs, key=lambda p: (p[0] == "other", p[0].casefold(), p[0], p[1]))
+
+
+# --- reading one record ------------------------------------------------------------------
+
+
+def _baseline(doc: Mapping[str, Any]) -> str | None:
+    model = doc.get("model")
+    if not isinstance(model, Mapping):
+        return None
+    if model.get("baseline") is True:
+        return "baseline"
+    if model.get("class") in REFERENCE_CLASSES:
+        return "chance-level reference"
+    return None
+
+
+def _interval(record: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+    intervals = record.get("intervals")
+    pair = intervals.get(name) if isinstance(intervals, Mapping) else None
+    if not isinstance(pair, list) or len(pair) != 2:
+        return None
+    lo, hi = _num(pair[0]), _num(pair[1])
+    if lo is None or hi is None or lo > hi:
+        return None
+    return (lo, hi)
+
+
+def worst_group(record: Mapping[str, Any], metric: str, direction: str) -> dict[str, Any] | None:
+    """The stratum (column=group) with the worst value of ``metric``, or None.
+
+    Suppressed groups and undefined values are left out; ties go to the first column and
+    group in sorted order.
+    """
+    stratified = record.get("stratified")
+    if not isinstance(stratified, Mapping):
+        return None
+    best: tuple[float, str, str] | None = None
+    found: dict[str, Any] | None = None
+    for column in sorted(stratified, key=str):
+        groups = stratified[column]
+        if not isinstance(groups, Mapping):
+            continue
+        for group in sorted(groups, key=str):
+            values = groups[group]
+            if not isinstance(values, Mapping) or values.get("suppressed") is True:
+                continue
+            value = _num(values.get(metric))
+            if value is None:
+                continue
+            key = (value if direction == "higher" else -value, str(column), str(group))
+            if best is None or key < best:
+                best = key
+                found = {
+                    "column": _text(column),
+                    "group": _text(group),
+                    "value": value,
+                    "N": values.get("N") if isinstance(values.get("N"), int) else None,
+                }
+    return found
+
+
+def _is_rauc(key: str) -> bool:
+    return key.casefold().replace("_", "").replace("-", "") == "rauc"
+
+
+def robustness_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"score": float|None, "probes": {probe: rAUC}}`` from a ``robustness`` block, if any.
+
+    The block's layout belongs to the robustness feature; this reads it defensively: a
+    ``robustness_score`` number at its top, and every number under a key named ``rAUC`` (any
+    case, ``r_auc`` too), labelled by the keys above it. Keys are visited in sorted order.
+    """
+    block = doc.get("robustness")
+    out: dict[str, Any] = {"score": None, "probes": {}}
+    if not isinstance(block, Mapping):
+        return out
+    out["score"] = _num(block.get("robustness_score"))
+    stack: list[tuple[tuple[str, ...], Any]] = [((), block)]
+    probes: dict[str, float] = {}
+    while stack:
+        trail, item = stack.pop()
+        if not isinstance(item, Mapping) or len(trail) > 4:
+            continue
+        for key in sorted(item, key=str):
+            value = item[key]
+            skey = str(key)[:100]
+            if _is_rauc(skey) and _num(value) is not None and trail:
+                label = "/".join(t for t in trail if t not in {"probes", "curves", "results"})
+                probes.setdefault(label or trail[-1], _num(value))  # type: ignore[arg-type]
+            elif isinstance(value, Mapping) and skey != "resources":
+                stack.append(((*trail, skey), value))
+    out["probes"] = dict(sorted(probes.items()))
+    return out
+
+
+def _resources(
+    doc: Mapping[str, Any], record: Mapping[str, Any]
+) -> tuple[float | None, float | None]:
+    res = record.get("resources")
+    res = res if isinstance(res, Mapping) else {}
+    top = doc.get("resources")
+    top = top if isinstance(top, Mapping) else {}
+    per_s = _num(res.get("samples_per_s"))
+    ms = round(1000.0 / per_s, 4) if per_s is not None and per_s > 0 else None
+    peak = _num(res.get("peak_rss_mb"))
+    if peak is None:
+        peak = _num(top.get("peak_rss_mb"))
+    return ms, (peak if peak is None or peak >= 0 else None)
+
+
+def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
+    doc = source.doc
+    meta = doc.get("run_metadata") or {}
+    provenance = doc.get("provenance") or {}
+    robustness = robustness_summary(doc)
+    out = []
+    for record in doc.get("benchmarks") or []:
+        if record.get("status") != "Completed":
+            continue
+        bid = str(record["benchmark_id"])
+        declared = record.get("primary_metric") or {}
+        primary, direction = str(declared.get("name")), str(declared.get("direction"))
+        if registry is not None and registry.has("benchmark", bid):
+            primary = registry.get("benchmark", bid).metrics.primary
+        if registry is not None and registry.has("metric", primary):
+            direction = registry.get("metric", primary).direction
+        metrics_raw = record.get("metrics") or {}
+        metrics = {str(k)[:100]: _num(v) for k, v in sorted(metrics_raw.items(), key=str)}
+        undefined_raw = record.get("metrics_undefined") or {}
+        undefined = {str(k)[:100]: str(v)[:300] for k, v in sorted(undefined_raw.items(), key=str)}
+        value = metrics.get(primary)
+        entry = Entry(
+            source=source,
+            benchmark_id=bid,
+            benchmark_version=str(record.get("benchmark_version")),
+            model_id=str(doc["model_ids"]["candidate"]),
+            baseline=_baseline(doc),
+            primary=primary,
+            direction=direction,
+            value=value,
+            interval=_interval(record, primary),
+            interval_method=_text(record.get("interval_method")),
+            metrics=metrics,
+            undefined=undefined,
+            worst_group=worst_group(record, primary, direction),
+            robustness=robustness,
+            ms_per_sample=_resources(doc, record)[0],
+            peak_memory_mb=_resources(doc, record)[1],
+            date=_text(meta.get("date")),
+            fmbench_version=_text(provenance.get("fmbench_version")),
+            eval_id=str(doc["eval_id"]),
+        )
+        if value is None:
+            reason = undefined.get(primary) or "not reported"
+            entry.unranked = f"primary metric {primary} is undefined: {reason}"
+        elif registry is not None and registry.has("benchmark", bid):
+            expected = registry.get("benchmark", bid).dataset
+            if record.get("dataset_id") != expected:
+                entry.unranked = (
+                    f"run on dataset {str(record.get('dataset_id'))[:100]}, not the benchmark's "
+                    f"dataset {expected}"
+                )
+        out.append(entry)
+    return out
+
+
+# --- ranking -----------------------------------------------------------------------------
+
+
+def _better(a: tuple[float, float], b: tuple[float, float], direction: str) -> bool:
+    """Is interval ``a`` entirely better than ``b``?"""
+    return a[0] > b[1] if direction == "higher" else a[1] < b[0]
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def rank_rows(best: Sequence[Entry], direction: str) -> list[Row]:
+    """Order, rank ranges and tie groups of the best run of each model."""
+    ordered = sorted(best, key=lambda e: e.key)
+    spans = [e.span() for e in ordered]
+    n = len(ordered)
+    rows = []
+    group = 0
+    for i, entry in enumerate(ordered):
+        better = sum(1 for j in range(n) if j != i and _better(spans[j], spans[i], direction))
+        worse = sum(1 for j in range(n) if j != i and _better(spans[i], spans[j], direction))
+        if i == 0 or not _overlap(spans[i - 1], spans[i]):
+            group += 1
+        rows.append(
+            Row(entry=entry, rank=i + 1, rank_range=(1 + better, n - worse), tie_group=group)
+        )
+    return rows
+
+
+def _board_info(
+    bid: str, version: str, entries: list[Entry], registry: Registry | None
+) -> dict[str, Any]:
+    if registry is not None and registry.has("benchmark", bid):
+        spec = registry.get("benchmark", bid)
+        modality = "other"
+        if registry.has("dataset", spec.dataset):
+            modality = registry.get("dataset", spec.dataset).modality
+        return {
+            "title": spec.title or spec.summary,
+            "domain": spec.health_domain or "other",
+            "modality": modality,
+            "input_modality": spec.input_modality,
+            "known": True,
+        }
+    return {
+        "title": "not known to the installed plugins",
+        "domain": "other",
+        "modality": "other",
+        "input_modality": None,
+        "known": False,
+    }
+
+
+def _declared(entries: list[Entry]) -> tuple[str, str]:
+    """The (primary, direction) most entries use; ties go to the first in sorted order."""
+    counts: dict[tuple[str, str], int] = {}
+    for e in entries:
+        counts[(e.primary, e.direction)] = counts.get((e.primary, e.direction), 0) + 1
+    return min(counts, key=lambda k: (-counts[k], k))
+
+
+def build_leaderboard(collected: Collected, registry: Registry | None) -> Leaderboard:
+    """Rank every accepted eval file; see the module docstring for the rules."""
+    by_board: dict[tuple[str, str], list[Entry]] = {}
+    for source in collected.accepted:
+        for entry in _entries(source, registry):
+            by_board.setdefault((entry.benchmark_id, entry.benchmark_version), []).append(entry)
+    boards = []
+    for (bid, version), entries in sorted(by_board.items()):
+        primary, direction = _declared(entries)
+        board = Board(
+            benchmark_id=bid,
+            benchmark_version=version,
+            primary=primary,
+            direction=direction,
+            **_board_info(bid, version, entries, registry),
+        )
+        rankable: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if entry.unranked is None and (entry.primary, entry.direction) != (primary, direction):
+                entry.unranked = (
+                    f"ranks by {entry.primary} ({entry.direction}); this board uses "
+                    f"{primary} ({direction})"
+                )
+            if entry.unranked is not None:
+                board.unranked.append(entry)
+            else:
+                rankable.setdefault(entry.model_id.casefold(), []).append(entry)
+        best = []
+        others: dict[int, list[Entry]] = {}
+        for runs in rankable.values():
+            runs.sort(key=lambda e: e.key)
+            best.append(runs[0])
+            others[id(runs[0])] = runs[1:]
+        board.rows = rank_rows(best, direction)
+        for row in board.rows:
+            row.other_runs = others[id(row.entry)]
+        board.unranked.sort(key=lambda e: (e.model_id.casefold(), e.model_id, e.digest))
+        boards.append(board)
+    boards.sort(
+        key=lambda b: (
+            b.domain == "other",
+            b.domain.casefold(),
+            b.domain,
+            b.modality,
+            b.benchmark_id,
+            b.benchmark_version,
+        )
+    )
+    return Leaderboard(
+        boards=boards,
+        rejected=list(collected.rejected),
+        n_files=len(collected.accepted) + len(collected.rejected),
+    )

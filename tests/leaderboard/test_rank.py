@@ -1,0 +1,147 @@
+"""Ranking rules: direction, best run per model, tie-breaks, rank ranges, tie groups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fmbench.leaderboard import build
+from fmbench.leaderboard.rank import robustness_summary, worst_group
+from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
+from fmbench.registry import build_registry
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return build_registry(external=False)
+
+
+def _write(folder: Path, name: str, doc: dict) -> None:
+    write_synthetic(folder / f"{name}.yaml", doc)
+
+
+def test_higher_is_better_order_and_best_run_per_model(tmp_path, registry):
+    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1))
+    _write(tmp_path, "a2", synthetic_eval("Model-A", 0.80, run=2))  # same model, other case
+    _write(tmp_path, "b", synthetic_eval("model-b", 0.75))
+    board = build([str(tmp_path)], registry)
+    (only,) = board.boards
+    assert [r.entry.model_id for r in only.rows] == ["Model-A", "model-b"]
+    assert [r.entry.value for r in only.rows] == [0.80, 0.75]
+    assert [e.value for e in only.rows[0].other_runs] == [0.70]
+    assert only.primary == "AUROC"
+    assert only.direction == "higher"
+    assert only.domain == "Neurology"
+    assert only.modality == "fmri"
+    assert only.known
+
+
+def test_lower_is_better_for_an_unknown_benchmark_uses_the_declared_direction(tmp_path, registry):
+    for model, value in (("m1", 3.0), ("m2", 1.0), ("m3", 2.0)):
+        doc = synthetic_eval(
+            model, value, benchmark_id="BM-ELSEWHERE", primary="MSE", direction="lower"
+        )
+        _write(tmp_path, model, doc)
+    board = build([str(tmp_path)], registry)
+    (only,) = board.boards
+    assert not only.known
+    assert only.domain == "other"
+    assert only.modality == "other"
+    assert [r.entry.model_id for r in only.rows] == ["m2", "m3", "m1"]
+
+
+def test_ties_broken_by_interval_width_then_model_id(tmp_path, registry):
+    _write(tmp_path, "z", synthetic_eval("zeta", 0.8, interval=(0.7, 0.9)))
+    _write(tmp_path, "y", synthetic_eval("ypsilon", 0.8, interval=(0.75, 0.85)))
+    _write(tmp_path, "b", synthetic_eval("beta", 0.8))  # no interval: infinitely wide
+    _write(tmp_path, "a", synthetic_eval("alpha", 0.8))
+    board = build([str(tmp_path)], registry)
+    assert [r.entry.model_id for r in board.boards[0].rows] == ["ypsilon", "zeta", "alpha", "beta"]
+
+
+def test_rank_ranges_and_tie_groups_follow_interval_overlap(tmp_path, registry):
+    _write(tmp_path, "a", synthetic_eval("a", 0.90, interval=(0.85, 0.95)))
+    _write(tmp_path, "b", synthetic_eval("b", 0.86, interval=(0.80, 0.90)))  # overlaps a
+    _write(tmp_path, "c", synthetic_eval("c", 0.60, interval=(0.55, 0.65)))  # apart
+    rows = build([str(tmp_path)], registry).boards[0].rows
+    assert [r.rank_range for r in rows] == [(1, 2), (1, 2), (3, 3)]
+    assert [r.tie_group for r in rows] == [1, 1, 2]
+
+
+def test_undefined_primary_is_listed_not_ranked(tmp_path, registry):
+    doc = synthetic_eval("m-null", 0.5)
+    doc["benchmarks"][0]["metrics"]["AUROC"] = None
+    doc["benchmarks"][0]["primary_metric"]["value"] = None
+    doc["benchmarks"][0]["metrics_undefined"] = {"AUROC": "only one class present"}
+    doc["metrics"]["AUROC"] = None
+    from fmbench.results import with_digest
+
+    _write(tmp_path, "n", with_digest(doc))
+    _write(tmp_path, "ok", synthetic_eval("m-ok", 0.6))
+    board = build([str(tmp_path)], registry).boards[0]
+    assert [r.entry.model_id for r in board.rows] == ["m-ok"]
+    assert "only one class present" in board.unranked[0].unranked
+
+
+def test_baselines_are_marked(tmp_path, registry):
+    _write(tmp_path, "b", synthetic_eval("flagged", 0.6, baseline=True))
+    _write(tmp_path, "c", synthetic_eval("plain", 0.7))
+    rows = build([str(tmp_path)], registry).boards[0].rows
+    assert {r.entry.model_id: r.entry.baseline for r in rows} == {
+        "flagged": "baseline",
+        "plain": None,
+    }
+
+
+def test_worst_group_skips_suppressed_and_undefined():
+    record = {
+        "stratified": {
+            "site": {
+                "A": {"AUROC": 0.7, "N": 20},
+                "B": {"AUROC": 0.4, "N": 3, "suppressed": True},
+                "C": {"AUROC": None, "N": 9},
+            },
+            "sex": {"F": {"AUROC": 0.6, "N": 10}},
+        }
+    }
+    assert worst_group(record, "AUROC", "higher") == {
+        "column": "sex",
+        "group": "F",
+        "value": 0.6,
+        "N": 10,
+    }
+    assert worst_group(record, "AUROC", "lower")["group"] == "A"
+
+
+def test_robustness_summary_reads_rauc_wherever_it_is():
+    doc = {
+        "robustness": {
+            "robustness_score": 0.8,
+            "probes": {"noise": {"rAUC": 0.9, "curve": [1, 2]}, "dropout": {"r_auc": 0.7}},
+            "resources": {"rAUC": 5},
+        }
+    }
+    assert robustness_summary(doc) == {"score": 0.8, "probes": {"dropout": 0.7, "noise": 0.9}}
+    assert robustness_summary({"robustness": "junk"}) == {"score": None, "probes": {}}
+
+
+def test_json_keeps_other_runs_and_rules(tmp_path, registry):
+    from fmbench.leaderboard.export import render_json
+
+    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1))
+    _write(tmp_path, "a2", synthetic_eval("model-a", 0.80, run=2))
+    data = json.loads(render_json(build([str(tmp_path)], registry)))
+    row = data["boards"][0]["rows"][0]
+    assert row["value"] == 0.8
+    assert [r["value"] for r in row["other_runs"]] == [0.7]
+    assert any("best run" in rule for rule in data["rules"])
+
+
+def test_a_run_on_another_dataset_is_listed_not_ranked(tmp_path, registry):
+    _write(tmp_path, "own", synthetic_eval("m-own", 0.6))
+    _write(tmp_path, "other", synthetic_eval("m-other", 0.9, dataset_id="my_folder"))
+    board = build([str(tmp_path)], registry).boards[0]
+    assert [r.entry.model_id for r in board.rows] == ["m-own"]
+    assert "run on dataset my_folder" in board.unranked[0].unranked
