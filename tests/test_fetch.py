@@ -258,6 +258,41 @@ def test_real_pbmc_file_through_the_declared_url(cache, www, monkeypatch):
     assert fetch.source_statuses(spec, rehash=True)[0].state == "cached"
 
 
+NIBABEL = "https://raw.githubusercontent.com/nipy/nibabel/5.4.2/nibabel/tests/data/"
+REAL_SOURCES = [
+    (PBMC, PBMC_URL, PBMC_SHA256, 1772368),
+    (
+        "example4d.nii.gz",
+        NIBABEL + "example4d.nii.gz",
+        "42097dfbab9d2a036b41ae5c97a359591cf2cf5c3f8dc6ca6455c0b8a7f22696",
+        346451,
+    ),
+    (
+        "functional.nii",
+        NIBABEL + "functional.nii",
+        "0591d9f8c21f1a0af46567c47f96307ae8faf6b70771a881f4cc477502af7b26",
+        43192,
+    ),
+]
+
+
+def test_real_files_fetched_together_and_one_corrupted(cache, www, monkeypatch):
+    if not REAL.is_dir():
+        pytest.skip(f"real data not found at {REAL} (set FMBENCH_REAL_DATA)")
+    monkeypatch.setenv("FMBENCH_MIRROR", www.url)
+    for name, url, _, _ in REAL_SOURCES:
+        publish(www, url, (REAL / name).read_bytes())
+    spec = spec_for(*(Source(url=u, hash=h, size=n) for _, u, h, n in REAL_SOURCES), name="DS-REAL")
+    folder = fetch.fetch_dataset(spec, progress=False)
+    names = {p.name for p in folder.iterdir() if not p.name.endswith(".fmbench-ok")}
+    assert names == {n for n, *_ in REAL_SOURCES}
+    with open(folder / "functional.nii", "r+b") as handle:
+        handle.seek(400)
+        handle.write(b"\x00\x01")
+    states = {s.source.name: s.state for s in fetch.source_statuses(spec, rehash=True)}
+    assert states == {PBMC: "cached", "example4d.nii.gz": "cached", "functional.nii": "corrupted"}
+
+
 def test_weights_path_and_download(cache, www, monkeypatch):
     url = "https://models.example.org/m/v2/model.pt"
     publish(www, url, BLOB)
