@@ -213,10 +213,9 @@ def dataset_status(spec: DatasetSpec, *, toy_root: str | Path | None = None) -> 
             return "cached"
         return "partly cached" if "cached" in states or "partial" in states else "not cached"
     if spec.toy_path is not None:
-        from fmbench.datasets import dataset_path
-
-        path = dataset_path(spec, toy_root)
-        return "toy generated" if path is not None and path.exists() else "toy not generated"
+        # fmbench.data.toy_root's rule, without importing numpy into a listing command
+        root = Path(toy_root or os.environ.get("FMBENCH_TOY_DATA") or "toy_data")
+        return "toy generated" if (root / spec.toy_path).exists() else "toy not generated"
     return "-"
 
 

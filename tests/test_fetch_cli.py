@@ -236,3 +236,17 @@ def test_run_fetch_end_to_end_in_a_subprocess(setup, model_dir):
         [*command[:-2], "res2", "--no-progress"], check=True, env=env, capture_output=True
     )
     assert len(setup["server"].requests) == 1
+
+
+def test_datasets_list_stays_light(tmp_path: Path):
+    code = (
+        "import sys\nfrom fmbench.cli import main\n"
+        "try:\n    main(['datasets', 'list'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'sklearn', 'requests', 'anndata', 'mne') "
+        "if m in sys.modules]\nprint('HEAVY', heavy)\n"
+    )
+    env = {**os.environ, "FMBENCH_DATA": str(tmp_path), "FMBENCH_NO_PLUGINS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
