@@ -62,7 +62,7 @@ class RunJournal:
         """Record a finished unit (arrays first, so a record never points at missing arrays)."""
         if arrays:
             buffer = io.BytesIO()
-            np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})
+            np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
             atomic_write_bytes(self._path(unit, ".npz"), buffer.getvalue())
         entry = {"unit": unit, "key": key, "has_arrays": bool(arrays), "record": record}
         atomic_write_text(self._path(unit, ".json"), json.dumps(entry, default=str))
@@ -103,7 +103,7 @@ class RunLock:
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115  (held open for the whole run)
+        handle = open(self.path, "a+")
         try:
             import fcntl
 
