@@ -367,7 +367,8 @@ def _load_target(spec: DatasetSpec) -> Path:
 def fetch_dataset(spec: DatasetSpec, *, offline: bool | None = None, progress: bool = True) -> Path:
     """Download, verify, unpack and prepare ``spec``; return the path its loader gets."""
     if not spec.sources:
-        raise DataError(f"dataset {spec.name} declares no sources to fetch")
+        hint = "; run `fmbench generate-toy-data` instead" if spec.toy_path is not None else ""
+        raise DataError(f"dataset {spec.name} declares no sources to fetch{hint}")
     for source in spec.sources:
         path = fetch_file(
             source, source_path(spec, source), what=spec.name, offline=offline, progress=progress

@@ -169,6 +169,8 @@ def test_fetch_offline_and_unknown(setup):
     assert result.exit_code == 1
     assert "offline" in result.output and URL.split("://")[1] in result.output
     assert setup["server"].requests == []
+    result = CliRunner().invoke(cli, ["datasets", "fetch", "DS-TOY-FMRI-CLASS"], obj={})
+    assert result.exit_code == 1 and "generate-toy-data" in result.output
     result = CliRunner().invoke(cli, ["datasets", "fetch", "DS-NOPE"], obj={})
     assert result.exit_code == 2 and "unknown dataset" in result.output
 
