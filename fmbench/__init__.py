@@ -25,6 +25,7 @@ from fmbench.specs import (
     ProbeSpec,
     ProtocolSpec,
     ReporterSpec,
+    Source,
     SuiteSpec,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "ProbeSpec",
     "ProtocolSpec",
     "ReporterSpec",
+    "Source",
     "SuiteSpec",
     "__version__",
     "hookimpl",

@@ -48,6 +48,10 @@ def load_dataset(
     if registry.has("dataset", name_or_path) and not registry.get("dataset", name_or_path).reads:
         spec: DatasetSpec = registry.get("dataset", name_or_path)
         path = dataset_path(spec, root)
+        if spec.sources:  # a public dataset: from the download cache (never downloads here)
+            from fmbench.fetch import data_path
+
+            path = data_path(spec)
         if path is not None and not path.exists():
             raise DataError(
                 f"dataset {spec.name} not found at {path}; run `fmbench generate-toy-data` "

@@ -34,6 +34,7 @@ __all__ = [
     "ProtocolSpec",
     "Ref",
     "ReporterSpec",
+    "Source",
     "SuiteSpec",
     "resolve",
 ]
@@ -114,6 +115,86 @@ def _str_tuple(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+_HASH_LENGTHS = {"sha256": 64, "sha1": 40, "md5": 32}
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+def _normalise_hash(value: Any) -> str:
+    """``"<hex64>"`` or ``"sha256:<hex>"`` -> ``"sha256:<hex>"`` (pooch's notation)."""
+    text = str(value).strip().lower()
+    return text if ":" in text else f"sha256:{text}"
+
+
+def _check_hash(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    algorithm, _, digest = value.partition(":")
+    if algorithm not in _HASH_LENGTHS or len(digest) != _HASH_LENGTHS[algorithm]:
+        raise ValueError(
+            f"Source.hash must be a sha256 hex digest, or 'sha1:'/'md5:' followed by one, "
+            f"got {value!r}"
+        )
+    if not _HEX.match(digest):
+        raise ValueError(f"Source.hash must be hexadecimal, got {value!r}")
+
+
+def _check_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    values = value if isinstance(value, tuple) else (value,)
+    for url in values:
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ValueError(f"Source.{attribute.name} must be http(s) URLs, got {url!r}")
+
+
+def _check_filename(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not value or "/" in value or "\\" in value or value in {".", ".."}:
+        raise ValueError(f"Source.filename must be a plain file name, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """One file of a public dataset (or model weights): where it lives and its checksum.
+
+    ``hash`` is the file's sha256 (hex), or ``"sha1:<hex>"`` / ``"md5:<hex>"`` where that is
+    all the upstream publishes (pooch's notation). ``extract`` unpacks an archive (``"zip"``,
+    ``"tar"``; ``members`` limits what is taken out of it). ``mirrors`` are tried in order
+    after ``url``. Files are fetched with :mod:`fmbench.fetch`.
+
+    Example:
+        >>> src = Source(
+        ...     url="https://example.org/data/cells.h5ad",
+        ...     hash="e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f",
+        ...     size=1772368,
+        ... )
+        >>> src.name, src.hash[:10]
+        ('cells.h5ad', 'sha256:e71')
+    """
+
+    url: str = attrs.field(validator=_check_url)
+    hash: str = attrs.field(converter=_normalise_hash, validator=_check_hash)
+    size: int | None = None
+    filename: str | None = attrs.field(default=None, validator=_check_filename)
+    mirrors: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_check_url)
+    extract: str | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.in_(("zip", "tar"))),
+    )
+    members: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    @property
+    def name(self) -> str:
+        """The file name in the cache: ``filename`` or the URL's last path part."""
+        if self.filename:
+            return self.filename
+        last = self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        return last or "download"
+
+
+def _source_tuple(values: Any) -> tuple[Source, ...]:
+    if isinstance(values, Source):
+        return (values,)
+    return tuple(v if isinstance(v, Source) else Source(**v) for v in values)
+
+
 @attrs.frozen(kw_only=True)
 class DatasetSpec:
     """A dataset, or a reader for a file format, that commands can load by id or by path.
@@ -123,6 +204,13 @@ class DatasetSpec:
     A format reader lists the file-name patterns it ``reads``; a path given to ``--data``
     or ``--dataset`` goes to the first reader whose pattern matches it (or, for a folder,
     one of its files).
+
+    A public dataset declares its ``sources`` (URLs with checksums, see :class:`Source`),
+    ``license`` and ``citation``; ``fmbench datasets fetch`` downloads them into the cache.
+    ``prepare(raw_dir, out_dir, **options)``, if given, turns the downloaded files into the
+    dataset's arrays once (cached under a key of sources, prepare and options); ``load``
+    then gets the prepared folder. Without ``prepare``, ``load`` gets the downloaded file
+    (one plain source) or the download folder.
 
     Example:
         >>> DatasetSpec(
@@ -148,6 +236,8 @@ class DatasetSpec:
     license: str | None = None
     citation: str | None = None
     homepage: str | None = None
+    sources: tuple[Source, ...] = attrs.field(default=(), converter=_source_tuple)
+    prepare: Ref | None = attrs.field(default=None, validator=_check_ref)
 
 
 @attrs.frozen(kw_only=True)

@@ -17,6 +17,8 @@ __all__ = ["main"]
 
 #: command name -> "module:function" (imported lazily)
 COMMANDS: dict[str, str] = {
+    "datasets": "fmbench.cli.datasets_cmd:datasets",
+    "download-weights": "fmbench.cli.weights_cmd:download_weights",
     "generate-toy-data": "fmbench.cli.toy_cmd:generate_toy_data",
     "list-suites": "fmbench.cli.listing:list_suites",
     "list-benchmarks": "fmbench.cli.listing:list_benchmarks",
@@ -35,6 +37,8 @@ COMMANDS: dict[str, str] = {
 
 #: one-line help shown by `fmbench --help` without importing the commands
 SHORT_HELP: dict[str, str] = {
+    "datasets": "Public and toy datasets: list, fetch (download, verify, cache), verify.",
+    "download-weights": "Download model weights named by a model config into the cache.",
     "generate-toy-data": "Write the deterministic toy datasets of every installed plugin.",
     "list-suites": "List the registered suites.",
     "list-benchmarks": "List the registered benchmarks.",

@@ -86,6 +86,13 @@ def resolve_suite(registry: object, suite: str) -> object:
     type=click.IntRange(min=1),
     help="Samples used by --check-determinism.",
 )
+@click.option(
+    "--fetch",
+    "fetch_data",
+    is_flag=True,
+    help="First download (verified, cached) the public datasets the suite needs.",
+)
+@click.option("--offline", is_flag=True, help="With --fetch: never download (FMBENCH_OFFLINE).")
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -105,6 +112,8 @@ def run(
     n_resamples: int | None = None,
     check_determinism: bool = False,
     determinism_samples: int = 64,
+    fetch_data: bool = False,
+    offline: bool = False,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
@@ -113,6 +122,16 @@ def run(
     registry = registry_from(ctx)
     suite_spec = resolve_suite(registry, suite)
     config = read_model_config(model_path)
+    if fetch_data:
+        from fmbench.fetch import fetch_for_suite
+
+        fetch_for_suite(
+            registry,
+            suite_spec,
+            dataset=dataset,
+            offline=offline or None,
+            progress=not no_progress,
+        )
     options = RunOptions(
         seed=seed,
         batch_size=batch_size,
