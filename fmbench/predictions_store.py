@@ -39,6 +39,8 @@ __all__ = [
     "PREDICTIONS_FILE",
     "StoredPredictions",
     "load_predictions",
+    "prediction_arrays",
+    "predictions_from_arrays",
     "save_predictions",
     "store_run_predictions",
 ]
@@ -67,6 +69,26 @@ def _arrays(predictions: Predictions, units: np.ndarray | None) -> dict[str, np.
             array = array.astype(str)
         out[field] = np.ascontiguousarray(array)
     return out
+
+
+def prediction_arrays(predictions: Predictions, units: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Predictions (and bootstrap units) as named plain arrays (no objects, no pickles)."""
+    return _arrays(predictions, units)
+
+
+def predictions_from_arrays(
+    arrays: Mapping[str, np.ndarray],
+) -> tuple[Predictions, np.ndarray | None]:
+    """The inverse of :func:`prediction_arrays`."""
+    predictions = Predictions(
+        indices=arrays["indices"],
+        y_true=arrays["y_true"],
+        fold=arrays["fold"],
+        proba=arrays.get("proba"),
+        labels=arrays.get("labels"),
+        values=arrays.get("values"),
+    )
+    return predictions, arrays.get("units")
 
 
 def content_sha256(arrays: Mapping[str, np.ndarray]) -> str:

@@ -214,7 +214,28 @@ def build_registry(
     return collect(manager, infos)
 
 
-@functools.lru_cache(maxsize=4)
 def get_registry(external: bool | None = None) -> Registry:
-    """The process-wide registry (built once)."""
+    """The process-wide registry (built once per setting of external plugins and blocks).
+
+    ``external=None`` follows ``FMBENCH_NO_PLUGINS``; the environment is read on every call, so
+    a change of it is never answered from a stale cache.
+    """
+    import os
+
+    from fmbench.plugins import BLOCK_ENV, DISABLE_ENV
+
+    if external is None:
+        external = os.environ.get(DISABLE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+    return _cached_registry(external, os.environ.get(BLOCK_ENV, ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_registry(external: bool, blocked: str) -> Registry:
     return build_registry(external=external)
+
+
+def _clear_cache() -> None:
+    _cached_registry.cache_clear()
+
+
+get_registry.cache_clear = _clear_cache  # type: ignore[attr-defined]

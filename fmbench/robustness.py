@@ -248,7 +248,13 @@ def plan_probes(
     modality = str(info.get("modality") or "tabular")
     available = registry.names("probe")
     if entries is None:
-        entries = [ProbeEntry(name=s.name) for s in registry.all("probe") if _applies(s, modality)]
+        # the default selection: probes for this modality whose required facts the data give
+        # (a probe asked for by name still fails loudly when a fact is missing)
+        entries = [
+            ProbeEntry(name=s.name)
+            for s in registry.all("probe")
+            if _applies(s, modality) and all(info.get(f) is not None for f in s.requires)
+        ]
         if not entries:
             raise ConfigError(
                 f"no registered probe applies to {modality} data; available: "

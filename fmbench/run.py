@@ -28,6 +28,7 @@ from fmbench.data import Dataset, describe_shape
 from fmbench.datasets import load_dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
 from fmbench.intervals import add_statistics
+from fmbench.journal import RunJournal, RunLock, fingerprint
 from fmbench.models import ModelConfig, ModelHandle, load_model
 from fmbench.predictions_store import store_run_predictions
 from fmbench.protocols import EvalContext, Predictions
@@ -64,6 +65,11 @@ class RunOptions:
     reporters: tuple[str, ...] | None = None
     n_resamples: int | None = None
     check_determinism: int = 0
+    resume: bool = False
+    executor: str = "inprocess"
+    jobs: int = 1
+    scheduler: str | None = None
+    external: bool | None = None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -79,6 +85,12 @@ class BenchmarkOutcome:
     @property
     def ok(self) -> bool:
         return self.record.get("status") == "Completed"
+
+    @property
+    def dataset_sha256(self) -> str | None:
+        """The content hash of the dataset the benchmark ran on (None if it did not run)."""
+        sha: str | None = self.record.get("data", {}).get("sha256")
+        return sha
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -168,6 +180,7 @@ def evaluate_benchmark(
     ``dataset``, when given, is used as it is instead of loading the benchmark's dataset.
     """
     started = time.perf_counter()
+    inputs_before = sum(model.samples.values())
     phases: dict[str, float] = {}
     t0 = time.perf_counter()
     if dataset is None:
@@ -234,11 +247,15 @@ def evaluate_benchmark(
         seed=options.seed, n_resamples=options.n_resamples,
     )  # fmt: skip
     phases["bootstrap"] = time.perf_counter() - t0
-    record["data"] = {**describe_shape(dataset), "n_test": len(predictions.indices)}
+    record["data"] = {
+        **describe_shape(dataset),
+        "n_test": len(predictions.indices),
+        "sha256": dataset.content_sha256,
+    }
     protocol_notes = predictions.notes.get("protocol")
     if protocol_notes:
         record["protocol_details"] = protocol_notes
-    n_model_inputs = sum(model.samples.values())
+    n_model_inputs = sum(model.samples.values()) - inputs_before
     record["resources"] = {
         "wall_time_s": round(wall, 4),
         "phases_s": {k: round(v, 4) for k, v in phases.items()},
@@ -249,7 +266,11 @@ def evaluate_benchmark(
         "peak_rss_mb": peak_rss_mb(),
     }
     return BenchmarkOutcome(
-        benchmark=benchmark, record=record, dataset=dataset, predictions=predictions, units=units
+        benchmark=benchmark,
+        record=record,
+        dataset=dataset,
+        predictions=predictions,
+        units=units,
     )
 
 
@@ -280,9 +301,7 @@ def _provenance(
         "suite_sha256": suite.source_sha256,
         "benchmark_sha256": {o.benchmark.name: o.benchmark.source_sha256 for o in outcomes},
         "dataset_sha256": {
-            o.dataset.dataset_id: o.dataset.content_sha256
-            for o in outcomes
-            if o.dataset is not None
+            o.record["dataset_id"]: o.dataset_sha256 for o in outcomes if o.dataset_sha256
         },
         "seed": options.seed,
         "python": platform.python_version(),
@@ -346,6 +365,90 @@ def build_document(
     }
 
 
+@attrs.frozen(kw_only=True)
+class BenchmarkUnit:
+    """One benchmark of a run as an independent unit of work (picklable, self-contained)."""
+
+    benchmark: BenchmarkSpec
+    dataset_name: str | None
+    model_config: ModelConfig
+    options: RunOptions
+
+    @property
+    def name(self) -> str:
+        return self.benchmark.name
+
+    def key(self, plugin_versions: dict[str, str]) -> str:
+        """Everything that determines this unit's result (the journal's key)."""
+        o = self.options
+        return fingerprint(
+            __version__, plugin_versions, attrs.asdict(self.benchmark), self.dataset_name,
+            self.model_config.sha256, o.seed, o.batch_size, o.data_root, o.protocol,
+            o.n_resamples,
+        )  # fmt: skip
+
+
+#: Per-process cache of registries and models, so a worker loads each model once.
+_WORKER_CACHE: dict[Any, Any] = {}
+
+
+def _unit_context(unit: BenchmarkUnit) -> tuple[Registry, ModelHandle]:
+    from fmbench.registry import get_registry
+
+    registry = _WORKER_CACHE.get(("registry", unit.options.external))
+    if registry is None:
+        registry = get_registry(unit.options.external)
+        _WORKER_CACHE[("registry", unit.options.external)] = registry
+    model = _WORKER_CACHE.get(("model", unit.model_config.sha256))
+    if model is None:
+        model = load_model(registry, unit.model_config)
+        _WORKER_CACHE[("model", unit.model_config.sha256)] = model
+    return registry, model
+
+
+def evaluate_unit(unit: BenchmarkUnit) -> dict[str, Any]:
+    """Evaluate one benchmark unit; returns plain data (a record and named arrays).
+
+    Runs in this process or in a worker; a failure is recorded, never raised.
+    """
+    from fmbench.predictions_store import prediction_arrays
+
+    registry, model = _unit_context(unit)
+    try:
+        outcome = evaluate_benchmark(
+            registry, unit.benchmark, model, unit.options, dataset_name=unit.dataset_name
+        )
+    except Exception as exc:  # recorded; the other benchmarks still run
+        if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
+            raise
+        return {"record": _failed_record(unit.name, exc, unit.benchmark.version), "arrays": {}}
+    assert outcome.predictions is not None
+    return {
+        "record": outcome.record,
+        "arrays": prediction_arrays(outcome.predictions, outcome.units),
+    }
+
+
+def _outcome_from(unit: BenchmarkUnit, done: dict[str, Any]) -> BenchmarkOutcome:
+    from fmbench.predictions_store import predictions_from_arrays
+
+    outcome = BenchmarkOutcome(benchmark=unit.benchmark, record=done["record"])
+    if done["arrays"]:
+        outcome.predictions, outcome.units = predictions_from_arrays(done["arrays"])
+    return outcome
+
+
+def _check_resumable(out_dir: Path, journal: RunJournal, options: RunOptions) -> None:
+    if options.overwrite and not options.resume:
+        journal.clear()
+        return
+    if journal.finished() and not options.resume and not (out_dir / "eval.yaml").exists():
+        raise ResultsError(
+            f"{out_dir} holds an unfinished run ({len(journal.finished())} units done); pass "
+            "--resume to continue it, or --overwrite to start again"
+        )
+
+
 def run_suite(
     registry: Registry,
     suite: SuiteSpec,
@@ -353,73 +456,127 @@ def run_suite(
     out_dir: Path,
     options: RunOptions,
 ) -> RunResult:
-    """Run every benchmark of ``suite`` on the model and write results into ``out_dir``."""
+    """Run every benchmark of ``suite`` on the model and write results into ``out_dir``.
+
+    Benchmarks are independent units: they run in this process, in a process pool
+    (``options.executor = "processes"``, ``jobs``) or on a Dask cluster, and each finished one
+    is journaled in ``out_dir`` so that ``resume`` runs only what is missing.
+    """
+    from fmbench.execution import describe, run_units
     from fmbench.progress import Progress
 
-    prepare_output_dir(out_dir, overwrite=options.overwrite)
-    benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
-        (entry, registry.get("benchmark", entry.benchmark)) for entry in suite.benchmarks
-    ]
-    model = load_model(registry, model_config)
-    started = _utc_now()
-    t0 = time.perf_counter()
-    outcomes: list[BenchmarkOutcome] = []
-    with Progress(len(benchmarks), f"{suite.name}", enabled=options.progress) as bar:
-        for entry, benchmark in benchmarks:
-            try:
-                outcome = evaluate_benchmark(
-                    registry,
-                    benchmark,
-                    model,
-                    options,
-                    dataset_name=options.dataset or entry.dataset,
-                )
-            except Exception as exc:  # recorded; the other benchmarks still run
-                if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
-                    raise
-                outcome = BenchmarkOutcome(
-                    benchmark=benchmark,
-                    record=_failed_record(benchmark.name, exc, benchmark.version),
-                )
-            outcomes.append(outcome)
-            bar.advance(1)
-    result = RunResult(suite=suite, model=model, outcomes=outcomes, document={}, out_dir=out_dir)
-    if suite.probes or any(b.probes for _, b in benchmarks):
-        from fmbench.robustness import run_declared_probes
+    prepare_output_dir(out_dir, overwrite=options.overwrite or options.resume)
+    with RunLock(out_dir):
+        journal = RunJournal(out_dir)
+        _check_resumable(out_dir, journal, options)
+        benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
+            (entry, registry.get("benchmark", entry.benchmark)) for entry in suite.benchmarks
+        ]
+        model = load_model(registry, model_config)
+        # units run in this process use this registry and this model object
+        _WORKER_CACHE[("registry", options.external)] = registry
+        _WORKER_CACHE[("model", model_config.sha256)] = model
+        units = [
+            BenchmarkUnit(
+                benchmark=benchmark,
+                dataset_name=options.dataset or entry.dataset,
+                model_config=model_config,
+                options=options,
+            )
+            for entry, benchmark in benchmarks
+        ]
+        versions = registry.plugin_versions()
+        keys = [unit.key(versions) for unit in units]
+        names = [f"benchmark-{index}-{unit.name}" for index, unit in enumerate(units)]
+        done: dict[int, dict[str, Any]] = {}
+        if options.resume:  # finished units are replayed; failed ones run again
+            for index, key in enumerate(keys):
+                record = journal.load(names[index], key)
+                if record is not None and record.get("status") == "Completed":
+                    done[index] = {"record": record, "arrays": journal.load_arrays(names[index])}
+        pending = [i for i in range(len(units)) if i not in done]
+        started = _utc_now()
+        t0 = time.perf_counter()
+        with Progress(len(units), f"{suite.name}", enabled=options.progress) as bar:
+            bar.advance(len(done))
 
-        result.extras["robustness"] = run_declared_probes(
-            registry, suite, benchmarks, model, options, result
+            def finished(position: int, result: dict[str, Any]) -> None:
+                index = pending[position]
+                if result["record"].get("status") == "Completed":
+                    journal.save(names[index], keys[index], result["record"], result["arrays"])
+                done[index] = result
+                bar.advance(1)
+
+            run_units(
+                evaluate_unit, [units[i] for i in pending], executor=options.executor,
+                jobs=options.jobs, scheduler=options.scheduler, on_done=finished,
+            )  # fmt: skip
+        outcomes = [_outcome_from(units[i], done[i]) for i in range(len(units))]
+        result = RunResult(
+            suite=suite, model=model, outcomes=outcomes, document={}, out_dir=out_dir
         )
-    store_run_predictions(outcomes, out_dir)
-    determinism = None
-    if options.check_determinism:
-        from fmbench.determinism import check_determinism
+        needs_data = bool(options.check_determinism) or bool(
+            suite.probes or any(b.probes for _, b in benchmarks)
+        )
+        if needs_data:
+            _attach_datasets(registry, units, outcomes, options)
+        if suite.probes or any(b.probes for _, b in benchmarks):
+            from fmbench.robustness import run_declared_probes
 
-        determinism = check_determinism(
-            registry, outcomes, model, seed=options.seed,
-            n_samples=options.check_determinism, batch_size=options.batch_size,
-        )  # fmt: skip
-    document = build_document(
-        registry,
-        suite,
-        model,
-        outcomes,
-        options,
-        started=started,
-        out_dir=out_dir,
-        wall=time.perf_counter() - t0,
-    )
-    if "robustness" in result.extras:
-        document["robustness"] = result.extras["robustness"]
-        if document["status"] == "Completed" and any(
-            block.get("status") != "Completed" for block in result.extras["robustness"].values()
-        ):
-            document["status"] = "Partial"  # a probe failed: the run is not complete
-    if determinism is not None:
-        document["determinism"] = determinism
-    result.document = write_eval(out_dir / "eval.yaml", document)
-    write_reports(registry, result, options)
-    return result
+            result.extras["robustness"] = run_declared_probes(
+                registry, suite, benchmarks, model, options, result
+            )
+        store_run_predictions(outcomes, out_dir)
+        determinism = None
+        if options.check_determinism:
+            from fmbench.determinism import check_determinism
+
+            determinism = check_determinism(
+                registry, outcomes, model, seed=options.seed,
+                n_samples=options.check_determinism, batch_size=options.batch_size,
+            )  # fmt: skip
+        document = build_document(
+            registry,
+            suite,
+            model,
+            outcomes,
+            options,
+            started=started,
+            out_dir=out_dir,
+            wall=time.perf_counter() - t0,
+        )
+        document["run_metadata"]["execution"] = {
+            **describe(options.executor, options.jobs, options.scheduler),
+            "resumed_units": sorted(units[i].name for i in range(len(units)) if i not in pending),
+        }
+        if "robustness" in result.extras:
+            document["robustness"] = result.extras["robustness"]
+            if document["status"] == "Completed" and any(
+                block.get("status") != "Completed" for block in result.extras["robustness"].values()
+            ):
+                document["status"] = "Partial"  # a probe failed: the run is not complete
+        if determinism is not None:
+            document["determinism"] = determinism
+        result.document = write_eval(out_dir / "eval.yaml", document)
+        write_reports(registry, result, options)
+        return result
+
+
+def _attach_datasets(
+    registry: Registry,
+    units: list[BenchmarkUnit],
+    outcomes: list[BenchmarkOutcome],
+    options: RunOptions,
+) -> None:
+    """Load (memory-map) the datasets of finished benchmarks for the steps that need them."""
+    for unit, outcome in zip(units, outcomes, strict=True):
+        if outcome.ok and outcome.dataset is None:
+            outcome.dataset, _ = load_dataset(
+                registry,
+                unit.dataset_name or unit.benchmark.dataset,
+                root=options.data_root,
+                options=dict(unit.benchmark.dataset_options),
+            )
 
 
 def write_reports(registry: Registry, result: RunResult, options: RunOptions) -> list[Path]:

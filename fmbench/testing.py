@@ -48,7 +48,7 @@ __all__ = [
 
 #: Record class name -> the fields that hold lazy "module:attr" references.
 REF_FIELDS: dict[str, tuple[str, ...]] = {
-    "DatasetSpec": ("load", "generate"),
+    "DatasetSpec": ("load", "generate", "prepare"),
     "ModelAdapterSpec": ("load",),
     "MetricSpec": ("compute", "chance", "weighted"),
     "ProbeSpec": ("perturb",),

@@ -153,6 +153,12 @@ def _check_intervals(bid: str, record: Mapping[str, Any]) -> list[Finding]:
     return out
 
 
+#: keys of a stratum entry that are not metric values
+_GROUP_KEYS = frozenset(
+    {"N", "suppressed", "reason", "undefined", "intervals", "intervals_undefined"}
+)
+
+
 def _check_stratified(
     bid: str, record: Mapping[str, Any], registry: Registry | None
 ) -> list[Finding]:
@@ -160,7 +166,7 @@ def _check_stratified(
     for column, groups in sorted((record.get("stratified") or {}).items()):
         for group, values in sorted(groups.items()):
             for name, value in sorted(values.items()):
-                if name in {"N", "suppressed", "undefined"} or value is None:
+                if name in _GROUP_KEYS or value is None:
                     continue
                 number = _number(value)
                 if number is None or not math.isfinite(number):

@@ -102,7 +102,11 @@ def test_default_probes_are_those_for_the_modality(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     doc = yaml.safe_load((workdir / "out" / "eval.yaml").read_text())
     registry = build_registry()
-    expected = [p.name for p in registry.all("probe") if not p.modalities or "eeg" in p.modalities]
+    expected = [
+        p.name
+        for p in registry.all("probe")
+        if (not p.modalities or "eeg" in p.modalities) and not p.requires  # no sampling_freq here
+    ]
     assert doc["run_metadata"]["probes"] == expected
     assert (workdir / "evals" / f"{doc['eval_id']}.yaml").is_file()
     assert (workdir / "reports" / f"{doc['eval_id']}.md").is_file()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _invoke(args: list[str]):
-    return CliRunner().invoke(cli, args, obj={}, standalone_mode=False)
+    return CliRunner().invoke(cli, args, obj={})
 
 
 def test_defaults_read_evals_and_results_and_write_the_docs_page(tmp_path, monkeypatch):
@@ -26,8 +26,8 @@ def test_defaults_read_evals_and_results_and_write_the_docs_page(tmp_path, monke
     # the same run copied into both places (run --evals-dir) is counted once
     write_synthetic(tmp_path / "results" / "r2" / "eval.yaml", synthetic_eval("model-a", 0.8))
     result = _invoke(["build-leaderboard"])
-    assert result.exception is None, result.output
-    assert result.return_value == 0
+    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0
     page = (tmp_path / "docs" / "leaderboards" / "index.md").read_text()
     assert page.index("model-a") < page.index("model-b")
     assert "same run as evals/a.yaml" in page
@@ -40,7 +40,7 @@ def test_results_takes_several_folders_and_out_writes_every_file(tmp_path, monke
     write_synthetic(tmp_path / "one" / "a.yaml", synthetic_eval("model-a", 0.8))
     write_synthetic(tmp_path / "two" / "b.yaml", synthetic_eval("model-b", 0.9))
     result = _invoke(["build-leaderboard", "--results", "one", "two", "--out", "site"])
-    assert result.return_value == 0, result.output
+    assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "site").iterdir())
     assert names == [
         "evals", "index.html", "index.md", "leaderboard.csv", "leaderboard.json", "rejected.md",
@@ -55,17 +55,17 @@ def test_compat_options_are_accepted_and_strict_fails_on_rejections(tmp_path, mo
     write_synthetic(tmp_path / "evals" / "a.yaml", synthetic_eval("model-a", 1.5))
     args = ["build-leaderboard", "--benchmarks-dir", "benchmarks", "--models-dir", "models"]
     result = _invoke([*args, "--datasets-dir", "datasets", "--output", "lb.md"])
-    assert result.return_value == 0
+    assert result.exit_code == 0
     assert "better than possible" in (tmp_path / "lb.md").read_text()
-    assert _invoke(["build-leaderboard", "--strict", "--output", "lb.md"]).return_value == 1
+    assert _invoke(["build-leaderboard", "--strict", "--output", "lb.md"]).exit_code == 1
 
 
 def test_missing_folders_give_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _invoke(["build-leaderboard"])
-    assert "no eval folders found" in str(result.exception)
+    assert "no eval folders found" in result.output
     result = _invoke(["build-leaderboard", "--results", "nowhere"])
-    assert "results folder nowhere not found" in str(result.exception)
+    assert "results folder nowhere not found" in result.output
 
 
 def test_end_to_end_run_then_build_in_a_subprocess(tmp_path):

@@ -59,8 +59,8 @@ def test_committed_evals_are_valid_and_the_page_is_up_to_date(monkeypatch):
 
     files = sorted(str(p) for p in (ROOT / "evals").glob("*.yaml"))
     assert len(files) >= 2
-    result = CliRunner().invoke(cli, ["validate", *files], obj={}, standalone_mode=False)
-    assert result.return_value == 0, result.output
+    result = CliRunner().invoke(cli, ["validate", *files], obj={})
+    assert result.exit_code == 0, result.output
     monkeypatch.chdir(ROOT)  # the page names the files relative to the repository
     expected = render_markdown(build(["evals"], get_registry(None), jobs=1))
     actual = (ROOT / "docs" / "leaderboards" / "index.md").read_text(encoding="utf-8")

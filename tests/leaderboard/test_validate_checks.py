@@ -33,8 +33,8 @@ def test_an_edited_metric_fails_the_digest(tmp_path):
     text = path.read_text()
     assert text.count("AUROC: 0.7\n") >= 2
     path.write_text(text.replace("AUROC: 0.7\n", "AUROC: 0.99\n"))
-    result = CliRunner().invoke(cli, ["validate", str(path)], obj={}, standalone_mode=False)
-    assert result.return_value == 1
+    result = CliRunner().invoke(cli, ["validate", str(path)], obj={})
+    assert result.exit_code == 1
     assert "digest does not match the content" in result.output
 
 
@@ -105,6 +105,6 @@ def test_validate_json_lists_severities(tmp_path):
 def test_a_too_deep_file_is_an_error_not_a_crash(tmp_path: Path):
     path = tmp_path / "eval.yaml"
     path.write_text("eval_id: x\nmodel: " + "[" * 100 + "]" * 100 + "\n")
-    result = CliRunner().invoke(cli, ["validate", str(path)], obj={}, standalone_mode=False)
-    assert result.return_value == 1
+    result = CliRunner().invoke(cli, ["validate", str(path)], obj={})
+    assert result.exit_code == 1
     assert "levels deep" in result.output
