@@ -68,6 +68,13 @@ def resolve_suite(registry: object, suite: str) -> object:
     type=click.Path(file_okay=False),
     help="Also copy report.md there as <eval_id>.md.",
 )
+@click.option(
+    "--cache-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Embedding cache folder [default: $FMBENCH_CACHE or the user's cache folder].",
+)
+@click.option("--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache.")
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -84,6 +91,8 @@ def run(
     reporters: tuple[str, ...],
     evals_dir: str | None,
     reports_dir: str | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> int:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
@@ -103,6 +112,8 @@ def run(
         model_config_path=model_path,
         command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
         reporters=tuple(reporters) or None,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
     eval_id = result.document["eval_id"]
