@@ -259,4 +259,10 @@ class ModelHandle:
             raise ModelError(
                 f"model {self.model_id!r}: {name}() returned {type(out).__name__}, expected a dict"
             )
-        return dict(out)
+        # plain YAML/JSON types only (numpy scalars -> numbers, other objects -> text)
+        return dict(json.loads(json.dumps(dict(out), default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)

@@ -194,9 +194,7 @@ class HuggingFaceModel:
             max_length=self.max_length,
             return_tensors="pt",
         )
-        return {
-            k: v.to(self.runner.device) for k, v in encoded.items() if k in self._forward_names
-        }
+        return {k: v.to(self.runner.device) for k, v in encoded.items() if k in self._forward_names}
 
     def _numeric_inputs(self, batch: np.ndarray) -> dict[str, Any]:
         import torch
@@ -258,7 +256,9 @@ def _check_loading(info: dict[str, Any], allow: list[str], where: str) -> list[s
     )
     mismatched = [str(m) for m in info.get("mismatched_keys", ())]
     if missing or mismatched or info.get("error_msgs"):
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
         problems = [f"missing weights {shown}"] if missing else []
         if mismatched:
             problems.append(f"shape mismatch {', '.join(mismatched[:5])}")
@@ -351,4 +351,3 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
     )
     runner.meter.load_s = time.perf_counter() - started
     return loaded
-

@@ -99,7 +99,9 @@ def _graph_facts(path: Path) -> dict[str, Any]:
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             external.update(e.value for e in tensor.external_data if e.key == "location")
     return {
-        "opset": max((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), default=None),
+        "opset": max(
+            (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), default=None
+        ),
         "producer": f"{proto.producer_name} {proto.producer_version}".strip() or None,
         "n_parameters": n_parameters,
         "external": sorted(external),
@@ -249,7 +251,9 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
     graph_input = inputs[input_name]
     input_dtype = _ONNX_DTYPES.get(graph_input.type)
     if input_dtype is None:
-        raise ModelError(f"ONNX file {path}: input {input_name!r} has unsupported type {graph_input.type}")
+        raise ModelError(
+            f"ONNX file {path}: input {input_name!r} has unsupported type {graph_input.type}"
+        )
     first_dim = graph_input.shape[0] if graph_input.shape else None
     static_batch = first_dim if isinstance(first_dim, int) and first_dim > 0 else None
     files = [path, *(path.parent / name for name in facts["external"])]

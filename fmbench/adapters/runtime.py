@@ -276,7 +276,9 @@ def import_object(import_path: str, *, source: str, key: str = "import_path") ->
     import sys
 
     if import_path.count(":") != 1:
-        raise ConfigError(f"model config {source}: {key} must be 'module:Name', got {import_path!r}")
+        raise ConfigError(
+            f"model config {source}: {key} must be 'module:Name', got {import_path!r}"
+        )
     module_name, name = import_path.split(":")
     cwd = os.getcwd()
     if cwd not in sys.path:

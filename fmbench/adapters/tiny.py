@@ -210,3 +210,50 @@ def write_dna_folder(folder: Path, *, n: int = 120, seed: int = 0) -> Path:
         (folder / f"{name}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "info.json").write_text(json.dumps({"modality": "dna"}), encoding="utf-8")
     return folder
+
+
+def probe_suite_plugin(
+    dataset: str,
+    *,
+    name: str = "TINY-PROBE",
+    protocol: str = "linear_probe",
+    split: dict[str, Any] | None = None,
+) -> Any:
+    """An in-process plugin registering ``BM-<name>`` and ``SUITE-<name>``: one probe benchmark.
+
+    Pass it as ``build_registry(extra_modules=(plugin,))``. ``split`` defaults to 3 folds grouped
+    by ``subject_id`` (the toy fMRI set); give ``{"method": "predefined"}`` for sequence folders.
+    """
+    import types
+
+    from fmbench.hookspecs import hookimpl
+    from fmbench.specs import BenchmarkSpec, MetricsDeclaration, SplitSpec, SuiteEntry, SuiteSpec
+
+    split_spec = SplitSpec(**(split or {"method": "kfold", "folds": 3, "group_by": "subject_id"}))
+    benchmark = BenchmarkSpec(
+        name=f"BM-{name}",
+        summary=f"{protocol} on {dataset} (adapter tests)",
+        task="classification",
+        dataset=dataset,
+        protocol=protocol,
+        split=split_spec,
+        metrics=MetricsDeclaration(primary="AUROC", secondary=("Accuracy",)),
+    )
+    suite = SuiteSpec(
+        name=f"SUITE-{name}",
+        summary="adapter tests",
+        benchmarks=(SuiteEntry(benchmark=benchmark.name),),
+    )
+    module = types.ModuleType(f"fmbench_tiny_probe_{name.lower().replace('-', '_')}")
+
+    @hookimpl
+    def fmbench_benchmarks() -> list[BenchmarkSpec]:
+        return [benchmark]
+
+    @hookimpl
+    def fmbench_suites() -> list[SuiteSpec]:
+        return [suite]
+
+    module.fmbench_benchmarks = fmbench_benchmarks  # type: ignore[attr-defined]
+    module.fmbench_suites = fmbench_suites  # type: ignore[attr-defined]
+    return module

@@ -105,7 +105,9 @@ def read_state_dict(
         try:
             loaded: Any = load_file(str(path), device="cpu")
         except (SafetensorError, OSError, ValueError) as exc:
-            raise ModelError(f"weights file {path}: not a readable safetensors file ({exc})") from None
+            raise ModelError(
+                f"weights file {path}: not a readable safetensors file ({exc})"
+            ) from None
     else:
         try:
             loaded = torch.load(path, map_location="cpu", weights_only=True)
@@ -220,7 +222,7 @@ class TorchRunner:
             "device": self.device,
             "dtype": str(self.dtype).removeprefix("torch."),
             "batch_size": self.batch_size,
-            "torch_version": torch.__version__,
+            "torch_version": str(torch.__version__),
         }
 
 
@@ -373,13 +375,14 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
     module.to(device=runner.device, dtype=runner.dtype).eval()
     default_method = "embed" if callable(getattr(module, "embed", None)) else "forward"
     embed_method = _method(
-        module, settings.string("embed_method", default_method) or default_method,
-        "embed_method", config.source,
+        module,
+        settings.string("embed_method", default_method) or default_method,
+        "embed_method",
+        config.source,
     )
     if head is not None and not isinstance(getattr(module, head, None), torch.nn.Module):
         raise ConfigError(
-            f"model config {config.source}: head: {type(module).__name__} has no submodule "
-            f"{head!r}"
+            f"model config {config.source}: head: {type(module).__name__} has no submodule {head!r}"
         )
     if logits_method is not None:
         _method(module, logits_method, "logits_method", config.source)
@@ -409,4 +412,3 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
         model = TorchModuleModel(module, runner, **kwargs)
     runner.meter.load_s = time.perf_counter() - started
     return model
-

@@ -74,7 +74,9 @@ def resolve_suite(registry: object, suite: str) -> object:
     type=click.Path(file_okay=False),
     help="Embedding cache folder [default: $FMBENCH_CACHE or the user's cache folder].",
 )
-@click.option("--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache.")
+@click.option(
+    "--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache."
+)
 @click.pass_context
 def run(
     ctx: click.Context,
