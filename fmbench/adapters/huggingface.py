@@ -254,7 +254,7 @@ def _check_loading(info: dict[str, Any], allow: list[str], where: str) -> list[s
     missing = sorted(
         k for k in info.get("missing_keys", ()) if not any(fnmatch.fnmatch(k, p) for p in allow)
     )
-    mismatched = [str(m) for m in info.get("mismatched_keys", ())]
+    mismatched = sorted(str(m[0] if isinstance(m, tuple) else m) for m in info.get("mismatched_keys", ()))
     if missing or mismatched or info.get("error_msgs"):
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -263,10 +263,14 @@ def _check_loading(info: dict[str, Any], allow: list[str], where: str) -> list[s
         if mismatched:
             problems.append(f"shape mismatch {', '.join(mismatched[:5])}")
         problems += [str(e).splitlines()[0] for e in info.get("error_msgs", ())[:2]]
+        hint = (
+            " (list missing parts that you do not use in allow_missing, e.g. ['pooler.*'])"
+            if missing
+            else " (check that config.json belongs to these weights)"
+        )
         raise ModelError(
             f"{where}: the checkpoint does not match the model: {'; '.join(problems)}; "
-            "transformers would initialise these at random, so the run stops (list parts "
-            "you do not use in allow_missing, e.g. ['pooler.*'])"
+            f"transformers would initialise these at random, so the run stops{hint}"
         )
     return sorted(info.get("unexpected_keys", ()))
 
@@ -318,8 +322,11 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
     where = f"model {config.model_id!r} (huggingface {source})"
     try:
         with _Quiet():
-            model, info = AutoModel.from_pretrained(source, output_loading_info=True, **common)
-    except (OSError, ValueError) as exc:
+            # mismatched shapes are collected (not raised) so that the error can name them
+            model, info = AutoModel.from_pretrained(
+                source, output_loading_info=True, ignore_mismatched_sizes=True, **common
+            )
+    except (OSError, ValueError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{where}: cannot load the checkpoint: {first}") from None
     unexpected = _check_loading(info, list(allow), where)
