@@ -155,7 +155,10 @@ def test_mismatched_weights_fail(tmp_path: Path, bert: Path, registry: Any) -> N
     config["intermediate_size"] = 24  # the checkpoint's feed-forward layers are 40 wide
     (other / "config.json").write_text(json.dumps(config))
     (other / "model.safetensors").write_bytes((bert / "model.safetensors").read_bytes())
-    with pytest.raises(ModelError, match=r"does not match the model: shape mismatch encoder\.layer\.0\.intermediate"):
+    with pytest.raises(
+        ModelError,
+        match=r"does not match the model: shape mismatch encoder\.layer\.0\.intermediate",
+    ):
         _load(registry, type="huggingface", path=str(other))
 
 
