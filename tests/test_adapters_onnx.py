@@ -80,7 +80,8 @@ def test_toy_suite_zero_shot_and_probe(tmp_path: Path, toy: Path, weights: dict[
     assert record["status"] == "Completed", record
     assert record["metrics"]["AUROC"] > 0.8  # the trained weights, not a stand-in
     model = zero.document["model"]
-    assert model["type"] == "onnx" and model["n_parameters"] == 3794
+    assert model["type"] == "onnx"
+    assert model["n_parameters"] == 3794
     assert model["providers"] == ["CPUExecutionProvider"]
     probe = run_suite(
         registry, registry.get("suite", "SUITE-ONNX"), config, tmp_path / "b", options

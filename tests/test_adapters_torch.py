@@ -108,10 +108,12 @@ def test_toy_suite_zero_shot_uses_the_trained_weights(
     from fmbench.adapters.tiny import TinyEncoder
 
     assert model["n_parameters"] == sum(p.numel() for p in TinyEncoder().parameters()) == 3794
-    assert model["device"] == "cpu" and model["dtype"] == "float32"
+    assert model["device"] == "cpu"
+    assert model["dtype"] == "float32"
     assert model["type"] == "torch_module"
     measures = result.document["resources"]["model"]
-    assert measures["samples"] == 200 and measures["samples_per_s"] > 0
+    assert measures["samples"] == 200
+    assert measures["samples_per_s"] > 0
     assert measures["peak_rss_mb"] > 0
 
 
@@ -216,7 +218,8 @@ def test_mismatched_weights_name_the_file_and_keys(
         _load(registry, type="torch_module", import_path=ENCODER, weights=str(broken))
     message = str(info.value)
     assert "broken.pt" in message
-    assert "missing keys head.bias" in message and "unexpected keys extra.weight" in message
+    assert "missing keys head.bias" in message
+    assert "unexpected keys extra.weight" in message
 
 
 def test_pickled_modules_are_refused(tmp_path: Path, registry: Any) -> None:
@@ -264,7 +267,8 @@ def test_pooling_choices(tmp_path: Path, registry: Any, xy: Any) -> None:
     mean = _load(registry, pooling="mean", **common).embed(X)
     cls = _load(registry, pooling="cls", **common).embed(X)
     flat = _load(registry, pooling="flatten", **common).embed(X)
-    assert mean.shape == cls.shape == (12, 16) and flat.shape == (12, 64)
+    assert mean.shape == cls.shape == (12, 16)
+    assert flat.shape == (12, 64)
     np.testing.assert_allclose(cls, flat[:, :16], atol=1e-6)
     np.testing.assert_allclose(mean, flat.reshape(12, 4, 16).mean(axis=1), atol=1e-6)
     with pytest.raises(ModelError, match="pooling is none"):
@@ -296,7 +300,7 @@ def test_devices_and_precision(weights: dict[str, Path], registry: Any, xy: Any)
 def test_bad_configs(weights: dict[str, Path], registry: Any) -> None:
     with pytest.raises(ConfigError, match="did you mean 'weights'"):
         _load(registry, type="torch_module", import_path=ENCODER, weight="x.pt")
-    with pytest.raises(ConfigError, match="not a torch.nn.Module"):
+    with pytest.raises(ConfigError, match=r"not a torch\.nn\.Module"):
         _load(
             registry,
             type="torch_module",
@@ -418,5 +422,6 @@ def test_end_to_end_subprocess_and_light_listing(
         check=False,
     )
     assert listing.returncode == 0, listing.stderr
-    assert "torch_module" in listing.stdout and "huggingface" in listing.stdout
+    assert "torch_module" in listing.stdout
+    assert "huggingface" in listing.stdout
     assert json.loads(listing.stdout.strip().splitlines()[-1]) == []

@@ -83,15 +83,19 @@ def cache(tmp_path: Path) -> EmbeddingCache:
 def test_a_hit_returns_identical_arrays_without_calling_the_model(cache: EmbeddingCache) -> None:
     first = _context(_handle(Encoder()), _dataset(), cache)
     computed = first.embeddings()
-    assert first.cache_status is not None and first.cache_status["status"] == "miss"
+    assert first.cache_status is not None
+    assert first.cache_status["status"] == "miss"
     assert first.model.calls == {"embed": 3}  # 10 samples in batches of 4
     second_handle = _handle(Encoder())
     second = _context(second_handle, _dataset(), cache)
     cached = second.embeddings()
-    assert second.cache_status is not None and second.cache_status["status"] == "hit"
+    assert second.cache_status is not None
+    assert second.cache_status["status"] == "hit"
     assert second_handle.calls == {}
-    assert cached.dtype == computed.dtype and np.array_equal(cached, computed)
-    assert second.phases.get("embed") is None and "embed_cache" in second.phases
+    assert cached.dtype == computed.dtype
+    assert np.array_equal(cached, computed)
+    assert second.phases.get("embed") is None
+    assert "embed_cache" in second.phases
 
 
 # Each variant changes exactly one part of what determines the embeddings.
@@ -119,7 +123,8 @@ def test_changing_any_one_part_of_the_key_misses(cache: EmbeddingCache, part: st
     handle, dataset, options = VARIANTS[part]()
     ctx = _context(handle, dataset, cache, **options)
     ctx.embeddings()
-    assert ctx.cache_status is not None and ctx.cache_status["status"] == "miss", part
+    assert ctx.cache_status is not None, part
+    assert ctx.cache_status["status"] == "miss", part
     assert handle.calls.get("embed", 0) > 0
 
 
@@ -149,12 +154,14 @@ def test_models_that_do_not_state_their_weights_are_not_cached(cache: EmbeddingC
         handle = _handle(model)
         ctx = _context(handle, _dataset(), cache)
         ctx.embeddings()
-        assert ctx.cache_status is not None and ctx.cache_status["status"] == "off"
+        assert ctx.cache_status is not None
+        assert ctx.cache_status["status"] == "off"
         assert "weights_sha256" in ctx.cache_status["reason"]
     assert not cache.root.exists()
     pinned = _context(_handle(Encoder(weights_sha256=None, revision=COMMIT)), _dataset(), cache)
     pinned.embeddings()
-    assert pinned.cache_status is not None and pinned.cache_status["status"] == "miss"
+    assert pinned.cache_status is not None
+    assert pinned.cache_status["status"] == "miss"
 
 
 def test_damaged_entries_are_recomputed(cache: EmbeddingCache) -> None:
@@ -164,7 +171,8 @@ def test_damaged_entries_are_recomputed(cache: EmbeddingCache) -> None:
     np.save(entry, np.zeros((10, 4)))  # same shape, wrong content: the sidecar hash catches it
     again = _context(_handle(Encoder()), _dataset(), cache)
     np.testing.assert_array_equal(again.embeddings(), expected)
-    assert again.cache_status is not None and again.cache_status["status"] == "miss"
+    assert again.cache_status is not None
+    assert again.cache_status["status"] == "miss"
     entry.write_bytes(b"garbage")
     third = _context(_handle(Encoder()), _dataset(), cache)
     np.testing.assert_array_equal(third.embeddings(), expected)
@@ -176,7 +184,8 @@ def test_an_unwritable_cache_does_not_fail_the_run(tmp_path: Path) -> None:
     broken = EmbeddingCache(root=blocker, versions={})
     ctx = _context(_handle(Encoder()), _dataset(), broken)
     assert ctx.embeddings().shape == (10, 4)
-    assert ctx.cache_status is not None and ctx.cache_status["status"] == "miss"
+    assert ctx.cache_status is not None
+    assert ctx.cache_status["status"] == "miss"
     assert "write_error" in ctx.cache_status
 
 
@@ -190,5 +199,6 @@ def test_cache_folder_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     registry = build_registry(external=False)
     assert open_cache(registry, cache_dir=None, enabled=False) is None
     opened = open_cache(registry, cache_dir=str(tmp_path / "explicit"), enabled=True)
-    assert opened is not None and opened.root == tmp_path / "explicit"
+    assert opened is not None
+    assert opened.root == tmp_path / "explicit"
     assert opened.versions == registry.plugin_versions()

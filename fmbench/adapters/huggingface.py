@@ -44,7 +44,15 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.adapters.runtime import Settings, require_modules, sha256_files, sub_batches
+from fmbench.adapters.runtime import (
+    Settings,
+    require_modules,
+    sha256_files,
+    sub_batches,
+)
+from fmbench.adapters.runtime import (
+    writable as _writable,
+)
 from fmbench.adapters.torch_module import TorchRunner, select_output
 from fmbench.errors import ConfigError, ModelError
 from fmbench.models import ModelConfig
@@ -215,7 +223,7 @@ class HuggingFaceModel:
                     f"{self.runner.where('embed')}: inputs_embeds must be (n, tokens, "
                     f"{hidden}); got {array.shape}; set input_shape: [tokens, {hidden}]"
                 )
-        tensor = torch.from_numpy(np.ascontiguousarray(array)).to(self.runner.device)
+        tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
         return {self.input_name: tensor.to(self.runner.dtype)}
 
     def embed(self, X: Any) -> np.ndarray:
@@ -254,7 +262,9 @@ def _check_loading(info: dict[str, Any], allow: list[str], where: str) -> list[s
     missing = sorted(
         k for k in info.get("missing_keys", ()) if not any(fnmatch.fnmatch(k, p) for p in allow)
     )
-    mismatched = sorted(str(m[0] if isinstance(m, tuple) else m) for m in info.get("mismatched_keys", ()))
+    mismatched = sorted(
+        str(m[0] if isinstance(m, tuple) else m) for m in info.get("mismatched_keys", ())
+    )
     if missing or mismatched or info.get("error_msgs"):
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""

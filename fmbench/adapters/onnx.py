@@ -34,8 +34,8 @@ from fmbench.adapters.runtime import (
     POOLINGS,
     ResourceMeter,
     Settings,
-    require_modules,
     pool,
+    require_modules,
     sha256_files,
     sub_batches,
 )

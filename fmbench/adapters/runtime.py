@@ -292,7 +292,7 @@ def import_object(import_path: str, *, source: str, key: str = "import_path") ->
                 f"{cwd} or the installed packages)"
             ) from None
         raise ModelError(f"model module {module_name!r} failed to import: {exc}") from exc
-    obj = module
+    obj: Any = module
     for part in name.split("."):
         obj = getattr(obj, part, None)
         if obj is None:
@@ -331,3 +331,9 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 def is_commit(revision: Any) -> bool:
     """Is ``revision`` a full commit hash (so the weights it names cannot move)?"""
     return isinstance(revision, str) and bool(_COMMIT.match(revision))
+
+
+def writable(array: np.ndarray) -> np.ndarray:
+    """A contiguous, writable array (torch refuses to share read-only memory-mapped data)."""
+    array = np.ascontiguousarray(array)
+    return array if array.flags.writeable else array.copy()

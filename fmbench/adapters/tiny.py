@@ -173,20 +173,20 @@ def save_tiny_bert(folder: Path, *, seed: int = 0, hidden: int = 20, pooler: boo
     model = BertModel(BertConfig(**config), add_pooling_layer=pooler).eval()
     model.save_pretrained(str(folder))
     vocab = {token: i for i, token in enumerate(DNA_VOCAB)}
-    core = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", continuing_subword_prefix="##"))
+    core = Tokenizer(
+        models.WordPiece(vocab, unk_token="[UNK]", continuing_subword_prefix="##")  # noqa: S106
+    )
     core.pre_tokenizer = pre_tokenizers.Whitespace()
     core.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
+    # special tokens of a tokenizer (the S106 lint sees "token" and suspects a password)
+    special = {"unk": "[UNK]", "pad": "[PAD]", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=core,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        mask_token="[MASK]",
         model_max_length=64,
+        **{f"{name}_token": token for name, token in special.items()},
     )
     tokenizer.save_pretrained(str(folder))
     return folder

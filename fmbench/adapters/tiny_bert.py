@@ -15,12 +15,12 @@ from transformers import BertConfig, BertModel
 __all__ = ["TinyBertEncoder"]
 
 
-class TinyBertEncoder(BertModel):  # type: ignore[misc]
+class TinyBertEncoder(BertModel):
     """forward(x (n, tokens*hidden)) -> last hidden state (n, tokens, hidden), x as inputs_embeds."""
 
     def __init__(self, **config: Any) -> None:
         super().__init__(BertConfig(**config))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden = self.config.hidden_size
         return super().forward(inputs_embeds=x.reshape(x.shape[0], -1, hidden)).last_hidden_state

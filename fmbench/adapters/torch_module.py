@@ -39,15 +39,16 @@ from fmbench.adapters.runtime import (
     POOLINGS,
     ResourceMeter,
     Settings,
-    require_modules,
     import_object,
     pool,
+    require_modules,
     resolve_torch_device,
     sha256_file,
     source_sha256,
     sub_batches,
     torch_dtype,
 )
+from fmbench.adapters.runtime import writable as _writable
 from fmbench.errors import ConfigError, ModelError
 from fmbench.models import ModelConfig
 
@@ -257,7 +258,7 @@ class TorchModuleModel:
                 "numeric arrays; use type: huggingface for tokenised sequences"
             )
         array = np.asarray(X, dtype=self.input_dtype)
-        tensor = torch.from_numpy(np.ascontiguousarray(array)).to(self.runner.device)
+        tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
         return tensor.to(self.runner.dtype) if tensor.is_floating_point() else tensor
 
     def _features(self, batch: Any) -> Any:
