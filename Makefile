@@ -23,6 +23,7 @@ install: venv
 
 install-test: venv
 	$(PIP) install -q $(foreach p,$(PACKAGES),-e "$(p)[test]")
+	$(PIP) install -q -e ".[test,models-test]"
 
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)

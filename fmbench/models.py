@@ -231,11 +231,39 @@ class ModelHandle:
         return array.reshape(n_rows(X), -1)
 
     def describe(self) -> dict[str, Any]:
-        """What the report and provenance say about the model (never its weights)."""
-        return {
+        """What the report and provenance say about the model (never its weights).
+
+        A model object may add facts through an optional ``describe() -> dict`` (adapters
+        give n_parameters, device, dtype, weights_sha256, revision...); the keys above win.
+        """
+        info: dict[str, Any] = {
             "model_id": self.model_id,
             "type": self.config.type,
             "class": f"{type(self.model).__module__}.{type(self.model).__qualname__}",
             "baseline": self.baseline,
             "config_sha256": self.config.sha256,
         }
+        for key, value in self._optional("describe").items():
+            info.setdefault(str(key), value)
+        return info
+
+    def resources(self) -> dict[str, Any]:
+        """The model's own measures (load and forward time, throughput, peak memory), if any."""
+        return self._optional("resources")
+
+    def _optional(self, name: str) -> dict[str, Any]:
+        method = getattr(self.model, name, None)
+        if not callable(method):
+            return {}
+        out = method()
+        if not isinstance(out, Mapping):
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned {type(out).__name__}, expected a dict"
+            )
+        # plain YAML/JSON types only (numpy scalars -> numbers, other objects -> text)
+        return dict(json.loads(json.dumps(dict(out), default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)

@@ -39,6 +39,7 @@ __all__ = [
 #: fmbench's own plugins, registered through the same hooks as everybody else's.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "fmbench.builtin.adapters",
+    "fmbench.builtin.fm_adapters",
     "fmbench.builtin.metrics",
     "fmbench.builtin.probes",
     "fmbench.builtin.protocols",

@@ -89,6 +89,10 @@ class EvalContext:
     options: dict[str, Any] = attrs.field(factory=dict)
     phases: dict[str, float] = attrs.field(factory=dict)
     progress: Callable[[int], None] | None = None
+    #: an :class:`fmbench.cache.EmbeddingCache` for clean data (None: always compute)
+    cache: Any = None
+    #: what the cache did for this benchmark (hit / miss / off and why), for the record
+    cache_status: dict[str, Any] | None = None
     _embeddings: np.ndarray | None = None
 
     @property
@@ -112,24 +116,44 @@ class EvalContext:
         return np.unique(np.concatenate([f.test for f in self.folds]))
 
     def embeddings(self) -> np.ndarray:
-        """Embeddings of every sample, computed once in batches and then reused."""
+        """Embeddings of every sample, computed once in batches and then reused.
+
+        With a ``cache``, embeddings of the same model on the same data come from disk.
+        """
         if self._embeddings is None:
             self.model.require(("embed|encode|get_embeddings|encode_sequences",), "this protocol")
             everything = np.arange(self.dataset.n_samples)
-            parts = []
-            with self.phase("embed"):
-                for chunk, batch in self.dataset.batches(everything, self.batch_size):
-                    parts.append(self.model.embed(batch))
-                    if self.progress:
-                        self.progress(len(chunk))
-            dims = {p.shape[1] for p in parts}
-            if len(dims) != 1:
-                raise ModelError(
-                    f"model {self.model.model_id!r}: embedding size changed between batches "
-                    f"({sorted(dims)})"
+            if self.cache is None:
+                self._embeddings = self._compute_embeddings(everything)
+            else:
+                start, embed_before = time.perf_counter(), self.phases.get("embed", 0.0)
+                self._embeddings, self.cache_status = self.cache.fetch(
+                    self.model,
+                    self.dataset,
+                    everything,
+                    self.benchmark.dataset_options,
+                    lambda: self._compute_embeddings(everything),
                 )
-            self._embeddings = np.concatenate(parts)
+                computing = self.phases.get("embed", 0.0) - embed_before
+                self.phases["embed_cache"] = time.perf_counter() - start - computing
+                if self.cache_status.get("status") == "hit" and self.progress:
+                    self.progress(len(everything))
         return self._embeddings
+
+    def _compute_embeddings(self, everything: np.ndarray) -> np.ndarray:
+        parts = []
+        with self.phase("embed"):
+            for chunk, batch in self.dataset.batches(everything, self.batch_size):
+                parts.append(self.model.embed(batch))
+                if self.progress:
+                    self.progress(len(chunk))
+        dims = {p.shape[1] for p in parts}
+        if len(dims) != 1:
+            raise ModelError(
+                f"model {self.model.model_id!r}: embedding size changed between batches "
+                f"({sorted(dims)})"
+            )
+        return np.concatenate(parts)
 
 
 def _fold_of(ctx: EvalContext, indices: np.ndarray) -> np.ndarray:

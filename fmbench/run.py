@@ -24,6 +24,7 @@ import attrs
 import numpy as np
 
 from fmbench._version import __version__
+from fmbench.cache import open_cache
 from fmbench.data import Dataset, describe_shape
 from fmbench.datasets import load_dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
@@ -70,6 +71,10 @@ class RunOptions:
     jobs: int = 1
     scheduler: str | None = None
     external: bool | None = None
+    #: embedding cache folder (None: $FMBENCH_CACHE or the user's cache folder)
+    cache_dir: str | None = None
+    #: reuse cached embeddings of clean data (``--no-cache`` turns it off)
+    use_cache: bool = True
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -208,6 +213,7 @@ def evaluate_benchmark(
         options=dict(benchmark.protocol_options),
         phases=phases,
         progress=progress,
+        cache=open_cache(registry, cache_dir=options.cache_dir, enabled=options.use_cache),
     )
     predictions: Predictions = resolve(protocol.evaluate)(ctx)
     t0 = time.perf_counter()
@@ -265,6 +271,8 @@ def evaluate_benchmark(
         "model_inputs": n_model_inputs,
         "peak_rss_mb": peak_rss_mb(),
     }
+    if ctx.cache_status is not None:
+        record["resources"]["embedding_cache"] = ctx.cache_status
     return BenchmarkOutcome(
         benchmark=benchmark,
         record=record,
@@ -361,7 +369,11 @@ def build_document(
         "model": model.describe(),
         "benchmarks": [o.record for o in outcomes],
         "provenance": _provenance(registry, suite, outcomes, options),
-        "resources": {"wall_time_s": round(wall, 4), "peak_rss_mb": peak_rss_mb()},
+        "resources": {
+            "wall_time_s": round(wall, 4),
+            "peak_rss_mb": peak_rss_mb(),
+            **({"model": r} if (r := model.resources()) else {}),
+        },
     }
 
 

@@ -21,7 +21,7 @@ FORBIDDEN = [
         re.compile(r"torch\.load\((?![^)]*weights_only\s*=\s*True)"),
         "torch.load without weights_only=True",
     ),
-    (re.compile(r"\beval\(|\bexec\("), "eval/exec"),
+    (re.compile(r"(?<![.\w])(eval|exec)\("), "eval/exec"),
     (re.compile(r"shell\s*=\s*True"), "subprocess with shell=True"),
 ]
 

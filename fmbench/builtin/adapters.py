@@ -89,9 +89,10 @@ def refuse_legacy_adapter(config: ModelConfig) -> Any:
     name = config.settings.get("adapter_name", "?")
     raise ConfigError(
         f"model config {config.source}: 'type: adapter' (adapter_name: {name}) is the earlier "
-        "project's stub mechanism and is not supported; wrap the model with type: python_class "
-        "or an adapter type from `fmbench list-adapters` (torch_module, huggingface, onnx when "
-        "their packages are installed)"
+        "project's stub mechanism and is not supported (its adapters ran stub models); use "
+        "type: torch_module (an nn.Module class + a weights file), type: huggingface (a local "
+        "checkpoint folder or hub id + revision), type: onnx (an exported graph), or type: "
+        "python_class (your own wrapper); see `fmbench list-adapters` and the cards in models/"
     )
 
 

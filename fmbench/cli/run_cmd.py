@@ -93,6 +93,15 @@ def resolve_suite(registry: object, suite: str) -> object:
     help="First download (verified, cached) the public datasets the suite needs.",
 )
 @click.option("--offline", is_flag=True, help="With --fetch: never download (FMBENCH_OFFLINE).")
+@click.option(
+    "--cache-dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Embedding cache folder [default: $FMBENCH_CACHE or the user's cache folder].",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache."
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -114,6 +123,8 @@ def run(
     determinism_samples: int = 64,
     fetch_data: bool = False,
     offline: bool = False,
+    cache_dir: str | None = None,
+    no_cache: bool = False,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
@@ -145,6 +156,8 @@ def run(
         reporters=tuple(reporters) or None,
         n_resamples=n_resamples,
         check_determinism=determinism_samples if check_determinism else 0,
+        cache_dir=cache_dir,
+        use_cache=not no_cache,
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
     eval_id = result.document["eval_id"]

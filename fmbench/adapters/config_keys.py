@@ -1,0 +1,56 @@
+"""The config keys each foundation-model adapter accepts (kept here so that registering the
+adapters imports no numpy, torch or transformers)."""
+
+from __future__ import annotations
+
+__all__ = ["HUGGINGFACE_KEYS", "ONNX_KEYS", "TORCH_MODULE_KEYS"]
+
+#: keys of a ``torch_module`` config (besides model_id and type)
+TORCH_MODULE_KEYS = (
+    "import_path",
+    "init_kwargs",
+    "weights",
+    "state_dict_key",
+    "strip_prefix",
+    "pooling",
+    "embed_method",
+    "head",
+    "logits_method",
+    "output_key",
+    "input_dtype",
+    "batch_size",
+    "device",
+    "dtype",
+)
+
+#: keys of a ``huggingface`` config (besides model_id and type)
+HUGGINGFACE_KEYS = (
+    "path",
+    "hub_id",
+    "revision",
+    "trust_remote_code",
+    "local_files_only",
+    "tokenizer_path",
+    "max_length",
+    "padding",
+    "pooling",
+    "layer",
+    "output_key",
+    "input_name",
+    "input_shape",
+    "allow_missing",
+    "batch_size",
+    "device",
+    "dtype",
+)
+
+#: keys of a ``onnx`` config (besides model_id and type)
+ONNX_KEYS = (
+    "path",
+    "input_name",
+    "output_name",
+    "logits_output",
+    "pooling",
+    "batch_size",
+    "device",
+)

@@ -1,0 +1,82 @@
+"""The model catalogue: cards, their example configs, and the generated docs page."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from fmbench.models import read_model_config
+from fmbench.registry import build_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = {
+    "BrainLM",
+    "Brain-JEPA",
+    "LaBraM (base)",
+    "BENDR",
+    "Geneformer",
+    "scGPT",
+    "DNABERT-2 (117M)",
+    "HyenaDNA",
+    "Nucleotide Transformer",
+    "Caduceus",
+}
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_models_page", ROOT / "docs" / "gen_models_page.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_expected_model_has_a_card() -> None:
+    cards = _generator().read_cards(ROOT / "models")
+    assert {c["name"] for c in cards} >= EXPECTED
+    assert len({c["model_id"] for c in cards}) == len(cards)
+
+
+def test_no_card_claims_a_run() -> None:
+    for card in _generator().read_cards(ROOT / "models"):
+        assert card["status"] == "not run here", card["_file"]
+
+
+@pytest.mark.parametrize("card", _generator().read_cards(ROOT / "models"), ids=lambda c: c["_file"])
+def test_example_configs_parse_and_use_allowed_keys(card: dict) -> None:
+    registry = build_registry(external=False)
+    config = read_model_config(ROOT / card["config"])
+    assert config.type == card["adapter"]
+    assert config.model_id == card["model_id"]
+    adapter = registry.get("model_adapter", config.type)
+    unknown = set(config.settings) - set(adapter.config_keys)
+    assert not unknown, f"{card['config']}: keys not allowed for {config.type}: {unknown}"
+
+
+def test_models_page_is_up_to_date() -> None:
+    generator = _generator()
+    page = (ROOT / "docs" / "models" / "index.md").read_text(encoding="utf-8")
+    assert page == generator.render(generator.read_cards(ROOT / "models")), (
+        "docs/models/index.md is out of date: run python docs/gen_models_page.py"
+    )
+    assert "None of these models has been run by fmbench's developers" in page
+
+
+def test_generator_check_mode_in_a_subprocess(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "gen_models_page.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
