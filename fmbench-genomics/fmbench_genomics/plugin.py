@@ -24,6 +24,7 @@ from fmbench.specs import (
     ProtocolSpec,
     SuiteSpec,
 )
+from fmbench_genomics.public import public_datasets
 
 _PKG = "fmbench_genomics"
 _TOY = f"{_PKG}.toy:"
@@ -58,6 +59,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         license="10x Genomics data as shipped by scanpy (BSD-3-Clause)",
         citation="Zheng et al. 2017, Nat. Commun. 8:14049",
     )
+    yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
     yield DatasetSpec(
         name="DS-TOY-DNA-PROMOTER",
         summary="toy promoter vs background, 150-300 bp, train.tsv / test.tsv",

@@ -22,6 +22,7 @@ from fmbench.specs import (
     ProbeSpec,
     SuiteSpec,
 )
+from fmbench_neuro.public import public_datasets
 
 _SYNTHETIC = "CC0-1.0 (synthetic)"
 
@@ -79,6 +80,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.fmri:generate_brain_mae",
         license=_SYNTHETIC,
     )
+    yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
     yield DatasetSpec(
         name="eeg-edf-folder",
         summary="EDF/BDF recordings + labels.csv (file, subject, label) -> windowed epochs",
