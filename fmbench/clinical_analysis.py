@@ -111,7 +111,7 @@ def _entry(point: float, dist: np.ndarray, confidence: float, reason: str) -> di
     if not np.isfinite(point):
         return {"value": None, "reason": reason}
     finite = dist[np.isfinite(dist)]
-    entry: dict[str, Any] = {"value": round(float(point), 6)}
+    entry: dict[str, Any] = {"value": round(float(point), 6) + 0.0}
     if len(finite) == 0:
         entry["interval"] = None
         entry["interval_reason"] = "undefined in every resample"
@@ -315,6 +315,11 @@ def clinical_block(
     if groups and spec.subgroup_gaps:
         block["subgroup_gaps"] = _subgroup_gaps(builder, pos, called, groups)
     builder.finish(seed, n_resamples, units)
+    for per_rate in (block.get("subgroup_gaps") or {}).values():
+        for entry in per_rate.values():
+            interval = (entry.get("gap") or {}).get("interval")
+            if interval is not None:
+                entry["excludes_zero"] = bool(interval[0] > 0 or interval[1] < 0)
     if curve_key is not None:
         block["decision_curve"] = _curve_table(
             builder, curve_key, list(spec.decision_curve), pos, confidence
@@ -353,7 +358,7 @@ def _curve_table(
 
 
 def _r(value: float) -> float | None:
-    return round(float(value), 6) if np.isfinite(value) else None
+    return round(float(value), 6) + 0.0 if np.isfinite(value) else None  # + 0.0: no -0.0
 
 
 def _per_class(

@@ -40,6 +40,7 @@ __all__ = [
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "fmbench.builtin.adapters",
     "fmbench.builtin.metrics",
+    "fmbench.builtin.clinical_metrics",
     "fmbench.builtin.probes",
     "fmbench.builtin.protocols",
     "fmbench.builtin.reporters",
