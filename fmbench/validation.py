@@ -160,7 +160,7 @@ def _check_stratified(
     for column, groups in sorted((record.get("stratified") or {}).items()):
         for group, values in sorted(groups.items()):
             for name, value in sorted(values.items()):
-                if name in {"N", "suppressed", "undefined"} or value is None:
+                if name in {"N", "suppressed", "undefined", "intervals"} or value is None:
                     continue
                 number = _number(value)
                 if number is None or not math.isfinite(number):
