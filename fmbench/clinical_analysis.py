@@ -130,6 +130,11 @@ _REASONS = {
 }
 
 
+def _pick(fn: Callable[[np.ndarray], dict[str, np.ndarray]], rate: str) -> Quantity:
+    """One rate of a function that returns all four."""
+    return lambda W: fn(W)[rate]
+
+
 class _Builder:
     """Collects the block's quantities, then fills in values and intervals."""
 
@@ -148,7 +153,7 @@ class _Builder:
         self, target: dict[str, Any], fn: Callable[[np.ndarray], dict[str, np.ndarray]]
     ) -> None:
         for rate in RATES:
-            self.scalar(target, rate, lambda W, r=rate: fn(W)[r], _REASONS[rate])
+            self.scalar(target, rate, _pick(fn, rate), _REASONS[rate])
 
     def finish(
         self, seed: np.random.SeedSequence | int, n_resamples: int, units: np.ndarray | None
@@ -203,7 +208,7 @@ def _thresholded(
     }
     for rate in rates:
         builder.scalar(
-            entry, rate, lambda W, r=rate: weighted_rates(pos, called, W)[r], _REASONS[rate]
+            entry, rate, _pick(lambda W: weighted_rates(pos, called, W), rate), _REASONS[rate]
         )
     return entry
 
