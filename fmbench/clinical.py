@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fmbench.errors import MetricUndefined
+from fmbench.specs import DEFAULT_DECISION_THRESHOLDS
 
 __all__ = [
     "DEFAULT_DECISION_THRESHOLDS",
@@ -55,8 +56,6 @@ __all__ = [
 
 #: The operating-point rates, in the order reports show them.
 RATES = ("sensitivity", "specificity", "ppv", "npv")
-#: Threshold probabilities of a decision curve when a benchmark declares none: 0.01 .. 0.99.
-DEFAULT_DECISION_THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))
 _EPS = 1e-9
 
 

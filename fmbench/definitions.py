@@ -152,7 +152,7 @@ def _probe_entries(value: Any, where: str) -> tuple[ProbeEntry, ...]:
 def _decision_grid(value: Any, where: str) -> tuple[float, ...]:
     """``true`` (0.01..0.99), ``false``, a list, or ``{thresholds: [...]}`` /
     ``{start, stop, step}``."""
-    from fmbench.clinical import DEFAULT_DECISION_THRESHOLDS
+    from fmbench.specs import DEFAULT_DECISION_THRESHOLDS
 
     if value is True:
         return DEFAULT_DECISION_THRESHOLDS

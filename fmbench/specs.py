@@ -447,6 +447,10 @@ class BootstrapSpec:
             raise ValueError(f"bootstrap.confidence must be in [0.5, 1), got {value}")
 
 
+#: Threshold probabilities of a decision curve declared as ``true``: 0.01, 0.02, ..., 0.99.
+DEFAULT_DECISION_THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))
+
+
 def _check_probability_tuple(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     for v in value:
         if not 0 < v < 1:
