@@ -29,6 +29,7 @@ from fmbench.errors import ConfigError, suggest
 from fmbench.specs import (
     BenchmarkSpec,
     BootstrapSpec,
+    ClinicalSpec,
     DataSpecification,
     MetricsDeclaration,
     ProbeEntry,
@@ -118,7 +119,7 @@ _BENCHMARK_YAML_KEYS = [
     "benchmark_id", "name", "description", "version", "task", "dataset", "metrics",
     "health_domain", "health_topic", "clinical_relevance", "ai_task", "input_modality",
     "output_type", "protocol", "dataset_options", "split", "data_spec", "stratification",
-    "probes", "requirements", "gold_standard", "references", "bootstrap",
+    "probes", "requirements", "gold_standard", "references", "bootstrap", "clinical",
 ]  # fmt: skip
 
 
@@ -146,6 +147,51 @@ def _probe_entries(value: Any, where: str) -> tuple[ProbeEntry, ...]:
         else:
             raise ConfigError(f"{where}: 'probes' entries must be names or mappings")
     return tuple(entries)
+
+
+def _decision_grid(value: Any, where: str) -> tuple[float, ...]:
+    """``true`` (0.01..0.99), ``false``, a list, or ``{thresholds: [...]}`` /
+    ``{start, stop, step}``."""
+    from fmbench.specs import DEFAULT_DECISION_THRESHOLDS
+
+    if value is True:
+        return DEFAULT_DECISION_THRESHOLDS
+    if value is False or value is None:
+        return ()
+    if isinstance(value, list):
+        value = {"thresholds": value}
+    value = _require_mapping(value, where)
+    _check_keys(value, ["thresholds", "start", "stop", "step"], where)
+    try:
+        if "thresholds" in value:
+            return tuple(float(v) for v in value["thresholds"])
+        start, stop = float(value.get("start", 0.01)), float(value.get("stop", 0.99))
+        step = float(value.get("step", 0.01))
+        if step <= 0:
+            raise ValueError
+        count = round((stop - start) / step) + 1
+        return tuple(round(start + i * step, 10) for i in range(count))
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{where}: give true, a list of threshold probabilities in (0, 1), "
+            "{thresholds: [...]} or {start, stop, step} with step > 0"
+        ) from None
+
+
+def _clinical(value: Any, where: str) -> ClinicalSpec:
+    value = dict(_require_mapping(value, where))
+    _check_keys(value, _field_names(ClinicalSpec), where)
+    if "decision_curve" in value:
+        value["decision_curve"] = _decision_grid(value["decision_curve"], f"{where}.decision_curve")
+    for key in ("fixed_specificity", "fixed_sensitivity"):
+        if isinstance(value.get(key), (int, float)):
+            value[key] = [value[key]]
+    if "prevalences" in value:
+        value["prevalences"] = dict(_require_mapping(value["prevalences"], f"{where}.prevalences"))
+    try:
+        return ClinicalSpec(**value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def parse_benchmark(data: Any, *, source: str) -> BenchmarkSpec:
@@ -183,6 +229,8 @@ def parse_benchmark(data: Any, *, source: str) -> BenchmarkSpec:
             _check_keys(value, _field_names(cls), f"{where}: {key}")
             fields[key] = _structure(dict(value), cls, f"{where}: {key}")
     fields["probes"] = _probe_entries(fields.get("probes"), where)
+    if "clinical" in fields:
+        fields["clinical"] = _clinical(fields["clinical"], f"{where}: clinical")
     fields["version"] = str(fields.get("version", "1.0.0"))
     fields["source_sha256"] = definition_sha256(data)
     try:

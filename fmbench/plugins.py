@@ -41,6 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "fmbench.builtin.adapters",
     "fmbench.builtin.fm_adapters",
     "fmbench.builtin.metrics",
+    "fmbench.builtin.clinical_metrics",
     "fmbench.builtin.probes",
     "fmbench.builtin.protocols",
     "fmbench.builtin.reporters",

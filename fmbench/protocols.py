@@ -34,6 +34,7 @@ __all__ = [
     "PROBE_C_GRID",
     "EvalContext",
     "Predictions",
+    "TrainingPredictions",
     "knn_probe",
     "linear_probe",
     "zero_shot",
@@ -48,6 +49,20 @@ KNN_GRID = (1, 5, 15)
 
 
 @attrs.define(kw_only=True, eq=False)
+class TrainingPredictions:
+    """Scores on each fold's *training* samples, so that thresholds are chosen without test data.
+
+    Row ``i`` is a training sample of fold ``fold[i]`` (a sample appears once per fold that
+    trains on it); ``method`` says how the scores were made.
+    """
+
+    fold: np.ndarray
+    y_true: np.ndarray
+    proba: np.ndarray
+    method: str
+
+
+@attrs.define(kw_only=True, eq=False)
 class Predictions:
     """Per-test-sample outputs of one benchmark, in dataset order of ``indices``."""
 
@@ -58,6 +73,7 @@ class Predictions:
     labels: np.ndarray | None = None
     values: np.ndarray | None = None
     notes: dict[str, Any] = attrs.field(factory=dict)
+    training: TrainingPredictions | None = None
 
     def subset(self, mask: np.ndarray) -> Predictions:
         """The predictions of the samples where ``mask`` is true."""
@@ -73,6 +89,7 @@ class Predictions:
             labels=pick(self.labels),
             values=pick(self.values),
             notes=self.notes,
+            training=self.training,
         )
 
 
@@ -187,6 +204,8 @@ def zero_shot(ctx: EvalContext) -> Predictions:
         if use_proba:
             predictions.proba = out
             predictions.labels = out.argmax(axis=1)
+            if _wants_training(ctx):
+                predictions.training = _zero_shot_training(ctx, indices, out)
         else:
             labels = out.reshape(len(indices), -1)
             if labels.shape[1] != 1:
@@ -199,6 +218,58 @@ def zero_shot(ctx: EvalContext) -> Predictions:
     else:
         predictions.values = out.reshape(y_true.shape) if out.size == y_true.size else out
     return predictions
+
+
+def _wants_training(ctx: EvalContext) -> bool:
+    clinical = ctx.benchmark.clinical
+    return (
+        ctx.task == "classification"
+        and clinical is not None
+        and clinical.needs_training_predictions
+        and all(len(f.train) for f in ctx.folds)
+    )
+
+
+def _zero_shot_training(
+    ctx: EvalContext, indices: np.ndarray, proba: np.ndarray
+) -> TrainingPredictions:
+    """The model's outputs on each fold's training samples (reused where they are also test
+    samples of another fold; the others are predicted now)."""
+    known = dict(zip(indices.tolist(), proba, strict=True))
+    wanted = np.unique(np.concatenate([f.train for f in ctx.folds]))
+    missing = np.array([i for i in wanted.tolist() if i not in known], dtype=int)
+    if len(missing):
+        with ctx.phase("predict"):
+            for chunk, batch in ctx.dataset.batches(missing, ctx.batch_size):
+                for i, row in zip(
+                    chunk.tolist(), ctx.model.predict_proba(batch, ctx.n_classes), strict=True
+                ):
+                    known[int(i)] = row
+    y = np.asarray(ctx.dataset.y)
+    train = [(number, f.train) for number, f in enumerate(ctx.folds)]
+    return TrainingPredictions(
+        fold=np.concatenate([np.full(len(t), n) for n, t in train]),
+        y_true=np.concatenate([y[t] for _, t in train]),
+        proba=np.vstack([np.vstack([known[int(i)] for i in t]) for _, t in train]),
+        method="the model's own outputs on the training split",
+    )
+
+
+def _probe_training(
+    ctx: EvalContext, estimator: Any, features: np.ndarray, train: np.ndarray
+) -> np.ndarray:
+    """Inner cross-validated probabilities on one training split: never in-sample, never test."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_predict
+
+    y = np.asarray(ctx.dataset.y)[train]
+    best = getattr(estimator, "best_estimator_", estimator)
+    inner = cross_val_predict(
+        clone(best), features[train], y, cv=_inner_cv(ctx), method="predict_proba"
+    )
+    out = np.zeros((len(train), ctx.n_classes))
+    out[:, np.unique(y).astype(int)] = inner
+    return out
 
 
 def _probe_predictions(
@@ -219,6 +290,7 @@ def _probe_predictions(
     values = np.zeros((len(indices), *y.shape[1:])) if ctx.task == "regression" else None
     estimator_template = make_estimator()
     chosen: list[Any] = []
+    training: list[np.ndarray] = []
     with ctx.phase("fit"):
         for fold in ctx.folds:
             estimator = clone(estimator_template)
@@ -228,6 +300,8 @@ def _probe_predictions(
                 assert proba is not None
                 fold_proba = estimator.predict_proba(features[fold.test])
                 proba[np.ix_(rows, estimator.classes_.astype(int))] = fold_proba
+                if _wants_training(ctx):
+                    training.append(_probe_training(ctx, estimator, features, fold.train))
             else:
                 assert values is not None
                 values[rows] = estimator.predict(features[fold.test])
@@ -239,6 +313,13 @@ def _probe_predictions(
         predictions.proba = proba
         predictions.labels = proba.argmax(axis=1)
     predictions.values = values
+    if training:
+        predictions.training = TrainingPredictions(
+            fold=np.concatenate([np.full(len(f.train), n) for n, f in enumerate(ctx.folds)]),
+            y_true=np.concatenate([y[f.train] for f in ctx.folds]),
+            proba=np.vstack(training),
+            method="inner 3-fold cross-validated probe predictions on the training split",
+        )
     predictions.notes["protocol"] = {"embedding_dim": int(features.shape[1]), "chosen": chosen}
     return predictions
 

@@ -252,6 +252,13 @@ def evaluate_benchmark(
         registry, benchmark, dataset, predictions, names, record,
         seed=options.seed, n_resamples=options.n_resamples,
     )  # fmt: skip
+    if benchmark.clinical is not None:
+        from fmbench.clinical_analysis import add_clinical
+
+        add_clinical(
+            benchmark, dataset, predictions, record,
+            seed=options.seed, n_resamples=options.n_resamples, units=units,
+        )  # fmt: skip
     phases["bootstrap"] = time.perf_counter() - t0
     record["data"] = {
         **describe_shape(dataset),

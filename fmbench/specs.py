@@ -27,6 +27,7 @@ import attrs
 
 __all__ = [
     "BenchmarkSpec",
+    "ClinicalSpec",
     "DatasetSpec",
     "MetricSpec",
     "ModelAdapterSpec",
@@ -446,6 +447,82 @@ class BootstrapSpec:
             raise ValueError(f"bootstrap.confidence must be in [0.5, 1), got {value}")
 
 
+#: Threshold probabilities of a decision curve declared as ``true``: 0.01, 0.02, ..., 0.99.
+DEFAULT_DECISION_THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))
+
+
+def _check_probability_tuple(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for v in value:
+        if not 0 < v < 1:
+            raise ValueError(f"clinical.{attribute.name}: every value must lie in (0, 1), got {v}")
+
+
+def _check_prevalences(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for name, p in value.items():
+        if not _NAME_PATTERN.match(str(name)):
+            raise ValueError(f"clinical.prevalences: {name!r} is not a plain name")
+        if not isinstance(p, (int, float)) or not 0 < p < 1:
+            raise ValueError(f"clinical.prevalences.{name} must lie in (0, 1), got {p!r}")
+
+
+def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"clinical.{attribute.name} must be true or false, got {value!r}")
+
+
+def _sorted_unique(values: Any) -> tuple[float, ...]:
+    return tuple(sorted({float(v) for v in values}))
+
+
+@attrs.frozen(kw_only=True)
+class ClinicalSpec:
+    """Which clinical analyses a benchmark reports (see ``docs/clinical.md``).
+
+    ``threshold``: samples with P(``positive_class``) at or above it are called positive.
+    ``fixed_specificity`` / ``fixed_sensitivity``: operating points read off the ROC curve
+    (and reached with a threshold chosen on training predictions). ``prevalences``: named
+    settings whose PPV/NPV are recomputed by Bayes' rule. ``decision_curve``: threshold
+    probabilities of the decision curve (empty: none). ``youden``: a Youden threshold chosen on
+    each training split. ``subgroup_gaps``: the largest sensitivity/specificity gaps between
+    the groups of each stratification column.
+
+    Example:
+        >>> ClinicalSpec(fixed_specificity=[0.95, 0.9], prevalences={"screening": 0.01})
+        ... # doctest: +ELLIPSIS
+        ClinicalSpec(positive_class=1, threshold=0.5, fixed_specificity=(0.9, 0.95), ...)
+    """
+
+    positive_class: int = attrs.field(default=1, converter=int)
+    threshold: float = attrs.field(default=0.5, converter=float)
+    fixed_specificity: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    fixed_sensitivity: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    prevalences: Mapping[str, float] = attrs.field(factory=dict, validator=_check_prevalences)
+    decision_curve: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    youden: bool = attrs.field(default=False, validator=_check_bool)
+    subgroup_gaps: bool = attrs.field(default=True, validator=_check_bool)
+
+    @positive_class.validator
+    def _check_class(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if value < 0:
+            raise ValueError(f"clinical.positive_class must be a class index >= 0, got {value}")
+
+    @threshold.validator
+    def _check_threshold(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0 < value < 1:
+            raise ValueError(f"clinical.threshold must lie in (0, 1), got {value}")
+
+    @property
+    def needs_training_predictions(self) -> bool:
+        """True when a threshold is chosen on training predictions."""
+        return self.youden or bool(self.fixed_specificity or self.fixed_sensitivity)
+
+
 @attrs.frozen(kw_only=True)
 class ProbeEntry:
     """A probe as a suite or benchmark declares it, optionally with its own grid."""
@@ -492,6 +569,7 @@ class BenchmarkSpec:
     data_spec: DataSpecification = attrs.field(factory=DataSpecification)
     stratification: Stratification = attrs.field(factory=Stratification)
     bootstrap: BootstrapSpec = attrs.field(factory=BootstrapSpec)
+    clinical: ClinicalSpec | None = None
     probes: tuple[ProbeEntry, ...] = ()
     requirements: Mapping[str, Any] = attrs.field(factory=dict)
     gold_standard: str | None = None

@@ -90,7 +90,9 @@ def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
     return ["Worst group / gap: " + "; ".join(parts) + ".", ""]
 
 
-def _benchmark_section(record: Mapping[str, Any], plot: str | None = None) -> list[str]:
+def _benchmark_section(
+    record: Mapping[str, Any], plot: str | None = None, curve_plot: str | None = None
+) -> list[str]:
     out = [
         f"## {escape_md(record['benchmark_id'])} (v{escape_md(record.get('benchmark_version'))})",
         "",
@@ -133,6 +135,9 @@ def _benchmark_section(record: Mapping[str, Any], plot: str | None = None) -> li
             "(top-label confidence vs accuracy, 15 bins).",
             "",
         ]
+    from fmbench.report.clinical import clinical_lines
+
+    out += clinical_lines(record, curve_plot)
     stratified = record.get("stratified", {})
     if stratified:
         out += ["### Stratified performance", ""]
@@ -179,6 +184,7 @@ def render_report(
     document: Mapping[str, Any],
     extra_sections: Iterable[str] = (),
     plots: Mapping[str, str] | None = None,
+    curve_plots: Mapping[str, str] | None = None,
 ) -> str:
     """The Markdown text of a run's report, from its ``eval.yaml`` content."""
     meta = document.get("run_metadata", {})
@@ -195,7 +201,8 @@ def render_report(
         "",
     ]
     for record in document.get("benchmarks", []):
-        lines += _benchmark_section(record, (plots or {}).get(record.get("benchmark_id", "")))
+        bid = record.get("benchmark_id", "")
+        lines += _benchmark_section(record, (plots or {}).get(bid), (curve_plots or {}).get(bid))
     lines += list(extra_sections)
     lines += [
         "## Provenance",
@@ -220,9 +227,11 @@ def render_report(
 def write_report(result: Any, out_dir: Path) -> list[Path]:
     """The ``markdown`` reporter: write ``report.md``."""
     sections = result.extras.get("report_sections", [])
+    from fmbench.report.clinical import write_decision_curve_plots
     from fmbench.report.plots import write_reliability_plots
 
     plots = write_reliability_plots(result.document, Path(out_dir))
+    curves = write_decision_curve_plots(result.document, Path(out_dir))
     path = Path(out_dir) / "report.md"
-    atomic_write_text(path, render_report(result.document, sections, plots))
-    return [path, *(Path(out_dir) / p for p in plots.values())]
+    atomic_write_text(path, render_report(result.document, sections, plots, curves))
+    return [path, *(Path(out_dir) / p for p in [*plots.values(), *curves.values()])]

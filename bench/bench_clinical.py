@@ -1,0 +1,50 @@
+"""Time the clinical block and the registered operating-point metrics' bootstrap.
+
+Run: ``.venv/bin/python bench/bench_clinical.py``. Prints seconds per call.
+"""
+
+from __future__ import annotations
+
+import time
+
+import attrs
+import numpy as np
+
+from fmbench.bootstrap import bootstrap_intervals
+from fmbench.clinical_analysis import clinical_block
+from fmbench.protocols import Predictions, TrainingPredictions
+from fmbench.registry import build_registry
+from fmbench.specs import ClinicalSpec
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    n = 5000
+    y = rng.integers(0, 2, n)
+    p1 = np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1)
+    fold = rng.integers(0, 5, n)
+    pred = Predictions(
+        indices=np.arange(n), y_true=y, fold=fold, proba=np.c_[1 - p1, p1],
+        training=TrainingPredictions(fold=fold, y_true=y, proba=np.c_[1 - p1, p1], method="b"),
+    )  # fmt: skip
+    groups = {"site": (np.array(["A", "B", "C"], dtype=object)[rng.integers(0, 3, n)],
+                       ["A", "B", "C"])}  # fmt: skip
+    spec = ClinicalSpec(
+        fixed_specificity=[0.9, 0.95], fixed_sensitivity=[0.9],
+        prevalences={"screening": 0.01, "specialist": 0.3},
+        decision_curve=[round(0.01 * i, 2) for i in range(1, 100)], youden=True,
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    clinical_block(spec, pred, seed=0, n_resamples=1000, groups=groups)
+    print(f"clinical block, n={n}, 1000 resamples: {time.perf_counter() - t0:.2f} s")
+    registry = build_registry(external=False)
+    for name in ("Sensitivity", "SensitivityAtSpecificity90"):
+        metric = registry.get("metric", name)
+        for label, m in (("weighted", metric), ("loop", attrs.evolve(metric, weighted=None))):
+            t0 = time.perf_counter()
+            bootstrap_intervals({name: m}, pred, seed=0, n_resamples=1000)
+            print(f"{name} ({label}), n={n}, 1000 resamples: {time.perf_counter() - t0:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
