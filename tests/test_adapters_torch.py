@@ -409,8 +409,8 @@ def test_end_to_end_subprocess_and_light_listing(
     assert (tmp_path / "out" / "eval.yaml").is_file()
     check = (
         "import sys\n"
-        "from fmbench.cli import main\n"
-        "main(['plugins', 'list'])\n"
+        "from fmbench.cli import cli\n"
+        "cli.main(['plugins', 'list'], standalone_mode=False, obj={})\n"
         "print(json.dumps(sorted(m for m in ('torch', 'transformers', 'onnxruntime', 'onnx', 'safetensors') if m in sys.modules)))\n"
     )
     listing = subprocess.run(
