@@ -125,8 +125,8 @@ def _run_dask(
         client.run(limit_threads)
         futures = client.map(fn, list(payloads), pure=False)
         index_of = {future.key: i for i, future in enumerate(futures)}
-        for future, result in as_completed(futures, with_results=True):
-            finish(index_of[future.key], result)
+        for future in as_completed(futures, loop=client.loop):
+            finish(index_of[future.key], future.result())
     finally:
         client.close()
 

@@ -54,6 +54,7 @@ TIMING_FIELDS = (
     "run_metadata.started_at",
     "run_metadata.finished_at",
     "run_metadata.output_dir",
+    "run_metadata.execution",
     "provenance.command",
     "resources",
     "benchmarks.*.resources",

@@ -102,6 +102,29 @@ def resolve_suite(registry: object, suite: str) -> object:
 @click.option(
     "--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache."
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted run in --out: finished benchmarks are not run again.",
+)
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Benchmarks run in this many local processes.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["inprocess", "processes", "dask"]),
+    default=None,
+    help="Where benchmarks run [default: processes when --jobs > 1, else inprocess].",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address for --executor dask (e.g. tcp://127.0.0.1:8786).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -125,6 +148,10 @@ def run(
     offline: bool = False,
     cache_dir: str | None = None,
     no_cache: bool = False,
+    resume: bool = False,
+    jobs: int = 1,
+    executor: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
     from fmbench.models import read_model_config
@@ -158,6 +185,11 @@ def run(
         check_determinism=determinism_samples if check_determinism else 0,
         cache_dir=cache_dir,
         use_cache=not no_cache,
+        resume=resume,
+        executor=executor or ("processes" if jobs > 1 else "inprocess"),
+        jobs=jobs,
+        scheduler=scheduler,
+        external=ctx.find_root().obj.get("external") if ctx.find_root().obj else None,
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
     eval_id = result.document["eval_id"]
