@@ -9,6 +9,7 @@ PIP := $(BIN)/python -m pip
 TORCH_SPEC := torch==2.13.0
 PACKAGES := . $(wildcard fmbench-neuro) $(wildcard fmbench-genomics)
 DEMO_DIR ?= demo_run
+ABS_BIN = $(abspath $(BIN))
 
 .PHONY: venv install install-test demo test lint typecheck pytest plugins-check clean docs browser
 
@@ -25,15 +26,29 @@ install-test: venv
 	$(PIP) install -q $(foreach p,$(PACKAGES),-e "$(p)[test]")
 	$(PIP) install -q -e ".[test,models-test]"
 
+# The main job on the toy data: every installed plugin's toy datasets, the earlier README's
+# run, honest baselines on neuro and genomics suites, a robustness run, and a leaderboard.
 demo: install
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	cd $(DEMO_DIR) && ../$(BIN)/fmbench plugins list
-	cd $(DEMO_DIR) && ../$(BIN)/python -m fmbench generate-toy-data
-	cd $(DEMO_DIR) && ../$(BIN)/python -m fmbench run --suite SUITE-TOY-CLASS \
-		--model ../configs/model_dummy_classifier.yaml --out results/my_first_run
-	cd $(DEMO_DIR) && ../$(BIN)/fmbench validate results/my_first_run/eval.yaml
-	@echo "--- $(DEMO_DIR)/results/my_first_run/report.md"
-	@head -40 $(DEMO_DIR)/results/my_first_run/report.md
+	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench plugins list
+	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench generate-toy-data
+	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench run --suite SUITE-TOY-CLASS \
+		--model $(CURDIR)/configs/model_dummy_classifier.yaml --out results/my_first_run
+	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-TOY-PROBE \
+		--model $(CURDIR)/configs/model_raw_features.yaml --out results/toy_probe_raw_features
+	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-NEURO-CLASS-001 \
+		--model $(CURDIR)/fmbench-neuro/configs/model_fmri_connectivity.yaml --out results/fmri_connectivity
+	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-GEN-CLASS-001 \
+		--model $(CURDIR)/fmbench-genomics/configs/baseline_expression.yaml --out results/cell_types
+	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench run-robustness \
+		--model $(CURDIR)/configs/model_dummy_classifier.yaml --data toy_data/neuro/robustness \
+		--out results/robustness_eval --probes dropout,noise,line_noise,permutation,shift
+	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench validate results/*/eval.yaml
+	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench build-leaderboard --results results --out leaderboard
+	@echo "--- $(DEMO_DIR)/results/my_first_run/report.md (first lines)"
+	@head -30 $(DEMO_DIR)/results/my_first_run/report.md
+	@echo "--- leaderboard: $(DEMO_DIR)/leaderboard/index.md and index.html"
+	@head -40 $(DEMO_DIR)/leaderboard/index.md
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -187,6 +187,23 @@ class Leaderboard:
 # --- reading one record ------------------------------------------------------------------
 
 
+def _interval_method_text(method: Any) -> str | None:
+    """A readable line for an interval method, e.g. '95% percentile bootstrap over
+    subject_id, 1000 resamples'."""
+    if isinstance(method, str):
+        return _text(method)
+    if not isinstance(method, Mapping):
+        return None
+    confidence = method.get("confidence")
+    level = f"{float(confidence) * 100:g}% " if isinstance(confidence, (int, float)) else ""
+    unit = method.get("unit") or "sample"
+    resamples = method.get("n_resamples")
+    text = f"{level}{method.get('method', 'interval')} over {unit}s"
+    if isinstance(resamples, int):
+        text += f", {resamples} resamples"
+    return _text(text)
+
+
 def _baseline(doc: Mapping[str, Any]) -> str | None:
     model = doc.get("model")
     if not isinstance(model, Mapping):
@@ -323,7 +340,7 @@ def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
             direction=direction,
             value=value,
             interval=_interval(record, primary),
-            interval_method=_text(record.get("interval_method")),
+            interval_method=_interval_method_text(record.get("interval_method")),
             metrics=metrics,
             undefined=undefined,
             worst_group=worst_group(record, primary, direction),

@@ -27,7 +27,7 @@ def _model_cell(row: Row) -> str:
     entry = row.entry
     text = md(entry.model_id)
     if entry.baseline:
-        text += f" *(baseline: {md(entry.baseline)})*"
+        text += f" *({md(entry.baseline)})*"
     if row.other_runs:
         n = len(row.other_runs)
         text += f" (+{n} other run{'s' if n > 1 else ''})"
