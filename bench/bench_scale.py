@@ -113,7 +113,7 @@ def bench_jobs(workdir: Path, quick: bool) -> None:
     _write_model(workdir)
     rows = []
     for jobs in (1, 2):
-        wall, done = _timed(
+        wall, _ = _timed(
             [PYTHON, "-m", "fmbench", "run", "--suite", "suite.yaml", "--model", "model.yaml",
              "--out", f"jobs{jobs}", "--no-progress", "--jobs", str(jobs), "--n-resamples", "200",
              "--overwrite", "--no-cache"],

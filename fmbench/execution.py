@@ -83,10 +83,10 @@ def _run_pool(
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # forkserver: no threads or locks of the parent leak into workers, and it starts faster
-    # than spawn; fall back to spawn where it does not exist.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # spawn: no threads or locks of the parent leak into workers, and each pool's workers see
+    # the parent's current environment and working directory (a forkserver started earlier in
+    # a long-lived process would hand them its old ones).
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_pool_initializer
     ) as pool:

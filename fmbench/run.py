@@ -25,7 +25,7 @@ import numpy as np
 
 from fmbench._version import __version__
 from fmbench.cache import open_cache
-from fmbench.data import Dataset, describe_shape
+from fmbench.data import Dataset, describe_shape, toy_root
 from fmbench.datasets import load_dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
 from fmbench.intervals import add_statistics
@@ -495,6 +495,9 @@ def run_suite(
         # units run in this process use this registry and this model object
         _WORKER_CACHE[("registry", options.external)] = registry
         _WORKER_CACHE[("model", model_config.sha256)] = model
+        if options.data_root is None:
+            # units (in workers too) resolve nothing from their environment or working folder
+            options = attrs.evolve(options, data_root=str(toy_root().resolve()))
         units = [
             BenchmarkUnit(
                 benchmark=benchmark,
