@@ -139,7 +139,9 @@ class Dataset:
         """Yield ``(batch_indices, X[batch_indices])`` in order, one batch in memory at a time."""
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
-            yield chunk, self.take(chunk)
+            batch = self.take(chunk)
+            _check_finite(batch, chunk, self.source or self.dataset_id)
+            yield chunk, batch
 
     def take(self, indices: np.ndarray) -> Any:
         """Rows of ``X`` at ``indices`` (an array, a sparse CSR matrix, or a list of strings)."""
@@ -150,6 +152,18 @@ class Dataset:
                 return np.asarray(self.X[int(indices[0]) : int(indices[-1]) + 1])
             return np.asarray(self.X[indices])
         return [self.X[int(i)] for i in indices]
+
+
+def _check_finite(batch: Any, chunk: np.ndarray, where: str) -> None:
+    """NaN or infinity in the inputs is a data error, found batch by batch (no extra pass)."""
+    if isinstance(batch, np.ndarray) and batch.dtype.kind in "fc":
+        finite = np.isfinite(batch.reshape(len(batch), -1)).all(axis=1)
+        if not finite.all():
+            row = int(chunk[int(np.argmin(finite))])
+            raise DataError(
+                f"{where}: sample {row} holds NaN or infinite values; clean or impute the data "
+                "(fmbench never feeds non-finite inputs to a model)"
+            )
 
 
 def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:

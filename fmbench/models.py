@@ -164,12 +164,21 @@ class ModelHandle:
         self.calls[name] = self.calls.get(name, 0) + 1
         if args and name != "prepare":
             self.samples[name] = self.samples.get(name, 0) + n_rows(args[0])
+        if args and isinstance(args[0], np.ndarray):
+            view = args[0].view()
+            view.setflags(write=False)  # a model must not change its inputs
+            args = (view, *args[1:])
         try:
             return method(*args)
         except FmbenchError:
             raise
         except Exception as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
+            if isinstance(exc, ValueError) and "read-only" in first:
+                raise ModelError(
+                    f"model {self.model_id!r} tried to modify its input in {name}(); a model "
+                    "must not change the arrays it is given (copy them first)"
+                ) from exc
             raise ModelError(
                 f"model {self.model_id!r} raised in {name}(): {type(exc).__name__}: {first}"
             ) from exc

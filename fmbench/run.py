@@ -11,12 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from fmbench._version import __version__
 from fmbench.cache import open_cache
 from fmbench.data import Dataset, describe_shape, toy_root
 from fmbench.datasets import load_dataset
-from fmbench.errors import ConfigError, DataError, FmbenchError, ResultsError
+from fmbench.errors import ConfigError, DataError, FmbenchError, ModelError, ResultsError
 from fmbench.intervals import add_statistics
 from fmbench.journal import RunJournal, RunLock, fingerprint
 from fmbench.models import ModelConfig, ModelHandle, load_model
@@ -71,6 +72,9 @@ class RunOptions:
     jobs: int = 1
     scheduler: str | None = None
     external: bool | None = None
+    #: seconds one benchmark unit may take (None: no limit); enforced where the unit runs in
+    #: a process's main thread (in-process and --jobs), not inside Dask's worker threads
+    timeout: float | None = None
     #: embedding cache folder (None: $FMBENCH_CACHE or the user's cache folder)
     cache_dir: str | None = None
     #: reuse cached embeddings of clean data (``--no-cache`` turns it off)
@@ -425,6 +429,33 @@ def _unit_context(unit: BenchmarkUnit) -> tuple[Registry, ModelHandle]:
     return registry, model
 
 
+@contextlib.contextmanager
+def _time_limit(seconds: float | None, what: str) -> Iterator[None]:
+    """Raise a ModelError in this (main) thread when ``seconds`` pass (SIGALRM)."""
+    import signal
+    import threading
+
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise ModelError(f"{what} timed out after {seconds:g} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def evaluate_unit(unit: BenchmarkUnit) -> dict[str, Any]:
     """Evaluate one benchmark unit; returns plain data (a record and named arrays).
 
@@ -434,9 +465,10 @@ def evaluate_unit(unit: BenchmarkUnit) -> dict[str, Any]:
 
     registry, model = _unit_context(unit)
     try:
-        outcome = evaluate_benchmark(
-            registry, unit.benchmark, model, unit.options, dataset_name=unit.dataset_name
-        )
+        with _time_limit(unit.options.timeout, unit.name):
+            outcome = evaluate_benchmark(
+                registry, unit.benchmark, model, unit.options, dataset_name=unit.dataset_name
+            )
     except Exception as exc:  # recorded; the other benchmarks still run
         if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
             raise

@@ -103,6 +103,12 @@ def resolve_suite(registry: object, suite: str) -> object:
     "--no-cache", is_flag=True, help="Compute embeddings afresh; read and write no cache."
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds one benchmark may take before it is stopped and recorded as failed.",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Continue an interrupted run in --out: finished benchmarks are not run again.",
@@ -148,6 +154,7 @@ def run(
     offline: bool = False,
     cache_dir: str | None = None,
     no_cache: bool = False,
+    timeout: float | None = None,
     resume: bool = False,
     jobs: int = 1,
     executor: str | None = None,
@@ -185,6 +192,7 @@ def run(
         check_determinism=determinism_samples if check_determinism else 0,
         cache_dir=cache_dir,
         use_cache=not no_cache,
+        timeout=timeout,
         resume=resume,
         executor=executor or ("processes" if jobs > 1 else "inprocess"),
         jobs=jobs,

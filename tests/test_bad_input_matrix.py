@@ -1,0 +1,381 @@
+"""The bad-input matrix: every command meets broken input and answers with one clear line.
+
+Each case runs a command through the CLI (as `fmbench` runs it) and checks: a non-zero exit (or,
+for inputs that are handled rather than refused, the documented outcome), the expected message,
+no traceback, and that nothing already written (an earlier run's results, the toy data) changed.
+`docs/reliability.md` shows the counts by category; a test keeps it in step with CASES.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from fmbench.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DUMMY = str(ROOT / "configs" / "model_dummy_classifier.yaml")
+
+MODELS = """
+import time
+import numpy as np
+
+
+class Good:
+    def predict_proba(self, X):
+        p = 1 / (1 + np.exp(-np.asarray(X).reshape(len(X), -1)[:, :10].sum(axis=1) / 3))
+        return np.column_stack([1 - p, p])
+
+
+class Raises(Good):
+    def predict_proba(self, X):
+        raise RuntimeError("GPU on fire")
+
+
+class Hangs(Good):
+    def predict_proba(self, X):
+        time.sleep(60)
+
+
+class NaNs(Good):
+    def predict_proba(self, X):
+        out = np.full((len(X), 2), 0.5)
+        out[0] = np.nan
+        return out
+
+
+class Infs(Good):
+    def predict_proba(self, X):
+        out = np.full((len(X), 2), 0.5)
+        out[0, 0] = np.inf
+        return out
+
+
+class WrongShape(Good):
+    def predict_proba(self, X):
+        return np.full((len(X), 3), 1 / 3)
+
+
+class WrongLength(Good):
+    def predict_proba(self, X):
+        return np.full((len(X) + 1, 2), 0.5)
+
+
+class Mutates(Good):
+    def predict_proba(self, X):
+        X[:] = 0
+        return super().predict_proba(X)
+
+
+class BadInit:
+    def __init__(self):
+        raise OSError("weights file is corrupt")
+"""
+
+
+class Case(NamedTuple):
+    category: str
+    args: tuple[str, ...]
+    message: str  # a regular expression the output must match
+    exit_code: int | None = None  # None: any non-zero
+
+
+def _arrays(folder: Path, X: np.ndarray, y: np.ndarray, metadata: str | None = None) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "X.npy", X, allow_pickle=X.dtype == object)
+    np.save(folder / "y.npy", y, allow_pickle=False)
+    if metadata is not None:
+        (folder / "metadata.csv").write_text(metadata)
+    return str(folder)
+
+
+def _run(*extra: str, model: str = DUMMY, out: str = "out") -> tuple[str, ...]:
+    return ("run", "--suite", "SUITE-TOY-CLASS", "--model", model, "--out", out, "--no-progress",
+            "--n-resamples", "100", *extra)  # fmt: skip
+
+
+CASES: dict[str, Case] = {
+    # malformed and wrong-typed YAML
+    "model config: malformed YAML": Case(
+        "malformed or wrong-typed YAML", _run(model="malformed.yaml"), r"malformed YAML"
+    ),
+    "model config: a list": Case(
+        "malformed or wrong-typed YAML", _run(model="list.yaml"), r"expected a mapping"
+    ),
+    "model config: init_kwargs a list": Case(
+        "malformed or wrong-typed YAML",
+        _run(model="kwargs_list.yaml"),
+        r"init_kwargs must be a mapping",
+    ),
+    "model config: python tag": Case(
+        "malformed or wrong-typed YAML", _run(model="tagged.yaml"), r"malformed YAML"
+    ),
+    "model config: misspelled key": Case(
+        "malformed or wrong-typed YAML",
+        _run(model="misspelled.yaml"),
+        r"unknown key 'weigths'.*did you mean 'weights'",
+    ),
+    "suite file: malformed YAML": Case(
+        "malformed or wrong-typed YAML",
+        ("run", "--suite", "broken_suite.yaml", "--model", DUMMY, "--out", "o"),
+        r"malformed YAML",
+    ),
+    "suite file: misspelled key": Case(
+        "malformed or wrong-typed YAML",
+        ("run", "--suite", "typo_suite.yaml", "--model", DUMMY, "--out", "o"),
+        r"unknown key 'benchmarkz'",
+    ),
+    "benchmark file: metrics wrong type": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "bad_benchmark.yaml"),
+        r"metrics: expected a mapping",
+        1,
+    ),
+    "eval file: malformed YAML": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_broken.yaml"), r"malformed YAML", 1
+    ),
+    "eval file: a list": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_list.yaml"), r"must be a mapping", 1
+    ),
+    "eval file: nested too deep": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_deep.yaml"), r"nest", 1
+    ),
+    "eval file: too large": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_huge.yaml"), r"limit", 1
+    ),
+    # missing and unreadable files
+    "model config missing": Case(
+        "missing or unreadable files",
+        _run(model="nowhere.yaml"),
+        r"model config not found: nowhere.yaml",
+    ),
+    "model config is a folder": Case(
+        "missing or unreadable files", _run(model="a_folder"), r"is a (folder|directory)"
+    ),
+    "dataset path missing": Case(
+        "missing or unreadable files",
+        _run("--dataset", "no/such/folder"),
+        r"dataset path not found",
+    ),
+    "robustness data missing": Case(
+        "missing or unreadable files",
+        ("run-robustness", "--model", DUMMY, "--data", "no/such", "--out", "o"),
+        r"not found",
+    ),
+    "eval file missing": Case(
+        "missing or unreadable files", ("validate", "missing_eval.yaml"), r"not found", 1
+    ),
+    "compare: run folder missing": Case(
+        "missing or unreadable files", ("compare", "nope_a", "nope_b"), r"nope_a"
+    ),
+    "model module missing": Case(
+        "missing or unreadable files",
+        _run(model="nomodule.yaml"),
+        r"cannot import module 'nowhere_at_all'",
+    ),
+    # wrong shapes and dtypes
+    "X is 1-D": Case(
+        "wrong shapes or dtypes", _run("--dataset", "data_1d"), r"expected \(n_samples, features"
+    ),
+    "float labels": Case(
+        "wrong shapes or dtypes",
+        _run("--dataset", "data_float_y"),
+        r"classification task, but dataset data_float_y holds regression targets",
+    ),
+    "object array (pickle)": Case(
+        "wrong shapes or dtypes", _run("--dataset", "data_object"), r"cannot read the arrays"
+    ),
+    # NaN and infinity
+    "NaN in the data": Case(
+        "NaN or infinity", _run("--dataset", "data_nan"), r"sample 3 holds NaN or infinite values"
+    ),
+    "NaN from the model": Case("NaN or infinity", _run(model="nans.yaml"), r"NaN/infinite"),
+    "infinity from the model": Case("NaN or infinity", _run(model="infs.yaml"), r"NaN/infinite"),
+    # empty datasets, single class, labels not matching
+    "empty dataset": Case(
+        "empty, single-class or mismatched data", _run("--dataset", "data_empty"), r"no samples"
+    ),
+    "labels not matching samples": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_short_y"),
+        r"2 labels for 6 samples",
+    ),
+    "metadata rows not matching": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_bad_meta"),
+        r"metadata column 'site' has 2 rows for 6 samples",
+    ),
+    "single-class labels (handled: null with a reason)": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_one_class"),
+        r"BM-TOY-CLASS: AUROC = null",
+        0,
+    ),
+    # unknown ids
+    "unknown suite": Case(
+        "unknown ids",
+        ("run", "--suite", "SUITE-TOY-CLAS", "--model", DUMMY, "--out", "o"),
+        r"did you mean 'SUITE-TOY-CLASS'",
+        2,
+    ),
+    "unknown benchmark in a suite file": Case(
+        "unknown ids",
+        ("run", "--suite", "unknown_bm_suite.yaml", "--model", DUMMY, "--out", "o"),
+        r"unknown benchmark 'BM-NOPE'",
+        2,
+    ),
+    "unknown dataset id": Case(
+        "unknown ids", _run("--dataset", "DS-TOY-FMRI-CLAS"), r"did you mean 'DS-TOY-FMRI-CLASS'"
+    ),
+    "unknown protocol": Case(
+        "unknown ids", _run("--protocol", "zero_shoot"), r"unknown protocol 'zero_shoot'"
+    ),
+    "unknown adapter type": Case(
+        "unknown ids", _run(model="unknown_type.yaml"), r"did you mean 'python_class'", 2
+    ),
+    "unknown probe": Case(
+        "unknown ids",
+        (
+            "run-robustness",
+            "--model",
+            DUMMY,
+            "--data",
+            "DS-TOY-FMRI-CLASS",
+            "--out",
+            "o",
+            "--probes",
+            "noize",
+        ),
+        r"unknown probe 'noize'",
+    ),
+    "unknown toy dataset": Case(
+        "unknown ids",
+        ("generate-toy-data", "--output-dir", "td", "--only", "DS-NOPE"),
+        r"no toy dataset 'DS-NOPE'",
+        2,
+    ),
+    "unknown dataset to fetch": Case("unknown ids", ("datasets", "fetch", "DS-NOPE"), r"DS-NOPE"),
+    # misbehaving models
+    "model raises": Case(
+        "misbehaving models",
+        _run(model="raises.yaml"),
+        r"raised in predict_proba\(\): RuntimeError: GPU on fire",
+        1,
+    ),
+    "model hangs (--timeout)": Case(
+        "misbehaving models", _run("--timeout", "1", model="hangs.yaml"), r"timed out after 1 s", 1
+    ),
+    "model returns the wrong shape": Case(
+        "misbehaving models", _run(model="wrongshape.yaml"), r"dataset has 2 classes", 1
+    ),
+    "model returns the wrong length": Case(
+        "misbehaving models", _run(model="wronglength.yaml"), r"expected \d+ rows", 1
+    ),
+    "model mutates its input": Case(
+        "misbehaving models", _run(model="mutates.yaml"), r"tried to modify its input", 1
+    ),
+    "model fails to load": Case(
+        "misbehaving models", _run(model="badinit.yaml"), r"weights file is corrupt"
+    ),
+    # output folders
+    "results already there": Case("existing results", _run(out="keep"), r"already holds results"),
+    "--out is a file": Case("existing results", _run(out="a_file.txt"), r"is a file"),
+}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FMBENCH_TOY_DATA", str(toy_root))
+    monkeypatch.setenv("FMBENCH_NO_PLUGINS", "1")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "matrix_models.py").write_text(MODELS)
+    for name in ("Good", "Raises", "Hangs", "NaNs", "Infs", "WrongShape", "WrongLength", "Mutates",
+                 "BadInit"):  # fmt: skip
+        (tmp_path / f"{name.lower()}.yaml").write_text(
+            f'model_id: {name.lower()}\ntype: python_class\nimport_path: "matrix_models:{name}"\n'
+        )
+    files = {
+        "malformed.yaml": "model_id: [oops\n",
+        "list.yaml": "- a\n- b\n",
+        "kwargs_list.yaml": 'model_id: m\ntype: python_class\nimport_path: "matrix_models:Good"\ninit_kwargs: [1, 2]\n',
+        "tagged.yaml": "model_id: !!python/object/apply:os.system ['true']\ntype: python_class\n",
+        "misspelled.yaml": "model_id: m\ntype: torch_module\nweigths: w.pt\n",
+        "nomodule.yaml": 'model_id: m\ntype: python_class\nimport_path: "nowhere_at_all:X"\n',
+        "unknown_type.yaml": "model_id: m\ntype: python_clas\n",
+        "broken_suite.yaml": "suite_id: S\nbenchmarks: [a,\n",
+        "typo_suite.yaml": "suite_id: S\nbenchmarkz: [BM-TOY-CLASS]\n",
+        "unknown_bm_suite.yaml": "suite_id: S\nbenchmarks: [BM-NOPE]\n",
+        "bad_benchmark.yaml": "benchmark_id: BM-X\ntask: classification\ndataset: D\nmetrics: 3\n",
+        "eval_broken.yaml": "eval_id: [x\n",
+        "eval_list.yaml": "- 1\n- 2\n",
+        "eval_deep.yaml": "eval_id: x\na: " + "[" * 300 + "]" * 300 + "\n",
+        "eval_huge.yaml": "eval_id: x\nnotes: '" + "x" * 6_000_000 + "'\n",
+        "a_file.txt": "not a folder\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "a_folder").mkdir()
+    rng = np.random.default_rng(0)
+    six = rng.standard_normal((6, 4))
+    meta = "subject_id,age,site\n" + "".join(f"s{i},{30 + i},{'AB'[i % 2]}\n" for i in range(6))
+    _arrays(tmp_path / "data_1d", rng.standard_normal(6), np.zeros(6, int))
+    _arrays(tmp_path / "data_float_y", six, np.array([0.5, 1, 0, 1, 0, 1]))
+    _arrays(tmp_path / "data_object", np.array([{"a": 1}] * 6, dtype=object), np.zeros(6, int))
+    with_nan = six.copy()
+    with_nan[3, 1] = np.nan
+    _arrays(tmp_path / "data_nan", with_nan, np.array([0, 1] * 3), meta)
+    _arrays(tmp_path / "data_empty", np.zeros((0, 4)), np.zeros(0, int))
+    _arrays(tmp_path / "data_short_y", six, np.array([0, 1]))
+    _arrays(tmp_path / "data_bad_meta", six, np.array([0, 1] * 3), "site\nA\nB\n")
+    _arrays(tmp_path / "data_one_class", six, np.zeros(6, int), meta)
+    keep = CliRunner().invoke(cli, _run(out="keep"), obj={})
+    assert keep.exit_code == 0, keep.output
+    return tmp_path
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input(workspace: Path, toy_root: Path, name: str) -> None:
+    case = CASES[name]
+    protected = [workspace / "keep/eval.yaml", workspace / "keep/report.md",
+                 toy_root / "neuro/fmri_classification/X.npy"]  # fmt: skip
+    before = _digest(protected)
+    result = CliRunner().invoke(cli, list(case.args), obj={})
+    output = result.output
+    if case.exit_code is None:
+        assert result.exit_code != 0, output
+    else:
+        assert result.exit_code == case.exit_code, output
+    assert re.search(case.message, output), f"{name}: {output!r}"
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(errors) <= 1
+    assert all(len(line) < 600 for line in errors)
+    assert _digest(protected) == before, "an earlier result or the data changed"
+
+
+def category_counts() -> Counter[str]:
+    return Counter(case.category for case in CASES.values())
+
+
+def test_reliability_page_lists_the_matrix() -> None:
+    page = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    for category, count in category_counts().items():
+        assert f"| {category} | {count} |" in page, (
+            f"docs/reliability.md: {category} should be {count}"
+        )
+    assert f"| **total** | **{len(CASES)}** |" in page
