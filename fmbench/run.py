@@ -312,7 +312,7 @@ def _utc_now() -> _dt.datetime:
 def _provenance(
     registry: Registry, suite: SuiteSpec, outcomes: list[BenchmarkOutcome], options: RunOptions
 ) -> dict[str, Any]:
-    import sklearn
+    from importlib import metadata
 
     return {
         "fmbench_version": __version__,
@@ -327,7 +327,7 @@ def _provenance(
         "platform": platform.platform(terse=True),
         "machine": platform.machine(),
         "numpy": np.__version__,
-        "scikit_learn": sklearn.__version__,
+        "scikit_learn": metadata.version("scikit-learn"),
         "command": options.command,
     }
 

@@ -62,3 +62,20 @@ def test_chance_levels():
     assert m.majority_macro_f1(y) == pytest.approx(
         skm.f1_score(y, np.zeros(4, int), average="macro")
     )
+
+
+def test_rank_auroc_and_numpy_f1_match_sklearn_with_ties_and_missing_classes():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 500)
+    score = np.round(rng.random(500) + 0.3 * y, 1)  # many ties
+    proba = np.column_stack([1 - score / 2, score / 2])
+    assert m.auroc(y, proba) == pytest.approx(skm.roc_auc_score(y, proba[:, 1]))
+    y3 = rng.integers(0, 4, 300)
+    pred3 = np.where(rng.random(300) < 0.5, y3, 0)  # class 3 partly never predicted
+    assert m.macro_f1(y3, pred3) == pytest.approx(
+        skm.f1_score(y3, pred3, average="macro", zero_division=0.0)
+    )
+    pred_extra = np.where(rng.random(300) < 0.1, 5, y3)  # a class only predicted
+    assert m.macro_f1(y3, pred_extra) == pytest.approx(
+        skm.f1_score(y3, pred_extra, average="macro", zero_division=0.0)
+    )
