@@ -144,7 +144,14 @@ def prepare_output_dir(out_dir: Path, *, overwrite: bool, marker: str = "eval.ya
         raise ResultsError(f"output folder {out_dir} is not writable")
 
 
-def _check_benchmark(registry: Registry, benchmark: BenchmarkSpec, dataset: Dataset) -> list[str]:
+def _check_benchmark(
+    registry: Registry, benchmark: BenchmarkSpec, dataset: Dataset, *, own_targets: bool = False
+) -> list[str]:
+    """Metric names of the benchmark, after checking them and the data against it.
+
+    ``own_targets``: the protocol derives its targets (ProtocolSpec ``targets="protocol"``), so
+    the dataset's label task is not compared with the benchmark's.
+    """
     names = [benchmark.metrics.primary, *benchmark.metrics.secondary]
     for name in names:
         spec = registry.get("metric", name)
@@ -154,7 +161,7 @@ def _check_benchmark(registry: Registry, benchmark: BenchmarkSpec, dataset: Data
                 f"but the task is {benchmark.task}"
             )
     data_task = dataset.info.get("task")
-    if data_task and data_task != benchmark.task:
+    if data_task and data_task != benchmark.task and not own_targets:
         raise DataError(
             f"benchmark {benchmark.name} is a {benchmark.task} task, but dataset "
             f"{dataset.dataset_id} holds {data_task} targets"
@@ -165,7 +172,7 @@ def _check_benchmark(registry: Registry, benchmark: BenchmarkSpec, dataset: Data
             f"dataset {dataset.dataset_id} lacks metadata required by {benchmark.name}: "
             f"{', '.join(missing)}"
         )
-    if benchmark.task == "classification":
+    if benchmark.task == "classification" and not own_targets:
         y = np.asarray(dataset.y)
         if y.ndim != 1:
             raise DataError(
@@ -200,9 +207,11 @@ def evaluate_benchmark(
             options=dict(benchmark.dataset_options),
         )
     phases["load_data"] = time.perf_counter() - t0
-    names = _check_benchmark(registry, benchmark, dataset)
     protocol_name = options.protocol or benchmark.protocol
     protocol = registry.get("protocol", protocol_name)
+    names = _check_benchmark(
+        registry, benchmark, dataset, own_targets=protocol.targets == "protocol"
+    )
     model.require(protocol.needs, f"the {protocol_name} protocol of {benchmark.name}")
     folds = make_folds(dataset, benchmark.split, seed=options.seed, task=benchmark.task)
     info = {**dataset.info, "task": benchmark.task, "benchmark_id": benchmark.name}

@@ -362,7 +362,11 @@ class ProtocolSpec:
     """An evaluation protocol: how a model's outputs become predictions on test samples.
 
     ``evaluate(context) -> Predictions`` (see :mod:`fmbench.protocols`). ``needs`` lists the
-    model methods it requires (any one of each group separated by ``|``).
+    model methods it requires (any one of each group separated by ``|``). ``targets`` says
+    where the targets (``Predictions.y_true``) come from: ``"dataset"`` (the dataset's labels;
+    the run checks that the dataset's task is the benchmark's) or ``"protocol"`` (the protocol
+    derives them itself, e.g. canonical variates of covariates, so the dataset's label task is
+    not checked against the benchmark's).
 
     Example:
         >>> ProtocolSpec(
@@ -378,6 +382,7 @@ class ProtocolSpec:
     summary: str = attrs.field(validator=_check_summary)
     evaluate: Ref = attrs.field(validator=_check_ref)
     needs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    targets: str = attrs.field(default="dataset", validator=_one_of("dataset", "protocol"))
 
 
 # --- benchmarks and suites: parsed from YAML (see fmbench.definitions) -------------------

@@ -20,6 +20,7 @@ from fmbench.specs import (
     DatasetSpec,
     ModelAdapterSpec,
     ProbeSpec,
+    ProtocolSpec,
     SuiteSpec,
 )
 from fmbench_neuro.public import public_datasets
@@ -220,6 +221,18 @@ def fmbench_probes() -> Iterator[ProbeSpec]:
         levels=(0.0, 0.05, 0.1, 0.2, 0.3, 0.5),
         modalities=("fmri",),
         unit="fraction of ROIs",
+    )
+
+
+@hookimpl
+def fmbench_protocols() -> Iterator[ProtocolSpec]:
+    yield ProtocolSpec(
+        name="cca_phenotype",
+        summary="held-out canonical correlation of embeddings and phenotype covariates, "
+        "with a permutation test",
+        evaluate="fmbench_neuro.analysis.cca_protocol:cca_phenotype",
+        needs=("embed|encode|get_embeddings|encode_sequences",),
+        targets="protocol",
     )
 
 
