@@ -49,6 +49,14 @@ __all__ = [
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
+#: libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one
+SafeYAMLLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's safe loader when available (same result, faster)."""
+    return yaml.load(text, Loader=SafeYAMLLoader)  # noqa: S506 - a safe loader
+
 
 def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:
     """Read a YAML file with ``yaml.safe_load``; errors name the file and line."""
@@ -62,7 +70,7 @@ def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -317,7 +325,7 @@ def load_definitions(package: str, kind: str, folder: str | None = None) -> list
     records = []
     for source, text in _iter_yaml_files(package, folder or f"definitions/{kind}"):
         try:
-            data = yaml.safe_load(text)
+            data = safe_load(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{source}: malformed YAML ({exc})") from None
         records.append(parse(data, source=source))
