@@ -19,6 +19,22 @@ import time
 from pathlib import Path
 
 
+def _robustness_block() -> dict:
+    """A real robustness block (from a committed run-robustness eval file) as a template."""
+    import glob
+
+    import yaml
+
+    path = sorted(
+        glob.glob(str(Path(__file__).resolve().parents[1] / "evals" / "ROBUSTNESS-*.yaml"))
+    )[0]
+    blocks = yaml.safe_load(Path(path).read_text())["robustness"]
+    return dict(next(iter(blocks.values())), robustness_score=0.8)
+
+
+ROBUSTNESS_BLOCK = _robustness_block()
+
+
 def generate(folder: Path, n: int) -> None:
     from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
 
@@ -33,15 +49,16 @@ def generate(folder: Path, n: int) -> None:
             }
             for col in ("site", "sex", "scanner", "age")
         }
+        bid = "BM-TOY-CLASS" if i % 20 == 0 else f"BM-GEN-{i % 20:02d}"
         doc = synthetic_eval(
             f"model-{i % 500:03d}",
             value,
-            benchmark_id="BM-TOY-CLASS" if i % 20 == 0 else f"BM-GEN-{i % 20:02d}",
+            benchmark_id=bid,
             interval=(round(value - half, 4), round(min(value + half, 1.0), 4)),
             run=i,
             extra_metrics={"Accuracy": 0.7, "F1-Score": 0.6},
             stratified=strata,
-            robustness={"robustness_score": 0.8, "probes": {"noise": {"rAUC": 0.9}}},
+            robustness={bid: ROBUSTNESS_BLOCK},
         )
         write_synthetic(folder / f"{i // 1000:02d}" / f"eval_{i:05d}.yaml", doc)
 

@@ -260,37 +260,31 @@ def worst_group(record: Mapping[str, Any], metric: str, direction: str) -> dict[
     return found
 
 
-def _is_rauc(key: str) -> bool:
-    return key.casefold().replace("_", "").replace("-", "") == "rauc"
+def robustness_summary(doc: Mapping[str, Any], benchmark_id: str | None = None) -> dict[str, Any]:
+    """``{"score": float|None, "probes": {probe: rAUC}}`` for one benchmark of an eval file.
 
-
-def robustness_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"score": float|None, "probes": {probe: rAUC}}`` from a ``robustness`` block, if any.
-
-    The block's layout belongs to the robustness feature; this reads it defensively: a
-    ``robustness_score`` number at its top, and every number under a key named ``rAUC`` (any
-    case, ``r_auc`` too), labelled by the keys above it. Keys are visited in sorted order.
+    Reads the robustness block of that benchmark (``robustness.<benchmark_id>``, or the only
+    block, as ``run-robustness`` writes under ``robustness_testing``): its ``robustness_score``
+    and, per probe, the chance-relative performance rAUC (``performance.relative_rAUC``), the
+    number the score averages (see docs/robustness.md).
     """
-    block = doc.get("robustness")
     out: dict[str, Any] = {"score": None, "probes": {}}
+    blocks = doc.get("robustness")
+    if not isinstance(blocks, Mapping) or not blocks:
+        return out
+    block = blocks.get(benchmark_id) if benchmark_id is not None else None
+    if block is None and len(blocks) == 1:
+        block = next(iter(blocks.values()))
     if not isinstance(block, Mapping):
         return out
     out["score"] = _num(block.get("robustness_score"))
-    stack: list[tuple[tuple[str, ...], Any]] = [((), block)]
     probes: dict[str, float] = {}
-    while stack:
-        trail, item = stack.pop()
-        if not isinstance(item, Mapping) or len(trail) > 4:
-            continue
-        for key in sorted(item, key=str):
-            value = item[key]
-            skey = str(key)[:100]
-            if _is_rauc(skey) and _num(value) is not None and trail:
-                label = "/".join(t for t in trail if t not in {"probes", "curves", "results"})
-                probes.setdefault(label or trail[-1], _num(value))  # type: ignore[arg-type]
-            elif isinstance(value, Mapping) and skey != "resources":
-                stack.append(((*trail, skey), value))
-    out["probes"] = dict(sorted(probes.items()))
+    for name, result in sorted((block.get("probes") or {}).items(), key=lambda kv: str(kv[0])):
+        performance = result.get("performance") if isinstance(result, Mapping) else None
+        value = _num(performance.get("relative_rAUC")) if isinstance(performance, Mapping) else None
+        if value is not None:
+            probes[str(name)[:100]] = value
+    out["probes"] = probes
     return out
 
 
@@ -313,11 +307,11 @@ def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
     doc = source.doc
     meta = doc.get("run_metadata") or {}
     provenance = doc.get("provenance") or {}
-    robustness = robustness_summary(doc)
     out = []
     for record in doc.get("benchmarks") or []:
         if record.get("status") != "Completed":
             continue
+        robustness = robustness_summary(doc, record.get("benchmark_id"))
         bid = str(record["benchmark_id"])
         declared = record.get("primary_metric") or {}
         primary, direction = str(declared.get("name")), str(declared.get("direction"))

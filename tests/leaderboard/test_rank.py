@@ -115,15 +115,27 @@ def test_worst_group_skips_suppressed_and_undefined():
     assert worst_group(record, "AUROC", "lower")["group"] == "A"
 
 
-def test_robustness_summary_reads_rauc_wherever_it_is():
+def test_robustness_summary_reads_the_benchmarks_block():
+    def probe(relative):
+        return {"status": "Completed", "performance": {"rAUC": 0.99, "relative_rAUC": relative}}
+
     doc = {
         "robustness": {
-            "robustness_score": 0.8,
-            "probes": {"noise": {"rAUC": 0.9, "curve": [1, 2]}, "dropout": {"r_auc": 0.7}},
-            "resources": {"rAUC": 5},
+            "BM-A": {
+                "robustness_score": 0.8,
+                "probes": {"noise": probe(0.9), "dropout": probe(0.7)},
+            },
+            "BM-B": {"robustness_score": 0.1, "probes": {"noise": probe(0.1)}},
         }
     }
-    assert robustness_summary(doc) == {"score": 0.8, "probes": {"dropout": 0.7, "noise": 0.9}}
+    assert robustness_summary(doc, "BM-A") == {
+        "score": 0.8,
+        "probes": {"dropout": 0.7, "noise": 0.9},
+    }
+    assert robustness_summary(doc, "BM-B")["score"] == 0.1
+    assert robustness_summary(doc, "BM-C") == {"score": None, "probes": {}}
+    single = {"robustness": {"robustness_testing": {"robustness_score": 0.0, "probes": {}}}}
+    assert robustness_summary(single, "robustness_testing")["score"] == 0.0
     assert robustness_summary({"robustness": "junk"}) == {"score": None, "probes": {}}
 
 
