@@ -217,13 +217,16 @@ print(json.dumps({{"wall": wall, "phases": phases}}))
 
 def _peak_rss_of(args: list[str], cwd: Path) -> tuple[float, float]:
     wrapper = (
-        "import resource, runpy, sys, time\n"
+        "import runpy, sys, time\n"
         f"sys.argv = {args!r}\n"
         "t0 = time.perf_counter()\n"
         "try:\n    runpy.run_module('fmbench', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print('WALL', time.perf_counter() - t0)\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        # VmHWM: this process's own peak. ru_maxrss would also count the parent's peak, which
+        # Linux carries across fork+exec (the parent just wrote the dataset).
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+        "print('PEAK', int(hwm.split()[1]) / 1024)\n"
     )
     done = subprocess.run([PYTHON, "-c", wrapper], cwd=cwd, env=_env(cwd, plugins=True),
                           capture_output=True, text=True)  # fmt: skip

@@ -149,9 +149,41 @@ class Dataset:
             return self.X.tocsr()[np.asarray(indices, dtype=np.int64)]
         if isinstance(self.X, np.ndarray):
             if len(indices) and np.all(np.diff(indices) == 1):
-                return np.asarray(self.X[int(indices[0]) : int(indices[-1]) + 1])
-            return np.asarray(self.X[indices])
+                return read_rows(self.X, int(indices[0]), int(indices[-1]) + 1)
+            rows = np.asarray(self.X[indices])
+            _release_pages(self.X)
+            return rows
         return [self.X[int(i)] for i in indices]
+
+
+def read_rows(X: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of ``X`` as a new in-memory array.
+
+    For a memory-mapped ``.npy`` the rows are read from the file (not through the mapping), so
+    streaming over a dataset larger than memory does not leave its pages resident in this
+    process: peak memory stays near one batch.
+    """
+    filename = getattr(X, "filename", None)
+    offset = getattr(X, "offset", None)
+    if isinstance(X, np.memmap) and filename and offset is not None and X.flags.c_contiguous:
+        row_items = int(np.prod(X.shape[1:], dtype=np.int64))
+        count = (stop - start) * row_items
+        with open(filename, "rb") as handle:
+            handle.seek(int(offset) + start * row_items * X.dtype.itemsize)
+            flat = np.fromfile(handle, dtype=X.dtype, count=count)
+        return flat.reshape((stop - start, *X.shape[1:]))
+    return np.array(X[start:stop])
+
+
+def _release_pages(X: np.ndarray) -> None:
+    """Tell the kernel this process no longer needs the mapped pages it touched."""
+    mapping = getattr(X, "_mmap", None)
+    if mapping is not None and hasattr(mapping, "madvise"):
+        import contextlib
+        import mmap
+
+        with contextlib.suppress(OSError, ValueError):  # unsupported: the pages are just kept
+            mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def _check_finite(batch: Any, chunk: np.ndarray, where: str) -> None:
@@ -184,7 +216,8 @@ def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
             chunk_rows = max(1, (16 << 20) // row_bytes)
         digest.update(f"{X.dtype.str}{X.shape}".encode())
         for start in range(0, len(X), chunk_rows):
-            digest.update(np.ascontiguousarray(X[start : start + chunk_rows]).tobytes())
+            rows = read_rows(X, start, min(len(X), start + chunk_rows))
+            digest.update(np.ascontiguousarray(rows).tobytes())
     else:
         for item in X:
             digest.update(str(item).encode("utf-8"))

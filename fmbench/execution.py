@@ -31,6 +31,9 @@ R = TypeVar("R")
 
 def limit_threads() -> None:
     """One BLAS/OpenMP thread in this worker process (no nested parallelism)."""
+    import os
+
+    os.environ["FMBENCH_BOOTSTRAP_THREADS"] = "1"  # fmbench's own bootstrap thread pool too
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
@@ -38,7 +41,16 @@ def limit_threads() -> None:
     threadpool_limits(1)
 
 
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
+
+
 def _pool_initializer() -> None:
+    # A spawned worker has not imported numpy yet: the BLAS libraries read these at load time.
+    import os
+
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
     limit_threads()
 
 
