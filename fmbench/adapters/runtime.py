@@ -270,36 +270,6 @@ class _Timer:
         self.meter.batches += 1
 
 
-def import_object(import_path: str, *, source: str, key: str = "import_path") -> Any:
-    """Import ``"module:Name"`` with the current directory importable (like python_class)."""
-    import importlib
-    import sys
-
-    if import_path.count(":") != 1:
-        raise ConfigError(
-            f"model config {source}: {key} must be 'module:Name', got {import_path!r}"
-        )
-    module_name, name = import_path.split(":")
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise ModelError(
-                f"model config {source}: cannot import module {module_name!r} (not found from "
-                f"{cwd} or the installed packages)"
-            ) from None
-        raise ModelError(f"model module {module_name!r} failed to import: {exc}") from exc
-    obj: Any = module
-    for part in name.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            raise ModelError(f"model config {source}: module {module_name!r} has no {name!r}")
-    return obj
-
-
 def source_sha256(obj: Any) -> str | None:
     """SHA-256 of the source file that defines ``obj`` (None where there is none)."""
     import inspect

@@ -40,7 +40,6 @@ from fmbench.adapters.runtime import (
     POOLINGS,
     ResourceMeter,
     Settings,
-    import_object,
     pool,
     require_modules,
     resolve_torch_device,
@@ -51,6 +50,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.runtime import writable as _writable
 from fmbench.errors import ConfigError, ModelError
+from fmbench.imports import import_object
 from fmbench.models import ModelConfig
 
 __all__ = [

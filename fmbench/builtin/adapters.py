@@ -10,9 +10,6 @@ Example config::
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,37 +23,14 @@ if TYPE_CHECKING:  # fmbench.models imports numpy; listing plugins must not
 
 def load_python_class(config: ModelConfig) -> Any:
     """Import ``import_path`` ("module:Class") with the current directory importable."""
-    import_path = config.settings.get("import_path")
-    if not isinstance(import_path, str) or import_path.count(":") != 1:
-        raise ConfigError(
-            f"model config {config.source}: import_path must be 'module:ClassName', "
-            f"got {import_path!r}"
-        )
+    from fmbench.imports import import_object
+
     init_kwargs = config.settings.get("init_kwargs") or {}
     if not isinstance(init_kwargs, dict):
         raise ConfigError(f"model config {config.source}: init_kwargs must be a mapping")
-    module_name, class_name = import_path.split(":")
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise ModelError(
-                f"model config {config.source}: cannot import module {module_name!r} "
-                f"(not found from {cwd} or the installed packages)"
-            ) from None
-        raise ModelError(f"model module {module_name!r} failed to import: {exc}") from exc
-    except Exception as exc:
-        raise ModelError(
-            f"model module {module_name!r} failed to import: {type(exc).__name__}: {exc}"
-        ) from exc
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        raise ModelError(
-            f"model config {config.source}: module {module_name!r} has no {class_name!r}"
-        )
+    import_path = config.settings.get("import_path")
+    cls = import_object(import_path, source=config.source)
+    class_name = str(import_path).split(":")[-1]
     try:
         return cls(**init_kwargs)
     except TypeError as exc:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from fmbench.cli.common import registry_from
+from fmbench.cli.common import copy_to_legacy_folders, legacy_output_options, registry_from
 
 
 def _probe_names(text: str | None) -> tuple[str, ...] | None:
@@ -64,18 +63,7 @@ def _probe_names(text: str | None) -> tuple[str, ...] | None:
 @click.option("--data-root", default=None, help="Root of the toy datasets [default: ./toy_data].")
 @click.option("--overwrite", is_flag=True, help="Replace results already in --out.")
 @click.option("--no-progress", is_flag=True, help="No progress output.")
-@click.option(
-    "--evals-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Also copy eval.yaml there as <eval_id>.yaml (the earlier project's layout).",
-)
-@click.option(
-    "--reports-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Also copy report.md there as <eval_id>.md.",
-)
+@legacy_output_options
 @click.pass_context
 def run_robustness(
     ctx: click.Context,
@@ -119,13 +107,7 @@ def run_robustness(
     config = read_model_config(model_path)
     result = run(registry, config, data, Path(out_dir), options)
     eval_id = result.document["eval_id"]
-    for folder, name, suffix in (
-        (evals_dir, "eval.yaml", ".yaml"),
-        (reports_dir, "report.md", ".md"),
-    ):
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(Path(out_dir) / name, Path(folder) / f"{eval_id}{suffix}")
+    copy_to_legacy_folders(Path(out_dir), eval_id, evals_dir, reports_dir)
     failed = echo_robustness(result.extras["robustness"])
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from fmbench.cli.common import registry_from
+from fmbench.cli.common import copy_to_legacy_folders, legacy_output_options, registry_from
 
 
 def resolve_suite(registry: object, suite: str) -> object:
@@ -56,18 +55,7 @@ def resolve_suite(registry: object, suite: str) -> object:
     multiple=True,
     help="Reporters to run (repeatable; default: the default ones).",
 )
-@click.option(
-    "--evals-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Also copy eval.yaml there as <eval_id>.yaml (the earlier project's layout).",
-)
-@click.option(
-    "--reports-dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Also copy report.md there as <eval_id>.md.",
-)
+@legacy_output_options
 @click.option(
     "--n-resamples",
     default=None,
@@ -201,13 +189,7 @@ def run(
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
     eval_id = result.document["eval_id"]
-    for folder, name, suffix in (
-        (evals_dir, "eval.yaml", ".yaml"),
-        (reports_dir, "report.md", ".md"),
-    ):
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(Path(out_dir) / name, Path(folder) / f"{eval_id}{suffix}")
+    copy_to_legacy_folders(Path(out_dir), eval_id, evals_dir, reports_dir)
     for outcome in result.outcomes:
         record = outcome.record
         if outcome.ok:
