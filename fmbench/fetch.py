@@ -501,9 +501,10 @@ def cached_weights_path(config: Any) -> Path:
             return folder / unpacked_name(source.name)
         return folder / source.name
     settings = _settings(config)
-    repo = settings.get("hf_repo_id")
+    # the huggingface adapter's keys (hub_id, revision) and the earlier project's names
+    repo = settings.get("hf_repo_id") or settings.get("hub_id")
     if repo:
-        revision = settings.get("hf_revision")
+        revision = settings.get("hf_revision") or settings.get("revision")
         if not revision:
             raise ConfigError(
                 f"model config {settings.get('model_id', '')!r}: hf_repo_id needs "

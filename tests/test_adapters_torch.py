@@ -425,3 +425,39 @@ def test_end_to_end_subprocess_and_light_listing(
     assert "torch_module" in listing.stdout
     assert "huggingface" in listing.stdout
     assert json.loads(listing.stdout.strip().splitlines()[-1]) == []
+
+
+def test_weights_from_the_download_cache(
+    weights: dict[str, Path],
+    registry: Any,
+    xy: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """weights_url + weights_sha256: loaded from where `fmbench download-weights` puts them."""
+    import hashlib
+    import shutil
+
+    from fmbench.errors import ModelError
+    from fmbench.fetch import cached_weights_path
+
+    monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "cache"))
+    source = weights["safetensors"]
+    settings = {
+        "type": "torch_module",
+        "import_path": ENCODER,
+        "weights_url": "https://example.org/models/encoder.safetensors",
+        "weights_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "head": "head",
+    }
+    with pytest.raises(ModelError, match="run `fmbench download-weights"):
+        _load(registry, **settings)
+    target = cached_weights_path({"model_id": "tiny", **settings})
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(source, target)
+    X, _ = xy
+    cached = _load(registry, **settings)
+    local = _load(
+        registry, type="torch_module", import_path=ENCODER, weights=str(source), head="head"
+    )
+    np.testing.assert_allclose(cached.embed(X), local.embed(X), atol=1e-6)

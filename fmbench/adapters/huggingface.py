@@ -289,6 +289,12 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
             "tag; 'main' accepts whatever the hub serves today)"
         )
     weight_files: list[Path] = []
+    if hub_id is not None and revision is not None:
+        from fmbench.fetch import cached_weights_path
+
+        cached = cached_weights_path({"hub_id": hub_id, "revision": revision})
+        if (cached / "config.json").is_file():
+            path = cached  # fetched earlier by `fmbench download-weights`
     if path is not None:
         if not (path / "config.json").is_file():
             raise ModelError(

@@ -7,6 +7,9 @@ Example config::
     import_path: "my_package.model:Encoder"    # an nn.Module class; cwd is importable
     init_kwargs: {n_channels: 19, dim: 256}
     weights: weights/encoder.safetensors        # or a torch.save(state_dict) .pt file
+    # or, instead of weights: a public file fetched once with `fmbench download-weights`
+    # weights_url: https://example.org/encoder.safetensors
+    # weights_sha256: 3b0c...                   # checked; the run loads the cached copy
     pooling: mean                               # mean | cls | flatten | none
     embed_method: forward                       # the method that gives features
     head: classifier                            # optional: a submodule mapping features
@@ -316,6 +319,19 @@ def _method(module: Any, name: str, key: str, source: str) -> str:
     return name
 
 
+def _cached_weights(config: ModelConfig) -> Path:
+    """The verified download of ``weights_url`` in the cache (``fmbench download-weights``)."""
+    from fmbench.fetch import cached_weights_path
+
+    path = cached_weights_path({"model_id": config.model_id, **dict(config.settings)})
+    if not path.is_file():
+        raise ModelError(
+            f"model {config.model_id!r}: its weights ({config.settings.get('weights_url')}) are "
+            f"not in the cache at {path}; run `fmbench download-weights --model {config.source}`"
+        )
+    return path
+
+
 def load_torch_module(config: ModelConfig) -> TorchModuleModel:
     """Build the module, load its weights strictly, move it to the device, set eval mode."""
     require_modules(("torch", "safetensors"), extra="torch", adapter="torch_module")
@@ -325,10 +341,13 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
     settings = Settings(config.settings, source=config.source, adapter="torch_module")
     import_path = settings.required("import_path", "my_package.model:Encoder")
     weights = settings.path("weights", kind="weights file")
+    if weights is None and config.settings.get("weights_url"):
+        weights = _cached_weights(config)
     if weights is None:
         raise ConfigError(
             f"model config {config.source}: weights: required (a .safetensors file or a "
-            "torch.save(model.state_dict()) file); fmbench never runs a model with random weights"
+            "torch.save(model.state_dict()) file, or weights_url + weights_sha256 fetched with "
+            "`fmbench download-weights`); fmbench never runs a model with random weights"
         )
     pooling = settings.choice("pooling", POOLINGS, "mean") or "mean"
     input_dtype = settings.choice("input_dtype", _INPUT_DTYPES, "float32") or "float32"
