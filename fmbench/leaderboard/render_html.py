@@ -20,7 +20,7 @@ import hashlib
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
-from fmbench.leaderboard.render_md import robustness_text
+from fmbench.leaderboard.render_md import robustness_text, worst_text
 from fmbench.leaderboard.text import html_text as h
 from fmbench.leaderboard.text import num
 
@@ -119,11 +119,7 @@ def _model(row: Row) -> str:
 
 
 def _worst(e: Entry) -> str:
-    g = e.worst_group
-    if not g:
-        return "–"
-    n = f", N={g['N']}" if g.get("N") is not None else ""
-    return f"{h(g['column'])}={h(g['group'])}: {num(g['value'])}{n}"
+    return worst_text(e, h)
 
 
 def _board(board: Board) -> list[str]:

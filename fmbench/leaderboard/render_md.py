@@ -8,6 +8,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
@@ -34,12 +37,17 @@ def _model_cell(row: Row) -> str:
     return text
 
 
-def _worst(entry: Entry) -> str:
+def worst_text(entry: Entry, escape: Callable[[Any], str]) -> str:
+    """``site=SiteC: 0.71, N=51`` (or ``–``), strings escaped for the target format."""
     group = entry.worst_group
     if not group:
         return "–"
     n = f", N={group['N']}" if group.get("N") is not None else ""
-    return f"{md(group['column'])}={md(group['group'])}: {num(group['value'])}{n}"
+    return f"{escape(group['column'])}={escape(group['group'])}: {num(group['value'])}{n}"
+
+
+def _worst(entry: Entry) -> str:
+    return worst_text(entry, md)
 
 
 def robustness_text(entry: Entry, escape: bool = True) -> str:
