@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,34 @@ def toy_root(tmp_path_factory: pytest.TempPathFactory, core_registry: Registry) 
     root = tmp_path_factory.mktemp("toy") / "toy_data"
     list(generate_all(core_registry, root, seed=42))
     return root
+
+
+@pytest.fixture(scope="session")
+def toy_xy(toy_root: Path) -> tuple[Any, Any]:
+    """Inputs and labels of the core toy dataset, read whole."""
+    import numpy as np
+
+    folder = toy_root / "neuro" / "fmri_classification"
+    return np.load(folder / "X.npy"), np.load(folder / "y.npy")
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_weights(tmp_path_factory: pytest.TempPathFactory, toy_xy: Any) -> dict[str, Path]:
+    """A tiny torch encoder trained on the toy data, saved as safetensors and torch files."""
+    pytest.importorskip("torch", reason="torch is not installed (pip install 'fmbench[torch]')")
+    from fmbench.adapters.tiny import save_tiny_encoder
+
+    return save_tiny_encoder(tmp_path_factory.mktemp("weights"), *toy_xy)
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread() -> Any:
+    """Tiny nets on a busy 2-core machine: torch's thread pool only adds contention."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 MODEL_SOURCE = '''

@@ -19,19 +19,12 @@ from fmbench.adapters.tiny import (  # noqa: E402
     tiny_bert_config,
     write_dna_folder,
 )
-from fmbench.builtin.toy_fmri import generate_fmri_classification  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
 from fmbench.models import load_model, parse_model_config  # noqa: E402
 from fmbench.registry import build_registry  # noqa: E402
 from fmbench.run import RunOptions, run_suite  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Any:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(autouse=True)
@@ -83,9 +76,7 @@ def test_dna_sequences_linear_probe_through_run_suite(tmp_path: Path, bert: Path
     assert result.document["resources"]["model"]["truncated_sequences"] == 0
 
 
-def test_numeric_inputs_run_the_toy_probe(tmp_path: Path, bert: Path) -> None:
-    toy = tmp_path / "toy"
-    generate_fmri_classification(toy / "neuro" / "fmri_classification")
+def test_numeric_inputs_run_the_toy_probe(tmp_path: Path, bert: Path, toy_root: Path) -> None:
     registry = build_registry(
         external=False, extra_modules=(probe_suite_plugin("DS-TOY-FMRI-CLASS", name="HF-NUM"),)
     )
@@ -93,7 +84,7 @@ def test_numeric_inputs_run_the_toy_probe(tmp_path: Path, bert: Path) -> None:
         {"model_id": "m", "type": "huggingface", "path": str(bert), "input_shape": [5, 20]},
         source="<t>",
     )
-    options = RunOptions(progress=False, data_root=str(toy), use_cache=False)
+    options = RunOptions(progress=False, data_root=str(toy_root), use_cache=False)
     result = run_suite(
         registry, registry.get("suite", "SUITE-HF-NUM"), config, tmp_path / "o", options
     )

@@ -14,38 +14,13 @@ pytest.importorskip(
 )
 pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench[onnx]')")
 
-from fmbench.adapters.tiny import probe_suite_plugin, save_tiny_encoder  # noqa: E402
-from fmbench.builtin.toy_fmri import generate_fmri_classification  # noqa: E402
+from fmbench.adapters.tiny import probe_suite_plugin  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
 from fmbench.models import load_model, parse_model_config  # noqa: E402
 from fmbench.registry import build_registry  # noqa: E402
 from fmbench.run import RunOptions, run_suite  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Any:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("toy")
-    generate_fmri_classification(root / "neuro" / "fmri_classification", seed=42)
-    return root
-
-
-@pytest.fixture(scope="module")
-def xy(toy: Path) -> tuple[np.ndarray, np.ndarray]:
-    folder = toy / "neuro" / "fmri_classification"
-    return np.load(folder / "X.npy"), np.load(folder / "y.npy")
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory, xy: Any) -> dict[str, Path]:
-    return save_tiny_encoder(tmp_path_factory.mktemp("weights"), *xy)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +32,9 @@ def _load(registry: Any, **settings: Any) -> Any:
     return load_model(registry, parse_model_config({"model_id": "ox", **settings}, source="<t>"))
 
 
-def test_toy_suite_zero_shot_and_probe(tmp_path: Path, toy: Path, weights: dict[str, Path]) -> None:
+def test_toy_suite_zero_shot_and_probe(
+    tmp_path: Path, toy_root: Path, tiny_encoder_weights: dict[str, Path]
+) -> None:
     registry = build_registry(
         external=False, extra_modules=(probe_suite_plugin("DS-TOY-FMRI-CLASS", name="ONNX"),)
     )
@@ -65,14 +42,14 @@ def test_toy_suite_zero_shot_and_probe(tmp_path: Path, toy: Path, weights: dict[
         {
             "model_id": "tiny_onnx",
             "type": "onnx",
-            "path": str(weights["onnx"]),
+            "path": str(tiny_encoder_weights["onnx"]),
             "output_name": "features",
             "logits_output": "logits",
             "batch_size": 64,
         },
         source="<t>",
     )
-    options = RunOptions(progress=False, data_root=str(toy), cache_dir=str(tmp_path / "c"))
+    options = RunOptions(progress=False, data_root=str(toy_root), cache_dir=str(tmp_path / "c"))
     zero = run_suite(
         registry, registry.get("suite", "SUITE-TOY-CLASS"), config, tmp_path / "a", options
     )
@@ -90,17 +67,21 @@ def test_toy_suite_zero_shot_and_probe(tmp_path: Path, toy: Path, weights: dict[
 
 
 def test_onnx_and_torch_give_the_same_outputs(
-    weights: dict[str, Path], registry: Any, xy: Any
+    tiny_encoder_weights: dict[str, Path], registry: Any, toy_xy: Any
 ) -> None:
-    X = xy[0]
+    X = toy_xy[0]
     graph = _load(
-        registry, type="onnx", path=str(weights["onnx"]), logits_output="logits", batch_size=33
+        registry,
+        type="onnx",
+        path=str(tiny_encoder_weights["onnx"]),
+        logits_output="logits",
+        batch_size=33,
     )
     net = _load(
         registry,
         type="torch_module",
         import_path="fmbench.adapters.tiny:TinyEncoder",
-        weights=str(weights["safetensors"]),
+        weights=str(tiny_encoder_weights["safetensors"]),
         logits_method="logits",
         batch_size=50,
     )
@@ -109,7 +90,7 @@ def test_onnx_and_torch_give_the_same_outputs(
 
 
 def test_bad_graphs_and_names_fail_clearly(
-    tmp_path: Path, weights: dict[str, Path], registry: Any
+    tmp_path: Path, tiny_encoder_weights: dict[str, Path], registry: Any
 ) -> None:
     with pytest.raises(ModelError, match=r"ONNX file not found: .*missing\.onnx"):
         _load(registry, type="onnx", path=str(tmp_path / "missing.onnx"))
@@ -118,25 +99,29 @@ def test_bad_graphs_and_names_fail_clearly(
     with pytest.raises(ModelError, match=r"corrupt\.onnx: cannot be loaded"):
         _load(registry, type="onnx", path=str(corrupt))
     with pytest.raises(ConfigError, match=r"input_name: the graph has no 'input' \(it has x\)"):
-        _load(registry, type="onnx", path=str(weights["onnx"]), input_name="input")
+        _load(registry, type="onnx", path=str(tiny_encoder_weights["onnx"]), input_name="input")
     with pytest.raises(ConfigError, match=r"the graph has no 'probs' \(it has features, logits\)"):
-        _load(registry, type="onnx", path=str(weights["onnx"]), logits_output="probs")
+        _load(registry, type="onnx", path=str(tiny_encoder_weights["onnx"]), logits_output="probs")
     with pytest.raises(ConfigError, match="path: required"):
         _load(registry, type="onnx")
-    model = _load(registry, type="onnx", path=str(weights["onnx"]))
+    model = _load(registry, type="onnx", path=str(tiny_encoder_weights["onnx"]))
     assert not model.has("predict_proba")
     with pytest.raises(ModelError, match="onnxruntime failed on input"):
         model.embed(np.zeros((3, 7)))
 
 
-def test_cuda_is_never_a_silent_cpu_run(weights: dict[str, Path], registry: Any) -> None:
+def test_cuda_is_never_a_silent_cpu_run(
+    tiny_encoder_weights: dict[str, Path], registry: Any
+) -> None:
     import onnxruntime as ort
 
     if "CUDAExecutionProvider" in ort.get_available_providers():
         pytest.skip("this onnxruntime has a CUDA provider")
     with pytest.raises(ModelError, match="has no CUDA provider"):
-        _load(registry, type="onnx", path=str(weights["onnx"]), device="cuda")
+        _load(registry, type="onnx", path=str(tiny_encoder_weights["onnx"]), device="cuda")
     assert (
-        _load(registry, type="onnx", path=str(weights["onnx"]), device="auto").describe()["device"]
+        _load(
+            registry, type="onnx", path=str(tiny_encoder_weights["onnx"]), device="auto"
+        ).describe()["device"]
         == "cpu"
     )

@@ -20,7 +20,6 @@ pytest.importorskip("safetensors", reason="safetensors is not installed")
 from click.testing import CliRunner  # noqa: E402
 
 from fmbench.adapters.tiny import probe_suite_plugin, save_tiny_encoder  # noqa: E402
-from fmbench.builtin.toy_fmri import generate_fmri_classification  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
 from fmbench.models import load_model, parse_model_config  # noqa: E402
 from fmbench.registry import build_registry  # noqa: E402
@@ -29,32 +28,7 @@ from fmbench.run import RunOptions, run_suite  # noqa: E402
 ENCODER = "fmbench.adapters.tiny:TinyEncoder"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Any:
-    # Tiny nets on a busy 2-core machine: torch's thread pool only adds contention.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("toy")
-    generate_fmri_classification(root / "neuro" / "fmri_classification", seed=42)
-    return root
-
-
-@pytest.fixture(scope="module")
-def xy(toy: Path) -> tuple[np.ndarray, np.ndarray]:
-    folder = toy / "neuro" / "fmri_classification"
-    return np.load(folder / "X.npy"), np.load(folder / "y.npy")
-
-
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory, xy: Any) -> dict[str, Path]:
-    X, y = xy
-    return save_tiny_encoder(tmp_path_factory.mktemp("weights"), X, y)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +45,9 @@ def _config(path: Path, **settings: Any) -> Path:
     return path
 
 
-def _options(toy: Path, cache: Path | None = None, **kw: Any) -> RunOptions:
+def _options(toy_root: Path, cache: Path | None = None, **kw: Any) -> RunOptions:
     return RunOptions(
-        data_root=str(toy),
+        data_root=str(toy_root),
         progress=False,
         cache_dir=str(cache) if cache else None,
         use_cache=cache is not None,
@@ -82,28 +56,29 @@ def _options(toy: Path, cache: Path | None = None, **kw: Any) -> RunOptions:
 
 
 def test_toy_suite_zero_shot_uses_the_trained_weights(
-    tmp_path: Path, toy: Path, weights: dict[str, Path], registry: Any
+    tmp_path: Path, toy_root: Path, tiny_encoder_weights: dict[str, Path], registry: Any
 ) -> None:
     config = parse_model_config(
         {
             "model_id": "tiny_torch",
             "type": "torch_module",
             "import_path": ENCODER,
-            "weights": str(weights["safetensors"]),
+            "weights": str(tiny_encoder_weights["safetensors"]),
             "head": "head",
             "batch_size": 16,
         },
         source="<t>",
     )
     suite = registry.get("suite", "SUITE-TOY-CLASS")
-    result = run_suite(registry, suite, config, tmp_path / "out", _options(toy))
+    result = run_suite(registry, suite, config, tmp_path / "out", _options(toy_root))
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     # The net was trained on this data; random weights would score near 0.5.
     assert record["metrics"]["AUROC"] > 0.8
     model = result.document["model"]
     assert (
-        model["weights_sha256"] == hashlib.sha256(weights["safetensors"].read_bytes()).hexdigest()
+        model["weights_sha256"]
+        == hashlib.sha256(tiny_encoder_weights["safetensors"].read_bytes()).hexdigest()
     )
     from fmbench.adapters.tiny import TinyEncoder
 
@@ -118,21 +93,21 @@ def test_toy_suite_zero_shot_uses_the_trained_weights(
 
 
 def test_torch_save_file_loads_with_weights_only_and_agrees(
-    weights: dict[str, Path], registry: Any, xy: Any
+    tiny_encoder_weights: dict[str, Path], registry: Any, toy_xy: Any
 ) -> None:
-    X, _ = xy
+    X, _ = toy_xy
     a = _load(
         registry,
         type="torch_module",
         import_path=ENCODER,
-        weights=str(weights["safetensors"]),
+        weights=str(tiny_encoder_weights["safetensors"]),
         head="head",
     )
     b = _load(
         registry,
         type="torch_module",
         import_path=ENCODER,
-        weights=str(weights["torch"]),
+        weights=str(tiny_encoder_weights["torch"]),
         logits_method="logits",
     )
     np.testing.assert_allclose(a.embed(X), b.embed(X), atol=1e-6)
@@ -141,7 +116,7 @@ def test_torch_save_file_loads_with_weights_only_and_agrees(
 
 
 def test_linear_probe_benchmark_through_run_suite(
-    tmp_path: Path, toy: Path, weights: dict[str, Path]
+    tmp_path: Path, toy_root: Path, tiny_encoder_weights: dict[str, Path]
 ) -> None:
     registry = build_registry(
         external=False, extra_modules=(probe_suite_plugin("DS-TOY-FMRI-CLASS", name="T-PROBE"),)
@@ -151,26 +126,26 @@ def test_linear_probe_benchmark_through_run_suite(
             "model_id": "enc",
             "type": "torch_module",
             "import_path": ENCODER,
-            "weights": str(weights["torch"]),
+            "weights": str(tiny_encoder_weights["torch"]),
         },
         source="<t>",
     )
     cache = tmp_path / "cache"
     suite = registry.get("suite", "SUITE-T-PROBE")
-    first = run_suite(registry, suite, config, tmp_path / "a", _options(toy, cache))
+    first = run_suite(registry, suite, config, tmp_path / "a", _options(toy_root, cache))
     record = first.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol"] == "linear_probe"
     assert record["protocol_details"]["embedding_dim"] == 16
     assert record["resources"]["embedding_cache"]["status"] == "miss"
     assert first.model.samples["embed"] == 200
-    second = run_suite(registry, suite, config, tmp_path / "b", _options(toy, cache))
+    second = run_suite(registry, suite, config, tmp_path / "b", _options(toy_root, cache))
     assert second.outcomes[0].record["resources"]["embedding_cache"]["status"] == "hit"
     assert "embed" not in second.model.calls  # the model was not called for embeddings
     assert second.outcomes[0].record["metrics"] == record["metrics"]
 
 
-def test_missing_weights_file_fails_the_run(tmp_path: Path, toy: Path, registry: Any) -> None:
+def test_missing_weights_file_fails_the_run(tmp_path: Path, toy_root: Path, registry: Any) -> None:
     config = parse_model_config(
         {
             "model_id": "m",
@@ -186,7 +161,7 @@ def test_missing_weights_file_fails_the_run(tmp_path: Path, toy: Path, registry:
             registry.get("suite", "SUITE-TOY-CLASS"),
             config,
             tmp_path / "o",
-            _options(toy),
+            _options(toy_root),
         )
 
 
@@ -196,7 +171,7 @@ def test_weights_are_required(registry: Any) -> None:
 
 
 def test_mismatched_weights_name_the_file_and_keys(
-    tmp_path: Path, weights: dict[str, Path], registry: Any
+    tmp_path: Path, tiny_encoder_weights: dict[str, Path], registry: Any
 ) -> None:
     with pytest.raises(
         ModelError,
@@ -207,9 +182,9 @@ def test_mismatched_weights_name_the_file_and_keys(
             type="torch_module",
             import_path=ENCODER,
             init_kwargs={"dim": 8},
-            weights=str(weights["safetensors"]),
+            weights=str(tiny_encoder_weights["safetensors"]),
         )
-    state = torch.load(weights["torch"], weights_only=True)
+    state = torch.load(tiny_encoder_weights["torch"], weights_only=True)
     del state["head.bias"]
     state["extra.weight"] = torch.zeros(2)
     broken = tmp_path / "broken.pt"
@@ -234,9 +209,9 @@ def test_pickled_modules_are_refused(tmp_path: Path, registry: Any) -> None:
 
 
 def test_checkpoint_key_and_prefix(
-    tmp_path: Path, weights: dict[str, Path], registry: Any, xy: Any
+    tmp_path: Path, tiny_encoder_weights: dict[str, Path], registry: Any, toy_xy: Any
 ) -> None:
-    state = torch.load(weights["torch"], weights_only=True)
+    state = torch.load(tiny_encoder_weights["torch"], weights_only=True)
     checkpoint = tmp_path / "ckpt.pt"
     torch.save({"epoch": 3, "state_dict": {f"module.{k}": v for k, v in state.items()}}, checkpoint)
     with pytest.raises(ModelError, match="set state_dict_key"):
@@ -250,13 +225,16 @@ def test_checkpoint_key_and_prefix(
         strip_prefix="module.",
     )
     reference = _load(
-        registry, type="torch_module", import_path=ENCODER, weights=str(weights["torch"])
+        registry,
+        type="torch_module",
+        import_path=ENCODER,
+        weights=str(tiny_encoder_weights["torch"]),
     )
-    np.testing.assert_array_equal(model.embed(xy[0][:10]), reference.embed(xy[0][:10]))
+    np.testing.assert_array_equal(model.embed(toy_xy[0][:10]), reference.embed(toy_xy[0][:10]))
 
 
-def test_pooling_choices(tmp_path: Path, registry: Any, xy: Any) -> None:
-    X = xy[0][:12]
+def test_pooling_choices(tmp_path: Path, registry: Any, toy_xy: Any) -> None:
+    X = toy_xy[0][:12]
     paths = save_tiny_encoder(tmp_path, tokens=4)
     common = {
         "type": "torch_module",
@@ -275,12 +253,14 @@ def test_pooling_choices(tmp_path: Path, registry: Any, xy: Any) -> None:
         _load(registry, pooling="none", **common).embed(X)
 
 
-def test_devices_and_precision(weights: dict[str, Path], registry: Any, xy: Any) -> None:
-    X = xy[0][:20]
+def test_devices_and_precision(
+    tiny_encoder_weights: dict[str, Path], registry: Any, toy_xy: Any
+) -> None:
+    X = toy_xy[0][:20]
     common = {
         "type": "torch_module",
         "import_path": ENCODER,
-        "weights": str(weights["safetensors"]),
+        "weights": str(tiny_encoder_weights["safetensors"]),
     }
     reference = _load(registry, **common).embed(X)
     auto = _load(registry, device="auto", **common)
@@ -297,7 +277,7 @@ def test_devices_and_precision(weights: dict[str, Path], registry: Any, xy: Any)
             _load(registry, device="cuda:1", **common)
 
 
-def test_bad_configs(weights: dict[str, Path], registry: Any) -> None:
+def test_bad_configs(tiny_encoder_weights: dict[str, Path], registry: Any) -> None:
     with pytest.raises(ConfigError, match="did you mean 'weights'"):
         _load(registry, type="torch_module", import_path=ENCODER, weight="x.pt")
     with pytest.raises(ConfigError, match=r"not a torch\.nn\.Module"):
@@ -305,28 +285,36 @@ def test_bad_configs(weights: dict[str, Path], registry: Any) -> None:
             registry,
             type="torch_module",
             import_path="fmbench.dummy_model:DummyClassifier",
-            weights=str(weights["torch"]),
+            weights=str(tiny_encoder_weights["torch"]),
         )
     with pytest.raises(ConfigError, match="has no submodule 'classifier'"):
         _load(
             registry,
             type="torch_module",
             import_path=ENCODER,
-            weights=str(weights["torch"]),
+            weights=str(tiny_encoder_weights["torch"]),
             head="classifier",
         )
-    model = _load(registry, type="torch_module", import_path=ENCODER, weights=str(weights["torch"]))
+    model = _load(
+        registry,
+        type="torch_module",
+        import_path=ENCODER,
+        weights=str(tiny_encoder_weights["torch"]),
+    )
     assert not model.has("predict_proba")  # no head configured: no probabilities offered
     with pytest.raises(ModelError, match="torch_module takes numeric arrays"):
         model.embed(np.array(["ACGT", "GGCC"], dtype=object))
 
 
 def test_relative_weights_path_is_read_from_the_config_folder(
-    tmp_path: Path, weights: dict[str, Path], registry: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    tiny_encoder_weights: dict[str, Path],
+    registry: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
-    (folder / "w.safetensors").write_bytes(weights["safetensors"].read_bytes())
+    (folder / "w.safetensors").write_bytes(tiny_encoder_weights["safetensors"].read_bytes())
     path = _config(
         folder / "model.yaml", type="torch_module", import_path=ENCODER, weights="w.safetensors"
     )
@@ -338,7 +326,10 @@ def test_relative_weights_path_is_read_from_the_config_folder(
 
 
 def test_cli_run_with_cache_options(
-    tmp_path: Path, toy: Path, weights: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    toy_root: Path,
+    tiny_encoder_weights: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from fmbench.cli import cli
 
@@ -347,7 +338,7 @@ def test_cli_run_with_cache_options(
         tmp_path / "m.yaml",
         type="torch_module",
         import_path=ENCODER,
-        weights=str(weights["safetensors"]),
+        weights=str(tiny_encoder_weights["safetensors"]),
         head="head",
     )
     runner = CliRunner()
@@ -358,7 +349,7 @@ def test_cli_run_with_cache_options(
         "--model",
         str(config),
         "--data-root",
-        str(toy),
+        str(toy_root),
         "--no-progress",
     ]
     result = runner.invoke(cli, [*args, "--out", "a", "--cache-dir", "cache"], obj={})
@@ -372,13 +363,13 @@ def test_cli_run_with_cache_options(
 
 
 def test_end_to_end_subprocess_and_light_listing(
-    tmp_path: Path, toy: Path, weights: dict[str, Path]
+    tmp_path: Path, toy_root: Path, tiny_encoder_weights: dict[str, Path]
 ) -> None:
     config = _config(
         tmp_path / "m.yaml",
         type="torch_module",
         import_path=ENCODER,
-        weights=str(weights["safetensors"]),
+        weights=str(tiny_encoder_weights["safetensors"]),
         head="head",
     )
     env = {**os.environ, "FMBENCH_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
@@ -395,7 +386,7 @@ def test_end_to_end_subprocess_and_light_listing(
             "--out",
             str(tmp_path / "out"),
             "--data-root",
-            str(toy),
+            str(toy_root),
             "--no-progress",
         ],
         capture_output=True,
@@ -428,9 +419,9 @@ def test_end_to_end_subprocess_and_light_listing(
 
 
 def test_weights_from_the_download_cache(
-    weights: dict[str, Path],
+    tiny_encoder_weights: dict[str, Path],
     registry: Any,
-    xy: Any,
+    toy_xy: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -442,7 +433,7 @@ def test_weights_from_the_download_cache(
     from fmbench.fetch import cached_weights_path
 
     monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "cache"))
-    source = weights["safetensors"]
+    source = tiny_encoder_weights["safetensors"]
     settings = {
         "type": "torch_module",
         "import_path": ENCODER,
@@ -455,7 +446,7 @@ def test_weights_from_the_download_cache(
     target = cached_weights_path({"model_id": "tiny", **settings})
     target.parent.mkdir(parents=True)
     shutil.copyfile(source, target)
-    X, _ = xy
+    X, _ = toy_xy
     cached = _load(registry, **settings)
     local = _load(
         registry, type="torch_module", import_path=ENCODER, weights=str(source), head="head"
