@@ -2,9 +2,11 @@
 
 Usage: python bench/bench_leaderboard.py [--n 10000] [--keep DIR]
 
-The files are synthetic but realistic in size (a stratified block like the toy suite's,
-about 3 KB each), correctly signed, spread over 20 benchmarks and 500 models, several runs
-per model. Generation is not timed; the build (read, validate, rank, write every output) is.
+The files are synthetic but realistic in size and shape (a stratified block, intervals and a
+real robustness block from a committed run-robustness file; about 10.8 KB each), correctly
+signed, spread over 20 benchmarks and 500 models, 20 runs per model. Generation (about two
+minutes for 10,000 files; ``--keep DIR`` reuses a generated folder) is not timed; the build
+(find, read, validate, rank, write every output) is.
 """
 
 from __future__ import annotations

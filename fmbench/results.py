@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from fmbench.block_yaml import load_block_yaml
 from fmbench.errors import ConfigError
 from fmbench.io import atomic_write_text
 
@@ -117,7 +118,10 @@ def verify_digest(doc: Mapping[str, Any]) -> bool:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """The safe dumper, writing a value used twice in full rather than as an anchor/alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _float_representer(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
@@ -180,114 +184,22 @@ def check_nesting(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX
 
 
 #: The safe loader, in C when PyYAML has libyaml (about 10x faster; the same constructors).
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_TAG = "tag:yaml.org,2002:"
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _NotPlain(Exception):
-    """A node the fast constructor leaves to the standard one (merge keys, other tags)."""
-
-
-class _FastSafeLoader(_SAFE_LOADER):
-    """The safe loader with a fast, iterative constructor for plain data.
-
-    Mappings, sequences, strings, integers, floats, booleans and nulls (all an eval file
-    holds) are built without recursion; anchors give shared objects, as in ``safe_load``.
-    Anything else (merge keys, timestamps, sets, binary, ...) makes the whole document go
-    through the standard safe constructor, so the result always equals ``safe_load``'s.
-    """
-
-    #: plain scalar -> resolved tag (the safe resolver's answer depends on the text only)
-    _resolved: dict[str, str] = {}  # noqa: RUF012 - a shared memo, on purpose
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if self.yaml_path_resolvers:  # none for the safe loader; kept exact if one is added
-            return super().resolve(kind, value, implicit)
-        if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG
-            tag = self._resolved.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._resolved) < 100_000:
-                    self._resolved[value] = tag
-            return tag
-        return super().resolve(kind, value, implicit)
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        if self.yaml_path_resolvers:
-            super().descend_resolver(current_node, current_index)
-
-    def ascend_resolver(self) -> None:
-        if self.yaml_path_resolvers:
-            super().ascend_resolver()
-
-    def construct_document(self, node: Any) -> Any:
-        try:
-            return self._construct_plain(node)
-        except _NotPlain:
-            return super().construct_document(node)
-
-    def _construct_plain(self, root: Any) -> Any:
-        scalars = {
-            _TAG + "int": self.construct_yaml_int,
-            _TAG + "float": self.construct_yaml_float,
-            _TAG + "bool": self.construct_yaml_bool,
-            _TAG + "null": self.construct_yaml_null,
-        }
-        made: dict[int, Any] = {}
-        todo: list[tuple[Any, Any]] = []
-
-        def make(node: Any) -> Any:
-            key = id(node)
-            if key in made:
-                return made[key]
-            tag = node.tag
-            if isinstance(node, yaml.ScalarNode):
-                if tag == _TAG + "str":
-                    obj: Any = node.value
-                elif tag in scalars:
-                    obj = scalars[tag](node)
-                else:
-                    raise _NotPlain
-            elif isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
-                obj = {}
-                todo.append((node, obj))
-            elif isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
-                obj = []
-                todo.append((node, obj))
-            else:
-                raise _NotPlain
-            made[key] = obj
-            return obj
-
-        result = make(root)
-        while todo:
-            node, obj = todo.pop()
-            if isinstance(obj, dict):
-                for key_node, value_node in node.value:
-                    if key_node.tag == _TAG + "merge":
-                        raise _NotPlain
-                    key = make(key_node)
-                    if isinstance(key, (dict, list)):
-                        raise _NotPlain  # the standard constructor reports it
-                    obj[key] = make(value_node)
-            else:
-                obj.extend([make(child) for child in node.value])
-        return result
-
-
-def _load_yaml(path: Path) -> Any:
-    """``safe_load`` of a file; errors name the file and line (as ``read_yaml`` does)."""
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except IsADirectoryError:
         raise ConfigError(f"eval file {path} is a folder, expected a YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read eval file {path}: {exc}") from None
+
+
+def _safe_load(path: Path, text: str) -> Any:
+    """``safe_load`` of a file's text; errors name the file and line (as ``read_yaml`` does)."""
     try:
-        return yaml.load(text, Loader=_FastSafeLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -298,7 +210,11 @@ def _load_yaml(path: Path) -> Any:
 def read_eval(
     path: Path | str, *, max_bytes: int = 5_000_000, max_depth: int = MAX_DEPTH
 ) -> dict[str, Any]:
-    """Read an eval file as untrusted input: size- and depth-limited, safe loader only."""
+    """Read an eval file as untrusted input: size- and depth-limited, safe loader only.
+
+    The text is read by :func:`fmbench.block_yaml.load_block_yaml` when it is in the
+    subset fmbench writes (several times faster, the same result), else by the safe loader.
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -308,20 +224,27 @@ def read_eval(
         raise ConfigError(
             f"{path}: {size} bytes is larger than the {max_bytes}-byte limit for eval files"
         )
-    try:
-        data = _load_yaml(path)
-    except (RecursionError, MemoryError):
-        raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
-    except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert
-        raise ConfigError(f"{path}: unreadable value: {str(exc)[:200]}") from None
+    text = _read_text(path)
+    data: Any = load_block_yaml(text, max_depth=max_depth)
+    # The fast reader declines what nests deeper than max_depth, and it makes at most one
+    # value per character, so only the safe loader's result (or a huge file) needs counting.
+    needs_count = data is None or len(text) > MAX_NODES
+    if data is None:
+        try:
+            data = _safe_load(path, text)
+        except (RecursionError, MemoryError):
+            raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
+        except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert
+            raise ConfigError(f"{path}: unreadable value: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an eval file must be a mapping, got {type(data).__name__}")
-    try:
-        check_nesting(data, max_depth=max_depth)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{path}: {exc}; an eval file is at most {max_depth} levels deep"
-        ) from None
+    if needs_count:
+        try:
+            check_nesting(data, max_depth=max_depth)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{path}: {exc}; an eval file is at most {max_depth} levels deep"
+            ) from None
     return data
 
 

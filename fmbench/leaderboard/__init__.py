@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fmbench.leaderboard.collect import collect_evals
 from fmbench.leaderboard.export import copy_eval_files, render_csv, render_json, write_text
-from fmbench.leaderboard.rank import Leaderboard, build_leaderboard
+from fmbench.leaderboard.rank import Leaderboard, build_leaderboard, entries_summary
 from fmbench.leaderboard.render_html import render_html
 from fmbench.leaderboard.render_md import render_markdown, render_rejected
 from fmbench.registry import Registry
@@ -34,8 +34,14 @@ OUTPUT_FILES = ("index.md", "index.html", "leaderboard.json", "leaderboard.csv",
 def build(
     folders: Sequence[str], registry: Registry | None, *, jobs: int | None = None
 ) -> Leaderboard:
-    """Collect, validate and rank the eval files under ``folders`` (``jobs``: processes)."""
-    return build_leaderboard(collect_evals(folders, registry, jobs=jobs), registry)
+    """Collect, validate and rank the eval files under ``folders`` (``jobs``: processes).
+
+    Only each file's entries are kept, not its document, so memory stays small.
+    """
+    summarize = entries_summary(registry)
+    return build_leaderboard(
+        collect_evals(folders, registry, jobs=jobs, summarize=summarize), registry
+    )
 
 
 def write_markdown(board: Leaderboard, path: Path) -> list[Path]:

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,23 +28,26 @@ from fmbench.registry import Registry
 from fmbench.results import read_eval
 from fmbench.validation import Finding, check_eval
 
-__all__ = ["Collected", "EvalFile", "Rejected", "collect_evals", "find_eval_files"]
+__all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
 
 _SUFFIXES = (".yaml", ".yml")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class EvalFile:
-    """An accepted eval file: where it is, what it holds, and its warnings."""
+    """An accepted eval file: where it is, its digest, its warnings, and what was read.
+
+    ``doc`` is the whole document, unless :func:`collect_evals` was given ``summarize``:
+    then ``summary`` holds what that returned and the document is not kept, so memory grows
+    with the summaries, not with the files.
+    """
 
     path: Path  # the real file (used only for copying its bytes)
     display: str  # the path as shown and sorted: relative to the folder given, with its name
-    doc: Mapping[str, Any]
+    digest: str  # the content digest (``digest.sha256``, checked against the content)
     findings: tuple[Finding, ...] = ()
-
-    @property
-    def digest(self) -> str:
-        return str(self.doc["digest"]["sha256"])
+    doc: Mapping[str, Any] | None = None
+    summary: Any = None
 
 
 @attrs.frozen(kw_only=True)
@@ -125,21 +128,38 @@ def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | 
     errors = tuple(f.message for f in findings if f.severity == "error")
     if errors:
         return Rejected(display=display, reasons=errors)
-    return EvalFile(path=path, display=display, doc=doc, findings=tuple(findings))
+    digest = str(doc["digest"]["sha256"])  # present: the schema requires it
+    return EvalFile(path=path, display=display, digest=digest, doc=doc, findings=tuple(findings))
 
 
-#: The registry that forked worker processes use (set just before the pool starts).
-_WORKER_REGISTRY: Registry | None = None
+#: ``summarize(file, doc)``: what to keep of an accepted file instead of its document.
+Summarize = Callable[[EvalFile, Mapping[str, Any]], Any]
+
+#: What forked worker processes use (set just before the pool starts, never pickled).
+_WORKER_ARGS: tuple[Registry | None, Summarize | None] = (None, None)
 #: Below this many files one process is faster than starting workers.
 PARALLEL_THRESHOLD = 400
 
 
+def _read_and_summarize(
+    display: str, path: Path, registry: Registry | None, summarize: Summarize | None
+) -> EvalFile | Rejected:
+    outcome = read_one(display, path, registry)
+    if summarize is not None and isinstance(outcome, EvalFile) and outcome.doc is not None:
+        doc, outcome.doc = outcome.doc, None
+        outcome.summary = summarize(outcome, doc)
+    return outcome
+
+
 def _read_in_worker(item: tuple[str, Path]) -> EvalFile | Rejected:
-    return read_one(item[0], item[1], _WORKER_REGISTRY)
+    return _read_and_summarize(item[0], item[1], *_WORKER_ARGS)
 
 
 def _read_all(
-    files: list[tuple[str, Path]], registry: Registry | None, jobs: int | None
+    files: list[tuple[str, Path]],
+    registry: Registry | None,
+    jobs: int | None,
+    summarize: Summarize | None,
 ) -> list[EvalFile | Rejected]:
     """Read files in order; in forked worker processes when there are many (same results)."""
     import multiprocessing
@@ -147,29 +167,35 @@ def _read_all(
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     methods = multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in methods:
-        return [read_one(display, path, registry) for display, path in files]
-    global _WORKER_REGISTRY
-    _WORKER_REGISTRY = registry  # inherited by the forked workers, never pickled
+        return [_read_and_summarize(d, p, registry, summarize) for d, p in files]
+    global _WORKER_ARGS
+    _WORKER_ARGS = (registry, summarize)  # inherited by the forked workers
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
             return pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (jobs * 8)))
     finally:
-        _WORKER_REGISTRY = None
+        _WORKER_ARGS = (None, None)
 
 
 def collect_evals(
-    folders: Iterable[str], registry: Registry | None, *, jobs: int | None = None
+    folders: Iterable[str],
+    registry: Registry | None,
+    *,
+    jobs: int | None = None,
+    summarize: Summarize | None = None,
 ) -> Collected:
     """Read and validate every eval file under ``folders`` (see the module docstring).
 
     ``jobs``: worker processes for many files (default: the number of CPUs, at most 8;
     1 reads in this process). The result is the same whatever ``jobs`` is.
+    ``summarize``: keep ``summarize(file, doc)`` of each accepted file instead of its
+    document (it runs in the worker that read the file).
     """
     files, skipped = find_eval_files(folders)
     collected = Collected(rejected=list(skipped))
     by_digest: dict[str, str] = {}
-    for outcome in _read_all(files, registry, jobs):
+    for outcome in _read_all(files, registry, jobs, summarize):
         display = outcome.display
         if isinstance(outcome, Rejected):
             collected.rejected.append(outcome)

@@ -29,8 +29,10 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -46,6 +48,8 @@ __all__ = [
     "Leaderboard",
     "Row",
     "build_leaderboard",
+    "entries_of",
+    "entries_summary",
     "sort_key",
 ]
 
@@ -303,8 +307,8 @@ def _resources(
     return ms, (peak if peak is None or peak >= 0 else None)
 
 
-def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
-    doc = source.doc
+def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | None) -> list[Entry]:
+    """The leaderboard entries of one accepted eval file (one per completed benchmark)."""
     meta = doc.get("run_metadata") or {}
     provenance = doc.get("provenance") or {}
     out = []
@@ -362,25 +366,29 @@ def _entries(source: EvalFile, registry: Registry | None) -> list[Entry]:
 # --- ranking -----------------------------------------------------------------------------
 
 
-def _better(a: tuple[float, float], b: tuple[float, float], direction: str) -> bool:
-    """Is interval ``a`` entirely better than ``b``?"""
-    return a[0] > b[1] if direction == "higher" else a[1] < b[0]
-
-
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
 def rank_rows(best: Sequence[Entry], direction: str) -> list[Row]:
-    """Order, rank ranges and tie groups of the best run of each model."""
+    """Order, rank ranges and tie groups of the best run of each model.
+
+    Interval ``a`` is entirely better than ``b`` when ``a.lo > b.hi`` (higher is better) or
+    ``a.hi < b.lo`` (lower is better). Both counts per row come from binary searches in the
+    sorted lower and upper bounds, so a board of n rows takes O(n log n), not O(n**2).
+    """
     ordered = sorted(best, key=lambda e: e.key)
     spans = [e.span() for e in ordered]
     n = len(ordered)
+    lows = sorted(lo for lo, _ in spans)
+    highs = sorted(hi for _, hi in spans)
     rows = []
     group = 0
     for i, entry in enumerate(ordered):
-        better = sum(1 for j in range(n) if j != i and _better(spans[j], spans[i], direction))
-        worse = sum(1 for j in range(n) if j != i and _better(spans[i], spans[j], direction))
+        lo, hi = spans[i]
+        above = n - bisect.bisect_right(lows, hi)  # rows whose lower bound exceeds my upper
+        below = bisect.bisect_left(highs, lo)  # rows whose upper bound is under my lower
+        better, worse = (above, below) if direction == "higher" else (below, above)
         if i == 0 or not _overlap(spans[i - 1], spans[i]):
             group += 1
         rows.append(
@@ -421,11 +429,21 @@ def _declared(entries: list[Entry]) -> tuple[str, str]:
     return min(counts, key=lambda k: (-counts[k], k))
 
 
+def entries_summary(registry: Registry | None) -> Callable[[EvalFile, Mapping[str, Any]], Any]:
+    """The ``summarize`` for :func:`~fmbench.leaderboard.collect.collect_evals` that keeps
+    only the entries :func:`build_leaderboard` needs, not the documents."""
+    return functools.partial(entries_of, registry=registry)
+
+
 def build_leaderboard(collected: Collected, registry: Registry | None) -> Leaderboard:
     """Rank every accepted eval file; see the module docstring for the rules."""
     by_board: dict[tuple[str, str], list[Entry]] = {}
     for source in collected.accepted:
-        for entry in _entries(source, registry):
+        if source.doc is not None:
+            entries = entries_of(source, source.doc, registry)
+        else:  # collected with summarize=entries_summary(registry)
+            entries = source.summary
+        for entry in entries:
             by_board.setdefault((entry.benchmark_id, entry.benchmark_version), []).append(entry)
     boards = []
     for (bid, version), entries in sorted(by_board.items()):

@@ -157,3 +157,48 @@ def test_a_run_on_another_dataset_is_listed_not_ranked(tmp_path, registry):
     board = build([str(tmp_path)], registry).boards[0]
     assert [r.entry.model_id for r in board.rows] == ["m-own"]
     assert "run on dataset my_folder" in board.unranked[0].unranked
+
+
+@pytest.mark.parametrize("direction", ["higher", "lower"])
+def test_rank_ranges_match_their_definition_on_random_intervals(direction):
+    import random
+    from types import SimpleNamespace
+
+    from fmbench.leaderboard.rank import rank_rows, sort_key
+
+    rng = random.Random(3)
+    entries = []
+    for k in range(300):
+        value = round(rng.uniform(0, 1), 2)  # rounded: many equal bounds
+        half = round(rng.choice([0.0, 0.01, 0.05, 0.2]), 2)
+        interval = None if half == 0 else (value - half, value + half)
+        span = interval or (value, value)
+        key = sort_key(value, interval, f"m{k}", f"{k:064x}", direction)
+        entries.append(SimpleNamespace(key=key, span=lambda s=span: s))
+    rows = rank_rows(entries, direction)  # type: ignore[arg-type]
+
+    def entirely_better(a, b):
+        return a[0] > b[1] if direction == "higher" else a[1] < b[0]
+
+    spans = [row.entry.span() for row in rows]
+    for i, row in enumerate(rows):
+        better = sum(entirely_better(spans[j], spans[i]) for j in range(len(rows)) if j != i)
+        worse = sum(entirely_better(spans[i], spans[j]) for j in range(len(rows)) if j != i)
+        assert row.rank_range == (1 + better, len(rows) - worse)
+        assert row.rank_range[0] <= row.rank <= row.rank_range[1]
+
+
+def test_summaries_give_the_same_board_as_whole_documents(tmp_path, registry):
+    from fmbench.leaderboard.collect import collect_evals
+    from fmbench.leaderboard.export import render_json
+    from fmbench.leaderboard.rank import build_leaderboard, entries_summary
+
+    for k in range(6):
+        _write(tmp_path, f"r{k}", synthetic_eval(f"model-{k % 4}", 0.6 + k / 50, run=k))
+    whole = collect_evals([str(tmp_path)], registry)
+    slim = collect_evals([str(tmp_path)], registry, summarize=entries_summary(registry))
+    assert all(f.doc is not None for f in whole.accepted)
+    assert all(f.doc is None and f.summary for f in slim.accepted)
+    assert render_json(build_leaderboard(whole, registry)) == render_json(
+        build_leaderboard(slim, registry)
+    )
