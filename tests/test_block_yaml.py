@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fmbench.block_yaml import load_block_yaml
 from fmbench.leaderboard.synthetic import synthetic_eval
@@ -237,3 +239,31 @@ def test_read_eval_gives_the_same_document_either_way(tmp_path):
         rewritten.write_text(dump_yaml(yaml.safe_load(text)), encoding="utf-8")
         assert load_block_yaml(rewritten.read_text(encoding="utf-8")) is not None
         assert same(read_eval(rewritten), yaml.safe_load(text))
+
+
+# Hypothesis: documents written by fmbench's writer, with one piece inserted or removed.
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.sampled_from(["AUROC", "x y", "'q'"])
+)
+_docs = st.dictionaries(
+    st.sampled_from(["a", "b", "k1", "0", "yes", "x y"]),
+    st.recursive(
+        _scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.dictionaries(st.sampled_from(["c", "d", "1.5", "é"]), inner, max_size=3),
+        ),
+        max_leaves=12,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_docs, st.integers(0, 10_000), st.sampled_from(MUTATIONS), st.booleans())
+def test_edited_documents_are_read_exactly_or_declined(doc, at, piece, insert):
+    text = dump_yaml(doc)
+    at %= len(text) + 1
+    text = text[:at] + piece + text[at:] if insert else text[:at] + text[at + len(piece) :]
+    assert_exact_or_declined(text)
