@@ -99,7 +99,7 @@ def build_leaderboard(
         if ignored is not None:
             click.echo(f"note: {name} is accepted for compatibility and not used", err=True)
     registry = registry_from(ctx)
-    board = build(sorted(dict.fromkeys(folders)), registry)
+    board = build(sorted(dict.fromkeys(folders)), registry, progress=True)
     written: list[Path] = []
     if out_dir is not None:
         written += write_site(board, Path(out_dir))

@@ -32,16 +32,20 @@ OUTPUT_FILES = ("index.md", "index.html", "leaderboard.json", "leaderboard.csv",
 
 
 def build(
-    folders: Sequence[str], registry: Registry | None, *, jobs: int | None = None
+    folders: Sequence[str],
+    registry: Registry | None,
+    *,
+    jobs: int | None = None,
+    progress: bool = False,
 ) -> Leaderboard:
     """Collect, validate and rank the eval files under ``folders`` (``jobs``: processes).
 
     Only each file's entries are kept, not its document, so memory stays small.
+    ``progress``: a progress bar on stderr while many files are read.
     """
     summarize = entries_summary(registry)
-    return build_leaderboard(
-        collect_evals(folders, registry, jobs=jobs, summarize=summarize), registry
-    )
+    collected = collect_evals(folders, registry, jobs=jobs, summarize=summarize, progress=progress)
+    return build_leaderboard(collected, registry)
 
 
 def write_markdown(board: Leaderboard, path: Path) -> list[Path]:

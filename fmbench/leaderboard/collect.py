@@ -160,22 +160,34 @@ def _read_all(
     registry: Registry | None,
     jobs: int | None,
     summarize: Summarize | None,
+    progress: bool,
 ) -> list[EvalFile | Rejected]:
     """Read files in order; in forked worker processes when there are many (same results)."""
     import multiprocessing
 
+    from fmbench.progress import Progress
+
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    methods = multiprocessing.get_all_start_methods()
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in methods:
-        return [_read_and_summarize(d, p, registry, summarize) for d, p in files]
-    global _WORKER_ARGS
-    _WORKER_ARGS = (registry, summarize)  # inherited by the forked workers
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs) as pool:
-            return pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (jobs * 8)))
-    finally:
-        _WORKER_ARGS = (None, None)
+    many = len(files) >= PARALLEL_THRESHOLD
+    out: list[EvalFile | Rejected] = []
+    with Progress(total=len(files), label="reading eval files", enabled=progress and many) as bar:
+        if jobs <= 1 or not many or "fork" not in multiprocessing.get_all_start_methods():
+            for display, path in files:
+                out.append(_read_and_summarize(display, path, registry, summarize))
+                bar.advance()
+            return out
+        global _WORKER_ARGS
+        _WORKER_ARGS = (registry, summarize)  # inherited by the forked workers
+        try:
+            context = multiprocessing.get_context("fork")
+            chunk = max(1, min(64, len(files) // (jobs * 8)))
+            with context.Pool(jobs) as pool:
+                for outcome in pool.imap(_read_in_worker, files, chunksize=chunk):
+                    out.append(outcome)
+                    bar.advance()
+        finally:
+            _WORKER_ARGS = (None, None)
+    return out
 
 
 def collect_evals(
@@ -184,18 +196,20 @@ def collect_evals(
     *,
     jobs: int | None = None,
     summarize: Summarize | None = None,
+    progress: bool = False,
 ) -> Collected:
     """Read and validate every eval file under ``folders`` (see the module docstring).
 
     ``jobs``: worker processes for many files (default: the number of CPUs, at most 8;
     1 reads in this process). The result is the same whatever ``jobs`` is.
     ``summarize``: keep ``summarize(file, doc)`` of each accepted file instead of its
-    document (it runs in the worker that read the file).
+    document (it runs in the worker that read the file). ``progress``: show a progress bar
+    on stderr when there are many files.
     """
     files, skipped = find_eval_files(folders)
     collected = Collected(rejected=list(skipped))
     by_digest: dict[str, str] = {}
-    for outcome in _read_all(files, registry, jobs, summarize):
+    for outcome in _read_all(files, registry, jobs, summarize, progress):
         display = outcome.display
         if isinstance(outcome, Rejected):
             collected.rejected.append(outcome)

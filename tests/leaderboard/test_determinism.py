@@ -62,3 +62,27 @@ def test_two_builds_with_shuffled_inputs_are_byte_identical(tmp_path):
     assert len(first) > 5  # the pages and the eval files they link to
     for name in first:
         assert first[name] == second[name], name
+
+
+def test_worker_processes_give_the_same_leaderboard_and_show_progress(tmp_path, monkeypatch):
+    import fmbench.leaderboard.collect as collect
+    from fmbench.leaderboard import build
+    from fmbench.leaderboard.export import render_json
+    from fmbench.registry import build_registry
+
+    for name, doc in _docs():
+        write_synthetic(tmp_path / "evals" / f"{name}.yaml", doc)
+    write_synthetic(tmp_path / "evals" / "copy" / "run00.yaml", dict(_docs()[0][1]))  # duplicate
+    (tmp_path / "evals" / "broken.yaml").write_text("eval_id: [unclosed\n")
+    monkeypatch.setattr(collect, "PARALLEL_THRESHOLD", 2)  # a pool even for a few files
+    registry = build_registry(external=False)
+    folders = [str(tmp_path / "evals")]
+    one = build(folders, registry, jobs=1)
+    two = build(folders, registry, jobs=2)
+    assert len(one.rejected) == 2
+    assert render_json(one) == render_json(two)
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build-leaderboard", "--out", "site"], obj={})
+    assert result.exit_code == 0, result.output
+    assert "reading eval files: 15/15" in result.output  # not a terminal: a plain line
