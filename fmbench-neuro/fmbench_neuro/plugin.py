@@ -84,11 +84,13 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
     yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
     yield DatasetSpec(
         name="eeg-edf-folder",
-        summary="EDF/BDF recordings + labels.csv (file, subject, label) -> windowed epochs",
+        summary="EDF/BDF (+ FIF/BrainVision with the mne extra) recordings + labels.csv "
+        "(file, subject, label) -> windowed epochs",
         modality="eeg",
         task="classification",
         load="fmbench_neuro.eeg.edf:load_edf_folder",
-        reads=("*.edf", "*.EDF", "*.bdf", "*.BDF"),
+        # = fmbench_neuro.eeg.edf.EEG_PATTERNS (written out: this module stays light)
+        reads=("*.edf", "*.EDF", "*.bdf", "*.BDF", "*.fif", "*.fif.gz", "*.vhdr"),
     )
     yield DatasetSpec(
         name="nifti-folder",

@@ -1,10 +1,16 @@
-"""EEG recordings folders: EDF/BDF files plus ``labels.csv`` -> windowed epochs.
+"""EEG recordings folders: EDF/BDF (and FIF/BrainVision) files plus ``labels.csv`` -> epochs.
 
-A folder holds ``*.edf`` and/or ``*.bdf`` files (read with ``edfio``) and ``labels.csv`` with
+A folder holds ``*.edf`` and/or ``*.bdf`` files (read with ``edfio``), with the optional
+``mne`` extra also ``*.fif``/``*.fif.gz`` and BrainVision ``*.vhdr`` files (read with
+MNE-Python, see :mod:`fmbench_neuro.eeg.mne_io`; the reader is chosen per file by its suffix,
+so formats may be mixed), and ``labels.csv`` with
 the columns ``file``, ``subject``, ``label`` and any covariates. Each continuous recording is
 cut into windows of ``window_s`` seconds every ``step_s`` seconds; each window is one sample
 that carries its recording's label, subject and covariates. The sampling rate and channel
-names go into the dataset's ``info`` (probes and models read them from there).
+names go into the dataset's ``info`` (probes and models read them from there), and so does
+the unit: EDF/BDF data are in the physical unit their header declares (EEG: almost always uV),
+FIF/BrainVision data are converted from MNE's volts to uV; ``info["unit"]`` is the unit all
+recordings share, and recordings declaring different units are an error.
 
 Dataset options: ``window_s`` (default 2.0), ``step_s`` (default = window_s), ``channels``
 (a list of channel labels to keep, in that order; default: all, identical in every file),
@@ -27,25 +33,37 @@ import numpy as np
 
 from fmbench.data import Dataset
 from fmbench.errors import DataError
+from fmbench_neuro.eeg.mne_io import MNE_PATTERNS, is_mne_file, read_mne_recording
+from fmbench_neuro.eeg.recording import Recording, normalise_unit
 from fmbench_neuro.labels import covariate_column, encode_labels, read_labels_table
 
-__all__ = ["EEG_PATTERNS", "Recording", "load_edf_folder", "read_recording"]
+__all__ = [
+    "EDF_PATTERNS",
+    "EEG_PATTERNS",
+    "Recording",
+    "load_edf_folder",
+    "read_edf_recording",
+    "read_recording",
+]
 
-#: File-name patterns of the recordings this reader understands.
-EEG_PATTERNS = ("*.edf", "*.EDF", "*.bdf", "*.BDF")
-
-
-class Recording:
-    """One continuous recording: data (channels, samples) in physical units, rate, labels."""
-
-    def __init__(self, path: Path, data: np.ndarray, sfreq: float, ch_names: list[str]) -> None:
-        self.path = path
-        self.data = data
-        self.sfreq = sfreq
-        self.ch_names = ch_names
+#: File-name patterns of the EDF/BDF recordings (read with edfio).
+EDF_PATTERNS = ("*.edf", "*.EDF", "*.bdf", "*.BDF")
+#: File-name patterns of every recording this folder reader understands.
+EEG_PATTERNS = EDF_PATTERNS + MNE_PATTERNS
 
 
 def read_recording(path: Path) -> Recording:
+    """Read one recording, choosing the reader by the suffix (FIF/BrainVision need ``mne``).
+
+    Raises:
+        DataError: naming the file, what is wrong and what to do.
+    """
+    if is_mne_file(path):
+        return read_mne_recording(path)
+    return read_edf_recording(path)
+
+
+def read_edf_recording(path: Path) -> Recording:
     """Read one EDF or BDF file; refuses truncated files and mixed sampling rates.
 
     Raises:
@@ -82,13 +100,17 @@ def read_recording(path: Path) -> Recording:
             "rate or keep only same-rate channels with the 'channels' dataset option"
         )
     data = np.stack([np.asarray(s.data, dtype=np.float64) for s in signals])
-    return Recording(path, data, rates.pop(), [str(s.label).strip() for s in signals])
+    units = {normalise_unit(str(s.physical_dimension)) for s in signals}
+    unit = units.pop() if len(units) == 1 else None
+    return Recording(path, data, rates.pop(), [str(s.label).strip() for s in signals], unit)
 
 
 def _recording_files(folder: Path) -> list[str]:
     names = sorted({p.name for pattern in EEG_PATTERNS for p in folder.glob(pattern)})
     if not names:
-        raise DataError(f"{folder}: no .edf or .bdf recordings found")
+        raise DataError(
+            f"{folder}: no recordings found (looked for {', '.join(EEG_PATTERNS)})"
+        )
     return names
 
 
@@ -111,6 +133,17 @@ def _select_channels(
     return rec.data
 
 
+def _check_unit(rec: Recording, units: dict[str | None, Path]) -> None:
+    """Refuse a recording whose declared unit differs from an earlier one's."""
+    units.setdefault(rec.unit, rec.path)
+    other = next((u for u in units if u is not None and u != rec.unit), None)
+    if rec.unit is not None and other is not None:
+        raise DataError(
+            f"{rec.path}: data in {rec.unit}, but {units[other].name}'s in {other}; convert "
+            "the recordings to one unit"
+        )
+
+
 def load_edf_folder(
     path: str | os.PathLike[str],
     *,
@@ -120,18 +153,18 @@ def load_edf_folder(
     labels: str = "labels.csv",
     dataset_id: str | None = None,
 ) -> Dataset:
-    """Read a folder of EDF/BDF recordings and cut them into labelled windows.
+    """Read a folder of EEG recordings (EDF/BDF, FIF, BrainVision) into labelled windows.
 
     Example:
         >>> from pathlib import Path
         >>> load_edf_folder(Path("no-such-folder"))
         Traceback (most recent call last):
         ...
-        fmbench.errors.DataError: no-such-folder: not a folder of EDF/BDF recordings
+        fmbench.errors.DataError: no-such-folder: not a folder of EEG recordings
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise DataError(f"{folder}: not a folder of EDF/BDF recordings")
+        raise DataError(f"{folder}: not a folder of EEG recordings")
     if window_s <= 0 or (step_s is not None and step_s <= 0):
         raise DataError(f"{folder}: window_s and step_s must be positive seconds")
     files = _recording_files(folder)
@@ -140,6 +173,7 @@ def load_edf_folder(
     first: Recording | None = None
     windows: list[np.ndarray] = []
     rows: list[tuple[int, float]] = []  # (table row, window start in s)
+    units: dict[str | None, Path] = {}  # unit -> first recording in it
     for row, name in enumerate(table.files):
         rec = read_recording(folder / name)
         if first is None:
@@ -149,6 +183,7 @@ def load_edf_folder(
                 f"{rec.path}: sampling rate {rec.sfreq:g} Hz differs from {first.path.name}'s "
                 f"{first.sfreq:g} Hz; resample the recordings to one rate"
             )
+        _check_unit(rec, units)
         data = _select_channels(rec, channels, first)
         width = round(window_s * rec.sfreq)
         step = round((step_s or window_s) * rec.sfreq)
@@ -179,7 +214,9 @@ def load_edf_folder(
         "class_names": class_names,
         "window_s": window_s,
         "step_s": step_s or window_s,
-        "unit": "physical units of the recordings (usually uV)",
+        "unit": next(iter(units))
+        if len(units) == 1 and None not in units
+        else "physical units of the recordings (not declared in every file; usually uV)",
     }
     return Dataset(
         dataset_id=dataset_id or str(folder),
