@@ -237,3 +237,14 @@ def test_suite_runs_end_to_end_on_fif_and_brainvision(tmp_path: Path) -> None:
     assert block["data"]["n_samples"] == 48  # 12 recordings x 4 windows of 2 s
     assert block["data"]["shape"] == [4, 256]
     assert document["metrics"]["AUROC"] > 0.9
+
+
+def test_missing_vmrk_is_fine_and_missing_file_is_named(tmp_path: Path) -> None:
+    data = signal_uv(4, seed=0)
+    write_brainvision(tmp_path, "r1", data)
+    (tmp_path / "r1.vmrk").unlink()  # markers are not read: the signal is all there
+    rec = read_mne_recording(tmp_path / "r1.vhdr")
+    assert rec.unit == "uV" and rec.sfreq == FS and rec.ch_names == CHANNELS
+    np.testing.assert_allclose(rec.data, data, atol=1e-4)
+    with pytest.raises(DataError, match=r"gone_raw\.fif: file not found"):
+        read_mne_recording(tmp_path / "gone_raw.fif")

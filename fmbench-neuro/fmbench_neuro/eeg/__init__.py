@@ -1,1 +1,1 @@
-"""EEG file formats: EDF/BDF recordings folders."""
+"""EEG file formats: folders of EDF/BDF (edfio) and FIF/BrainVision (MNE, optional) recordings."""

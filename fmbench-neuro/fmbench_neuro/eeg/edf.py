@@ -108,9 +108,7 @@ def read_edf_recording(path: Path) -> Recording:
 def _recording_files(folder: Path) -> list[str]:
     names = sorted({p.name for pattern in EEG_PATTERNS for p in folder.glob(pattern)})
     if not names:
-        raise DataError(
-            f"{folder}: no recordings found (looked for {', '.join(EEG_PATTERNS)})"
-        )
+        raise DataError(f"{folder}: no recordings found (looked for {', '.join(EEG_PATTERNS)})")
     return names
 
 

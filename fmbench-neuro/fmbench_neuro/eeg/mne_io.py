@@ -1,8 +1,8 @@
 """FIF and BrainVision EEG recordings, read with MNE-Python (the optional ``mne`` extra).
 
 :func:`read_mne_recording` reads one ``*.fif`` / ``*.fif.gz`` (MNE's own format) or ``*.vhdr``
-(BrainVision header; its ``.eeg`` data and ``.vmrk`` marker files must lie beside it) file and
-returns the same :class:`~fmbench_neuro.eeg.recording.Recording` as the EDF/BDF reader.
+(BrainVision header; its ``.eeg`` data file must lie beside it, the ``.vmrk`` marker file is
+read if present) file and returns the same :class:`~fmbench_neuro.eeg.recording.Recording` as the EDF/BDF reader.
 
 Design: there is no separate dataset format for these files. The EEG folder loader
 (:func:`fmbench_neuro.eeg.edf.load_edf_folder`, format ``eeg-edf-folder``) chooses the reader
@@ -15,15 +15,16 @@ recognised and the run fails with one line saying what to install.
 What is read:
 
 - **EEG channels only**, as MNE types them. Every other channel (stim/trigger, EOG, ECG, EMG,
-  misc, MEG, ...) is dropped. BrainVision headers carry no channel types: MNE reads them as EEG
-  (except channels with a non-voltage unit, which become misc and are dropped). Channels marked
+  misc, MEG, ...) is dropped. BrainVision headers carry no channel types: MNE reads them as EEG,
+  except channels with a non-voltage unit (misc) and channels named HEOGL, HEOGR or VEOGb
+  (EOG, MNE's default), which are dropped. Channels marked
   bad in the file are kept (drop them with the ``channels`` dataset option). Annotations and
   events are not read.
 - **Units**: MNE gives volts; the data are returned in **microvolts** (``unit="uV"``), the unit
   EDF/BDF EEG files almost always declare, so folders that mix formats have one scale.
 - **Broken files**: unreadable or truncated FIF files, a BrainVision ``.eeg`` file cut in the
-  middle of a sample (or shorter than the ``DataPoints`` the header declares), and missing
-  ``.eeg``/``.vmrk`` files are :class:`~fmbench.errors.DataError` naming the file. A
+  middle of a sample (or shorter than the ``DataPoints`` the header declares), and a missing
+  ``.eeg`` file are :class:`~fmbench.errors.DataError` naming the file. A
   BrainVision file cut exactly at a sample boundary, whose header declares no ``DataPoints``,
   cannot be told from a shorter recording. Split FIF recordings (``*_raw-1.fif``) are not
   supported: save each recording in one file.
@@ -47,14 +48,12 @@ import numpy as np
 from fmbench.errors import DataError
 from fmbench_neuro.eeg.recording import Recording
 
-__all__ = ["MNE_PATTERNS", "MISSING_EXTRA", "is_mne_file", "read_mne_recording"]
+__all__ = ["MISSING_EXTRA", "MNE_PATTERNS", "is_mne_file", "read_mne_recording"]
 
 #: File-name patterns of the recordings read through MNE-Python.
 MNE_PATTERNS = ("*.fif", "*.fif.gz", "*.vhdr")
 
-MISSING_EXTRA = (
-    "reading FIF/BrainVision needs the optional extra: pip install 'fmbench-neuro[mne]'"
-)
+MISSING_EXTRA = "reading FIF/BrainVision needs the optional extra: pip install 'fmbench-neuro[mne]'"
 
 _SUFFIXES = (".fif", ".fif.gz", ".vhdr")
 _VOLTS_TO_UV = 1e6
@@ -74,15 +73,17 @@ def read_mne_recording(path: Path) -> Recording:
         DataError: the extra is not installed, or the file is broken (naming it and the fix).
 
     Example:
-        >>> read_mne_recording(Path("missing.fif"))  # doctest: +ELLIPSIS
+        >>> read_mne_recording(Path("missing.fif"))
         Traceback (most recent call last):
         ...
-        fmbench.errors.DataError: missing.fif: not a readable FIF file ...
+        fmbench.errors.DataError: missing.fif: file not found; check the file name in labels.csv
     """
     try:
         import mne
     except ImportError:
         raise DataError(f"{path}: {MISSING_EXTRA}") from None
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; check the file name in labels.csv")
     brainvision = path.name.lower().endswith(".vhdr")
     kind = "BrainVision" if brainvision else "FIF"
     with warnings.catch_warnings():
@@ -92,14 +93,12 @@ def read_mne_recording(path: Path) -> Recording:
                 raw = mne.io.read_raw_brainvision(path, preload=True, verbose="error")
             else:
                 raw = mne.io.read_raw_fif(path, preload=True, verbose="error")
-        except FileNotFoundError as exc:
+        except FileNotFoundError as exc:  # the BrainVision .eeg file
             missing = Path(exc.filename).name if exc.filename else str(exc)
-            hint = (
-                "keep the .vhdr, .eeg and .vmrk files of a recording together"
-                if brainvision
-                else "check the file name in labels.csv"
-            )
-            raise DataError(f"{path}: file {missing} not found; {hint}") from None
+            raise DataError(
+                f"{path}: file {missing} not found; keep the .vhdr, .eeg and .vmrk files of "
+                "a recording together, and DataFile= in the .vhdr naming the .eeg file"
+            ) from None
         except Exception as exc:  # MNE raises ValueError/KeyError/... on damaged files
             raise DataError(
                 f"{path}: not a readable {kind} file ({type(exc).__name__}: {exc}); it may be "
