@@ -201,7 +201,9 @@ def _check_finite(batch: Any, chunk: np.ndarray, where: str) -> None:
 def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
     """SHA-256 over inputs, targets, metadata and split, read in chunks (memory-bounded).
 
-    By default a chunk holds about 16 MB of rows, whatever the size of one row.
+    By default a chunk holds about 16 MB of rows, whatever the size of one row. Object arrays
+    (sequences, string labels) are hashed by their items' text, never by their bytes, which
+    are memory addresses.
     """
     digest = hashlib.sha256()
     X = dataset.X
@@ -210,7 +212,7 @@ def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
         digest.update(f"sparse{csr.dtype.str}{csr.shape}".encode())
         for part in (csr.indptr, csr.indices, csr.data):
             digest.update(np.ascontiguousarray(part).tobytes())
-    elif isinstance(X, np.ndarray):
+    elif isinstance(X, np.ndarray) and X.dtype.kind != "O":
         if chunk_rows is None:
             row_bytes = max(1, X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
             chunk_rows = max(1, (16 << 20) // row_bytes)
@@ -218,13 +220,16 @@ def dataset_sha256(dataset: Dataset, chunk_rows: int | None = None) -> str:
         for start in range(0, len(X), chunk_rows):
             rows = read_rows(X, start, min(len(X), start + chunk_rows))
             digest.update(np.ascontiguousarray(rows).tobytes())
-    else:
+    else:  # sequences: a list, or an object array (whose bytes would be memory addresses)
         for item in X:
             digest.update(str(item).encode("utf-8"))
             digest.update(b"\n")
     y = np.asarray(dataset.y)
     digest.update(f"{y.dtype.str}{y.shape}".encode())
-    digest.update(np.ascontiguousarray(y).tobytes())
+    if y.dtype.kind == "O":
+        digest.update("\x1f".join(map(str, y.ravel())).encode("utf-8"))
+    else:
+        digest.update(np.ascontiguousarray(y).tobytes())
     for column in sorted(dataset.metadata):
         digest.update(column.encode())
         digest.update("\x1f".join(map(str, dataset.metadata[column])).encode())

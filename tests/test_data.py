@@ -97,3 +97,28 @@ def test_lookup_by_id_path_and_errors(core_registry, toy_root: Path, tmp_path: P
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(DataError, match="no installed reader understands it"):
         load_dataset(core_registry, str(tmp_path / "notes.txt"))
+
+
+def test_content_hash_of_object_arrays_is_their_text_not_their_addresses():
+    import numpy as np
+
+    from fmbench.data import Dataset
+
+    def build() -> Dataset:
+        # fresh str objects each time, so an address-based hash would differ
+        X = np.array(
+            ["".join(["ACGT"[(i + j) % 4] for j in range(30)]) for i in range(5)], dtype=object
+        )
+        y = np.array([f"class-{i % 2}" for i in range(5)], dtype=object)
+        return Dataset(dataset_id="seqs", X=X, y=y)
+
+    first, second = build(), build()
+    assert first.X[0] is not second.X[0]
+    assert first.content_sha256 == second.content_sha256
+    listed = Dataset(dataset_id="seqs", X=list(first.X), y=first.y)
+    assert listed.content_sha256 == first.content_sha256  # a list and an object array agree
+    changed = build()
+    changed.X[2] = changed.X[2][:-1] + "N"
+    assert (
+        Dataset(dataset_id="seqs", X=changed.X, y=changed.y).content_sha256 != first.content_sha256
+    )
