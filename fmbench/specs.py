@@ -247,7 +247,9 @@ class ModelAdapterSpec:
 
     ``load(config)`` receives the parsed :class:`fmbench.models.ModelConfig` and returns an
     object with some of ``predict``, ``predict_proba``, ``embed``/``encode``,
-    ``encode_sequences``, ``fit`` and ``prepare``.
+    ``encode_sequences``, ``fit`` and ``prepare``. ``modalities``: the dataset modalities its
+    models read (``("eeg",)``); empty means any. The contract check runs each benchmark with
+    the plugin's first baseline whose modalities include the benchmark's dataset's.
 
     Example:
         >>> ModelAdapterSpec(
@@ -264,6 +266,7 @@ class ModelAdapterSpec:
     config_keys: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     baseline: bool = False
     requires: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    modalities: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
 
 @attrs.frozen(kw_only=True)

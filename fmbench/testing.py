@@ -181,7 +181,8 @@ class RawFeatures:
 class PluginCheck:
     """What :func:`assert_valid_plugin` checked (so that a test can see it was not vacuous).
 
-    ``benchmarks`` maps each benchmark run to its primary metric value (None when undefined).
+    ``benchmarks`` maps each benchmark run to its primary metric value (None when undefined);
+    ``not_run`` names the benchmarks on datasets without toy data (real or downloaded), and why.
     """
 
     plugin: str
@@ -194,6 +195,7 @@ class PluginCheck:
     benchmarks: dict[str, Any] = dataclasses.field(default_factory=dict)
     reporters: list[str] = dataclasses.field(default_factory=list)
     models: list[str] = dataclasses.field(default_factory=list)
+    not_run: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class _Checker:
@@ -455,22 +457,29 @@ class _Checker:
             raise self.fail(what, "range", f"compute returned {number}, outside {spec.range}")
 
     # runs ------------------------------------------------------------------------------
-    def model_config(self, benchmark: Any, model: Any) -> Any:
+    def model_configs(self, benchmark: Any, model: Any) -> list[Any]:
+        """The models to try on a benchmark, in order: ``model`` alone when given; else the
+        plugin's baselines whose modalities fit the benchmark's dataset, then a generic model
+        (the dummy classifier/regressor, or the raw-features encoder for embedding protocols).
+        """
         from fmbench.models import ModelConfig, parse_model_config, read_model_config
 
         if model is not None:
             if isinstance(model, ModelConfig):
-                return model
+                return [model]
             if isinstance(model, Mapping):
-                return parse_model_config(dict(model), source="assert_valid_plugin(model=...)")
-            return read_model_config(model)
-        baselines = [a for a in self.own("model_adapter") if a.baseline]
-        if baselines:
-            return ModelConfig(
-                model_id=f"{baselines[0].name}-baseline",
-                type=baselines[0].name,
+                return [parse_model_config(dict(model), source="assert_valid_plugin(model=...)")]
+            return [read_model_config(model)]
+        modality = self.registry.get("dataset", benchmark.dataset).modality
+        configs = [
+            ModelConfig(
+                model_id=f"{adapter.name}-baseline",
+                type=adapter.name,
                 source=f"<baseline adapter of {self.plugin}>",
             )
+            for adapter in self.own("model_adapter")
+            if adapter.baseline and (not adapter.modalities or modality in adapter.modalities)
+        ]
         protocol = self.registry.get("protocol", benchmark.protocol)
         needs_embedding = any("embed" in group for group in protocol.needs)
         if needs_embedding:
@@ -479,14 +488,19 @@ class _Checker:
             import_path = "fmbench.dummy_model:DummyRegressor"
         else:
             import_path = "fmbench.dummy_model:DummyClassifier"
-        return ModelConfig(
-            model_id="contract-check-baseline",
-            type="python_class",
-            settings={"import_path": import_path, "init_kwargs": {}},
-            source="<contract check>",
+        configs.append(
+            ModelConfig(
+                model_id="contract-check-baseline",
+                type="python_class",
+                settings={"import_path": import_path, "init_kwargs": {}},
+                source="<contract check>",
+            )
         )
+        return configs
 
     def run(self, benchmark: Any, model: Any, reporters: tuple[str, ...] | None = None) -> Any:
+        """Run the benchmark on its toy data with the first model of ``model_configs`` that
+        completes it; fail with the first model's error when none does."""
         from fmbench.results import schema_errors
         from fmbench.run import RunOptions, run_suite
         from fmbench.specs import SuiteEntry, SuiteSpec
@@ -502,13 +516,11 @@ class _Checker:
             )
         if not (self.toy_root / dataset_spec.toy_path).exists():
             self.generate(benchmark.dataset)
-        config = self.model_config(benchmark, model)
         suite = SuiteSpec(
             name=f"CONTRACT-{benchmark.name}",
             summary=f"contract check of {benchmark.name}",
             benchmarks=(SuiteEntry(benchmark=benchmark.name),),
         )
-        out_dir = self.workdir / "runs" / f"{benchmark.name}-{'-'.join(reporters or ())}"
         options = RunOptions(
             seed=self.seed,
             data_root=str(self.toy_root),
@@ -517,22 +529,29 @@ class _Checker:
             command=f"assert_valid_plugin({self.plugin!r})",
             reporters=reporters,
         )
-        try:
-            result = run_suite(self.registry, suite, config, out_dir, options)
-        except Exception as exc:
-            raise self.fail(what, "name", f"the run failed: {type(exc).__name__}: {exc}") from exc
-        outcome = result.outcomes[0]
-        if not outcome.ok:
-            raise self.fail(
-                what,
-                "name",
-                f"the benchmark failed on its toy data with model {config.model_id!r}: "
-                f"{outcome.record.get('error')} (set FMBENCH_DEBUG=1 for the traceback)",
-            )
-        errors = schema_errors(result.document)
-        if errors:
-            raise self.fail(what, "name", f"its eval.yaml breaks the schema: {errors[0]}")
-        return result
+        out_dir = self.workdir / "runs" / f"{benchmark.name}-{'-'.join(reporters or ())}"
+        failures: list[str] = []
+        for config in self.model_configs(benchmark, model):  # each replaces the last's run
+            try:
+                result = run_suite(self.registry, suite, config, out_dir, options)
+            except Exception as exc:
+                failures.append(f"the run with model {config.model_id!r} failed: {exc}")
+                continue
+            outcome = result.outcomes[0]
+            if not outcome.ok:
+                failures.append(
+                    f"the benchmark failed on its toy data with model {config.model_id!r}: "
+                    f"{outcome.record.get('error')}"
+                )
+                continue
+            errors = schema_errors(result.document)
+            if errors:
+                raise self.fail(what, "name", f"its eval.yaml breaks the schema: {errors[0]}")
+            return result
+        tried = f" ({len(failures)} models tried)" if len(failures) > 1 else ""
+        raise self.fail(
+            what, "name", f"{failures[0]}{tried} (set FMBENCH_DEBUG=1 for the traceback)"
+        )
 
 
 def synthetic_batch(modality: str, seed: int = 0) -> tuple[Any, dict[str, Any]]:
@@ -595,9 +614,13 @@ def assert_valid_plugin(
       strongest level;
     - every dataset with a generator generates (twice, identically) and loads;
     - every metric gives a finite float within its declared range on a small example;
-    - every benchmark runs end to end on its toy data (eval.yaml valid against the schema),
-      with ``model`` (a model config path or mapping), else the plugin's baseline adapter,
-      else the dummy classifier/regressor (``zero_shot``) or the raw-features encoder;
+    - every benchmark runs end to end on its toy data (eval.yaml valid against the schema)
+      (a benchmark on a dataset without a generator, real or downloaded data, is listed in
+      ``not_run`` instead),
+      with ``model`` (a model config path or mapping); else with the first that completes
+      it of: the plugin's baseline adapters whose ``modalities`` include the benchmark
+      dataset's modality, then the dummy classifier/regressor (``zero_shot``) or the
+      raw-features encoder;
     - every reporter writes its files for a run of the core's toy benchmark;
     - with ``model`` given and no benchmark of its own, the plugin's adapter runs ``BM-TOY-CLASS``.
 
@@ -682,6 +705,11 @@ def _check(
         checker.check_metric(spec)
         check.metrics.append(spec.name)
     for bm in checker.own("benchmark"):
+        dataset = registry.get("dataset", bm.dataset)
+        if dataset.generate is None:
+            where = "downloaded by fmbench datasets fetch" if dataset.sources else "real data"
+            check.not_run[bm.name] = f"dataset {dataset.name} has no toy data ({where})"
+            continue
         result = checker.run(bm, model)
         record = result.outcomes[0].record
         check.benchmarks[bm.name] = record["primary_metric"]["value"]

@@ -291,3 +291,45 @@ def test_helpers() -> None:
     assert len(x[0]) == 32
     assert info["modality"] == "dna"
     assert RawFeatures().embed(x).shape == (4, 16)
+
+
+BASELINE_PLUGIN_EXTRA = """
+class Encoder:
+    def embed(self, X):
+        return np.asarray(X, dtype=float).reshape(len(X), -1)
+
+def load_other(config):
+    raise RuntimeError("the eeg-only baseline must not be tried on tabular data")
+
+def load_encoder(config):
+    return Encoder()
+
+@fmbench.hookimpl
+def fmbench_model_adapters():
+    yield fmbench.ModelAdapterSpec(name="{prefix}_eeg", summary="BASELINE for EEG",
+                                   load="{module}:load_other", baseline=True,
+                                   modalities=("eeg",))
+    yield fmbench.ModelAdapterSpec(name="{prefix}_tab", summary="BASELINE encoder",
+                                   load="{module}:load_encoder", baseline=True,
+                                   modalities=("tabular",))
+"""
+
+
+@pytest.mark.parametrize(
+    ("protocol", "expected"), [("linear_probe", "_tab-baseline"), ("zero_shot", "contract")]
+)
+def test_baselines_are_chosen_by_modality_then_a_generic_model(
+    install: Callable[..., str], tmp_path: Path, protocol: str, expected: str
+) -> None:
+    dist = install(
+        TASK_PLUGIN + BASELINE_PLUGIN_EXTRA,
+        files={"definitions/benchmarks/bm.yaml": BENCHMARK_YAML},
+        protocol=protocol,
+        split="{method: kfold, folds: 3}" if protocol == "linear_probe" else "{method: none}",
+    )
+    check = assert_valid_plugin(dist, workdir=tmp_path / "work")
+    # linear_probe: the tabular encoder runs it (the EEG baseline is never tried);
+    # zero_shot: the encoder cannot predict, so the generic dummy classifier runs it
+    (model,) = check.models
+    assert expected in model
+    assert not check.not_run

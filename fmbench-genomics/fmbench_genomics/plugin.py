@@ -119,6 +119,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         load=f"{_PKG}.baselines:load_expression_baseline",
         config_keys=("n_components", "target_sum", "seed"),
         baseline=True,
+        modalities=("single_cell", "expression"),
     )
     yield ModelAdapterSpec(
         name="genomics_kmer_baseline",
@@ -126,12 +127,14 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         load=f"{_PKG}.baselines:load_kmer_baseline",
         config_keys=("k",),
         baseline=True,
+        modalities=("dna",),
     )
     yield ModelAdapterSpec(
         name="genomics_genotype_baseline",
         summary="BASELINE: allele dosages as features (missing = 0)",
         load=f"{_PKG}.baselines:load_genotype_baseline",
         baseline=True,
+        modalities=("variant",),
     )
 
 

@@ -114,6 +114,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         load="fmbench_neuro.baselines:load_eeg_bandpower",
         config_keys=("sampling_freq", "train_data", "C"),
         baseline=True,
+        modalities=("eeg",),
         requires=_BASELINE_REQUIRES,
     )
     yield ModelAdapterSpec(
@@ -122,6 +123,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         "linear_probe",
         load="fmbench_neuro.baselines:load_fmri_connectivity",
         baseline=True,
+        modalities=("fmri",),
         requires=_BASELINE_REQUIRES,
     )
     yield ModelAdapterSpec(
@@ -130,6 +132,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         load="fmbench_neuro.baselines:load_smri_regional",
         config_keys=("blocks", "bins"),
         baseline=True,
+        modalities=("mri",),
         requires=_BASELINE_REQUIRES,
     )
     yield ModelAdapterSpec(
@@ -138,6 +141,7 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         load="fmbench_neuro.baselines:load_roi_reconstruction",
         config_keys=("alpha",),
         baseline=True,
+        modalities=("fmri",),
         requires=_BASELINE_REQUIRES,
     )
 

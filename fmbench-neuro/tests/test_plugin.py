@@ -94,3 +94,17 @@ def test_plugins_list_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "fmbench-neuro" in out.stdout
     assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
+    from fmbench.testing import assert_valid_plugin
+
+    check = assert_valid_plugin("fmbench-neuro", workdir=tmp_path)
+    ran = dict(zip(check.benchmarks, check.models, strict=True))
+    # each benchmark ran with the baseline made for its modality
+    assert ran["BM-EEG-ABNORMAL"] == "eeg_bandpower-baseline"
+    assert ran["BM-FMRI-GRANULAR"] == "fmri_connectivity-baseline"
+    assert ran["BM-SMRI-AD"] == "smri_regional-baseline"
+    # band power has no predict(): the zero-shot benchmark falls back to the dummy classifier
+    assert ran["BM-EEG-ROBUSTNESS"] == "contract-check-baseline"
+    assert "BM-EEGBCI-EYES" in check.not_run  # public data: not downloaded in tests
