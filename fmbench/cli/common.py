@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-__all__ = ["copy_to_legacy_folders", "echo_json", "legacy_output_options", "registry_from"]
+__all__ = [
+    "command_line",
+    "copy_to_legacy_folders",
+    "echo_json",
+    "legacy_output_options",
+    "model_option",
+    "registry_from",
+    "run_options",
+]
 
 
 def registry_from(ctx: click.Context) -> Any:
@@ -22,6 +30,45 @@ def registry_from(ctx: click.Context) -> Any:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def command_line() -> str:
+    """This invocation as a shell command line (recorded in eval.yaml's provenance)."""
+    import shlex
+    import sys
+
+    return " ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]])
+
+
+def model_option(command: Any) -> Any:
+    """``--model``: the model config of a run (required)."""
+    return click.option(
+        "--model",
+        "model_path",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="Model config YAML (model_id, type, ...).",
+    )(command)
+
+
+def run_options(command: Any) -> Any:
+    """The options every evaluating command has: ``--data-root``, ``--seed``,
+    ``--batch-size``, ``--overwrite`` and ``--no-progress``."""
+    for option in reversed(
+        (
+            click.option(
+                "--data-root", default=None, help="Root of the toy datasets [default: ./toy_data]."
+            ),
+            click.option("--seed", default=42, show_default=True, type=int),
+            click.option(
+                "--batch-size", default=256, show_default=True, type=click.IntRange(min=1)
+            ),
+            click.option("--overwrite", is_flag=True, help="Replace results already in --out."),
+            click.option("--no-progress", is_flag=True, help="No progress output."),
+        )
+    ):
+        command = option(command)
+    return command
 
 
 def legacy_output_options(command: Any) -> Any:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from fmbench.cli.common import copy_to_legacy_folders, legacy_output_options, registry_from
+from fmbench.cli.common import (
+    command_line,
+    copy_to_legacy_folders,
+    legacy_output_options,
+    model_option,
+    registry_from,
+    run_options,
+)
 
 
 def _probe_names(text: str | None) -> tuple[str, ...] | None:
@@ -21,13 +26,7 @@ def _probe_names(text: str | None) -> tuple[str, ...] | None:
 
 
 @click.command(name="run-robustness")
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Model config YAML (model_id, type, ...).",
-)
+@model_option
 @click.option(
     "--data",
     required=True,
@@ -52,17 +51,13 @@ def _probe_names(text: str | None) -> tuple[str, ...] | None:
     metavar="PROBE=a,b,c",
     help="Override a probe's severity grid (repeatable), e.g. --levels noise=0,0.1,0.3.",
 )
-@click.option("--seed", default=42, show_default=True, type=int)
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--sampling-freq",
     default=None,
     type=float,
     help="Sampling rate in Hz; sets or overrides the dataset's info sampling_freq (never assumed).",
 )
-@click.option("--data-root", default=None, help="Root of the toy datasets [default: ./toy_data].")
-@click.option("--overwrite", is_flag=True, help="Replace results already in --out.")
-@click.option("--no-progress", is_flag=True, help="No progress output.")
+@run_options
 @legacy_output_options
 @click.pass_context
 def run_robustness(
@@ -102,7 +97,7 @@ def run_robustness(
         overwrite=overwrite,
         progress=not no_progress,
         model_config_path=model_path,
-        command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
+        command=command_line(),
     )
     config = read_model_config(model_path)
     result = run(registry, config, data, Path(out_dir), options)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from fmbench.cli.common import copy_to_legacy_folders, legacy_output_options, registry_from
+from fmbench.cli.common import (
+    command_line,
+    copy_to_legacy_folders,
+    legacy_output_options,
+    model_option,
+    registry_from,
+    run_options,
+)
 
 
 def resolve_suite(registry: object, suite: str) -> object:
@@ -28,13 +33,7 @@ def resolve_suite(registry: object, suite: str) -> object:
 
 @click.command(name="run")
 @click.option("--suite", required=True, help="Suite id (see list-suites) or a suite YAML file.")
-@click.option(
-    "--model",
-    "model_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Model config YAML (model_id, type, ...).",
-)
+@model_option
 @click.option(
     "--out",
     "out_dir",
@@ -43,12 +42,8 @@ def resolve_suite(registry: object, suite: str) -> object:
     help="Output folder for eval.yaml and report.md.",
 )
 @click.option("--dataset", default=None, help="Run on this dataset id or folder instead.")
-@click.option("--data-root", default=None, help="Root of the toy datasets [default: ./toy_data].")
 @click.option("--protocol", default=None, help="Override the benchmarks' protocol.")
-@click.option("--seed", default=42, show_default=True, type=int)
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(min=1))
-@click.option("--overwrite", is_flag=True, help="Replace results already in --out.")
-@click.option("--no-progress", is_flag=True, help="No progress output.")
+@run_options
 @click.option(
     "--reporter",
     "reporters",
@@ -174,7 +169,7 @@ def run(
         overwrite=overwrite,
         progress=not no_progress,
         model_config_path=model_path,
-        command=" ".join(shlex.quote(a) for a in ["fmbench", *sys.argv[1:]]),
+        command=command_line(),
         reporters=tuple(reporters) or None,
         n_resamples=n_resamples,
         check_determinism=determinism_samples if check_determinism else 0,
