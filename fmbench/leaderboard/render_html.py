@@ -20,7 +20,7 @@ import hashlib
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
-from fmbench.leaderboard.render_md import robustness_text, worst_text
+from fmbench.leaderboard.render_md import column_titles, robustness_text, worst_text
 from fmbench.leaderboard.text import html_text as h
 from fmbench.leaderboard.text import num
 
@@ -138,17 +138,7 @@ def _board(board: Board) -> list[str]:
             '<p class="flag">Benchmark not known to the installed plugins: its definition '
             "could not be checked.</p>"
         )
-    heads = ["Rank", "Rank range", "Tie group", "Model", f"{h(board.primary)} [CI]"]
-    heads += [h(n) for n in others]
-    heads += [
-        f"Worst group ({h(board.primary)})",
-        "Robustness (rAUC)",
-        "ms / sample",
-        "Peak MiB",
-        "Date",
-        "fmbench",
-        "Eval file",
-    ]
+    heads = column_titles(board, h)
     out.append(f'<table class="board" data-benchmark="{h(board.benchmark_id)}">')
     out.append(
         "<thead><tr>"

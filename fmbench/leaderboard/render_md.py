@@ -46,6 +46,26 @@ def worst_text(entry: Entry, escape: Callable[[Any], str]) -> str:
     return f"{escape(group['column'])}={escape(group['group'])}: {num(group['value'])}{n}"
 
 
+def column_titles(board: Board, escape: Callable[[Any], str]) -> list[str]:
+    """The columns of a board's table, metric names escaped with ``escape`` (both pages)."""
+    others = [escape(n) for n in board.metric_names if n != board.primary]
+    return [
+        "Rank",
+        "Rank range",
+        "Tie group",
+        "Model",
+        f"{escape(board.primary)} [CI]",
+        *others,
+        f"Worst group ({escape(board.primary)})",
+        "Robustness (rAUC)",
+        "ms / sample",
+        "Peak MiB",
+        "Date",
+        "fmbench",
+        "Eval file",
+    ]
+
+
 def _worst(entry: Entry) -> str:
     return worst_text(entry, md)
 
@@ -82,17 +102,7 @@ def _board(board: Board) -> list[str]:
             "",
         ]
     others = [n for n in board.metric_names if n != board.primary]
-    header = ["Rank", "Rank range", "Tie group", "Model", f"{md(board.primary)} [CI]"]
-    header += [md(n) for n in others]
-    header += [
-        f"Worst group ({md(board.primary)})",
-        "Robustness (rAUC)",
-        "ms / sample",
-        "Peak MiB",
-        "Date",
-        "fmbench",
-        "Eval file",
-    ]
+    header = column_titles(board, md)
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "|".join("---:" if i < 3 else "---" for i in range(len(header))) + "|")
     for row in board.rows:
