@@ -44,6 +44,7 @@ __all__ = [
     "load_sequence_folder",
     "n_rows",
     "read_metadata_csv",
+    "read_table",
     "toy_root",
 ]
 
@@ -365,14 +366,27 @@ def load_array_folder(
 _SEQUENCE_COLUMNS = ("seq", "sequence", "sequences")
 
 
-def _read_sequence_table(path: Path) -> tuple[list[str], list[str], dict[str, list[str]]]:
+def read_table(path: Path, delimiter: str = ",") -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a CSV/TSV file; an unreadable file is a DataError naming it.
+
+    Example:
+        >>> read_table(Path("no-such.tsv"), "\\t")
+        Traceback (most recent call last):
+        ...
+        fmbench.errors.DataError: cannot read no-such.tsv: [Errno 2] No such file or directory: 'no-such.tsv'
+    """
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle, delimiter="\t")
-            fields = reader.fieldnames or []
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            fields = list(reader.fieldnames or [])
             rows = list(reader)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"cannot read {path}: {exc}") from None
+    return fields, rows
+
+
+def _read_sequence_table(path: Path) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    fields, rows = read_table(path, "\t")
     seq_col = next((c for c in fields if c.lower() in _SEQUENCE_COLUMNS), None)
     if seq_col is None or "label" not in fields:
         raise DataError(

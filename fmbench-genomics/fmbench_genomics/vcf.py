@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import gzip
 import os
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import IO, Any
 import attrs
 import numpy as np
 
-from fmbench.data import Dataset
+from fmbench.data import Dataset, read_table
 from fmbench.errors import DataError
 from fmbench_genomics._columns import class_order, parse_column
 
@@ -171,13 +170,7 @@ def read_vcf(path: str | os.PathLike[str]) -> Genotypes:
 
 
 def _read_sample_table(path: Path) -> dict[str, dict[str, str]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle, delimiter="\t")
-            fields = reader.fieldnames or []
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read sample table {path}: {exc}") from None
+    fields, rows = read_table(path, "\t")
     if "sample" not in fields:
         raise DataError(
             f"{path}: the sample table needs a 'sample' column; found {', '.join(fields) or 'none'}"

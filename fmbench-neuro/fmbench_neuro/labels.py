@@ -10,13 +10,13 @@ Example:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
 import numpy as np
 
+from fmbench.data import read_table
 from fmbench.errors import DataError
 
 __all__ = ["LabelsTable", "encode_labels", "read_labels_table"]
@@ -46,13 +46,7 @@ def read_labels_table(path: Path, found_files: Sequence[str]) -> LabelsTable:
             f"{path}: no labels table; a recordings folder needs {path.name} with the columns "
             f"{', '.join(REQUIRED)} (one row per file)"
         )
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
+    header, rows = read_table(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DataError(
