@@ -146,16 +146,9 @@ def load_predictions(path: Path | str) -> dict[str, StoredPredictions]:
         missing = [f for f in ("indices", "y_true", "fold") if f not in arrays]
         if missing:
             raise ResultsError(f"{path}: benchmark {benchmark_id} lacks {', '.join(missing)}")
-        predictions = Predictions(
-            indices=arrays["indices"],
-            y_true=arrays["y_true"],
-            fold=arrays["fold"],
-            proba=arrays.get("proba"),
-            labels=arrays.get("labels"),
-            values=arrays.get("values"),
-        )
+        predictions, units = predictions_from_arrays(arrays)
         out[benchmark_id] = StoredPredictions(
-            predictions=predictions, units=arrays.get("units"), sha256=content_sha256(arrays)
+            predictions=predictions, units=units, sha256=content_sha256(arrays)
         )
     return out
 
