@@ -69,13 +69,19 @@ def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:
         raise ConfigError(f"{what} {path} is a folder, expected a YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from None
+    return load_yaml_text(text, path)
+
+
+def load_yaml_text(text: str, source: Path | str) -> Any:
+    """:func:`safe_load` of a text read from ``source``; a YAML error is a ConfigError that
+    names the source, line and column."""
     try:
         return safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: malformed YAML ({problem})") from None
+        raise ConfigError(f"{source}:{where}: malformed YAML ({problem})") from None
 
 
 def _canonical_sha256(data: Any) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from fmbench.block_yaml import load_block_yaml
+from fmbench.definitions import load_yaml_text
 from fmbench.errors import ConfigError
 from fmbench.io import atomic_write_text
 
@@ -183,10 +184,6 @@ def check_nesting(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX
         stack.extend((child, depth + 1) for child in children)
 
 
-#: The safe loader, in C when PyYAML has libyaml (about 10x faster; the same constructors).
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -194,17 +191,6 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"eval file {path} is a folder, expected a YAML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read eval file {path}: {exc}") from None
-
-
-def _safe_load(path: Path, text: str) -> Any:
-    """``safe_load`` of a file's text; errors name the file and line (as ``read_yaml`` does)."""
-    try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where}: malformed YAML ({problem})") from None
 
 
 def read_eval(
@@ -231,7 +217,7 @@ def read_eval(
     needs_count = data is None or len(text) > MAX_NODES
     if data is None:
         try:
-            data = _safe_load(path, text)
+            data = load_yaml_text(text, path)
         except (RecursionError, MemoryError):
             raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
         except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert

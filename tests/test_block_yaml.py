@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fmbench.block_yaml import load_block_yaml
+from fmbench.definitions import SafeYAMLLoader as _SafeLoader
 from fmbench.leaderboard.synthetic import synthetic_eval
-from fmbench.results import _SafeLoader, dump_yaml, read_eval, with_digest
+from fmbench.results import dump_yaml, read_eval, with_digest
 
 EVALS = Path(__file__).resolve().parents[1] / "evals"
 
