@@ -63,6 +63,9 @@ browser:
 
 pytest: install-test browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests $(foreach p,$(filter-out .,$(PACKAGES)),$(p)/tests)
+	# the examples in the docstrings of every package's modules
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules fmbench \
+		$(foreach p,$(filter-out .,$(PACKAGES)),$(p)/$(subst -,_,$(p)))
 
 # Example plugins and a scaffold of each kind: wheels installed into a fresh venv, own tests run.
 plugins-check: venv
