@@ -1,6 +1,9 @@
 """Build a leaderboard from N generated eval files and report the time (target: 10,000 in 10 s).
 
-Usage: python bench/bench_leaderboard.py [--n 10000] [--keep DIR]
+Usage: python bench/bench_leaderboard.py [--n 10000] [--keep DIR] [--jobs N] [--steps]
+
+``--steps`` also times each step of reading one file, per file over the first 1,000 files
+(one process; the YAML reader's memo of scalars warm, as after the first files of a build).
 
 The files are synthetic but realistic in size and shape (a stratified block, intervals and a
 real robustness block from a committed run-robustness file; about 10.8 KB each), correctly
@@ -19,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _robustness_block() -> dict:
@@ -65,11 +69,56 @@ def generate(folder: Path, n: int) -> None:
         write_synthetic(folder / f"{i // 1000:02d}" / f"eval_{i:05d}.yaml", doc)
 
 
+def time_steps(folder: Path, registry: Any, count: int = 1000) -> None:
+    """Milliseconds per file of each step of reading and checking an eval file."""
+    import yaml
+
+    from fmbench.block_yaml import load_block_yaml
+    from fmbench.leaderboard.collect import collect_evals
+    from fmbench.leaderboard.rank import entries_summary
+    from fmbench.results import schema_errors, verify_digest
+    from fmbench.validation import check_eval
+
+    paths = sorted(folder.rglob("*.yaml"))[:count]
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    docs = [load_block_yaml(t) for t in texts]  # warms the memo and the validator below
+    schema_errors(docs[0])
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    steps = [
+        ("read the text", lambda: [p.read_text(encoding="utf-8") for p in paths]),
+        ("libyaml safe loader", lambda: [yaml.load(t, Loader=loader) for t in texts]),  # noqa: S506
+        ("libyaml parser events only", lambda: [list(yaml.parse(t, Loader=loader)) for t in texts]),
+        ("fmbench.block_yaml", lambda: [load_block_yaml(t) for t in texts]),
+        ("schema", lambda: [schema_errors(d) for d in docs]),
+        ("digest", lambda: [verify_digest(d) for d in docs]),
+        ("all checks of validate", lambda: [check_eval(d, registry) for d in docs]),
+        (
+            "read + check + entries (1 process)",
+            lambda: collect_evals(
+                [str(p.parent) for p in paths[:1]],
+                registry,
+                jobs=1,
+                summarize=entries_summary(registry),
+            ),
+        ),
+    ]
+    for name, step in steps:
+        t0 = time.perf_counter()
+        step()
+        n = (
+            len(paths)
+            if not name.startswith("read +")
+            else len(list(paths[0].parent.glob("*.yaml")))
+        )
+        print(f"{name}: {(time.perf_counter() - t0) / n * 1000:.3f} ms per file")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, default=None, help="generate into this folder")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPUs)")
+    parser.add_argument("--steps", action="store_true", help="also time each step per file")
     args = parser.parse_args()
     from fmbench.leaderboard import build, write_site
     from fmbench.registry import build_registry
@@ -97,6 +146,8 @@ def main() -> int:
             f"{len(board.rejected)} rejected; CPU time {cpu:.1f} s (all processes); "
             f"peak RSS {peak:.0f} MiB (main process)"
         )
+        if args.steps:
+            time_steps(folder, registry)
     return 0
 
 
