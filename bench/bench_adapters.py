@@ -30,7 +30,7 @@ import numpy as np
 
 
 def _handle(registry: Any, **settings: Any) -> Any:
-    from fmbench.models import load_model, parse_model_config
+    from fmbench.models.handle import load_model, parse_model_config
 
     return load_model(registry, parse_model_config({"model_id": "bench", **settings}, source="<b>"))
 
@@ -56,10 +56,10 @@ def throughput(
 
 def cache_saving(folder: Path, settings: dict[str, Any], n: int) -> dict[str, Any]:
     from fmbench.adapters.tiny import probe_suite_plugin
-    from fmbench.models import parse_model_config
-    from fmbench.registry import build_registry
-    from fmbench.run import RunOptions, run_suite
-    from fmbench.toydata import write_array_dataset
+    from fmbench.data.toy_files import write_array_dataset
+    from fmbench.models.handle import parse_model_config
+    from fmbench.plugin_system.registry import build_registry
+    from fmbench.running.suite_run import RunOptions, run_suite
 
     rng = np.random.default_rng(0)
     data = folder / "data"
@@ -104,7 +104,7 @@ def main() -> int:
 
     from fmbench.adapters.tiny import save_tiny_encoder, tiny_bert_config
     from fmbench.adapters.tiny_bert import TinyBertEncoder
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 
-from fmbench.bootstrap import bootstrap_intervals, rng_seed
-from fmbench.protocols import Predictions
-from fmbench.registry import build_registry
+from fmbench.evaluation.protocols import Predictions
+from fmbench.plugin_system.registry import build_registry
+from fmbench.statistics.bootstrap import bootstrap_intervals, rng_seed
 
 
 def main(n: int = 100_000, n_resamples: int = 1000) -> None:

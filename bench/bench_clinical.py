@@ -10,11 +10,11 @@ import time
 import attrs
 import numpy as np
 
-from fmbench.bootstrap import bootstrap_intervals
-from fmbench.clinical_analysis import clinical_block
-from fmbench.protocols import Predictions, TrainingPredictions
-from fmbench.registry import build_registry
-from fmbench.specs import ClinicalSpec
+from fmbench.evaluation.protocols import Predictions, TrainingPredictions
+from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import ClinicalSpec
+from fmbench.statistics.bootstrap import bootstrap_intervals
+from fmbench.statistics.clinical_block import clinical_block
 
 
 def main() -> None:

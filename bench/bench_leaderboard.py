@@ -73,12 +73,12 @@ def time_steps(folder: Path, registry: Any, count: int = 1000) -> None:
     """Milliseconds per file of each step of reading and checking an eval file."""
     import yaml
 
-    from fmbench.block_yaml import load_block_yaml
-    from fmbench.definitions import safe_load
     from fmbench.leaderboard.collect import collect_evals
     from fmbench.leaderboard.rank import entries_summary
-    from fmbench.results import schema_errors, verify_digest
-    from fmbench.validation import check_eval
+    from fmbench.plugin_system.definitions import safe_load
+    from fmbench.results.block_yaml import load_block_yaml
+    from fmbench.results.eval_file import schema_errors, verify_digest
+    from fmbench.results.validation import check_eval
 
     paths = sorted(folder.rglob("*.yaml"))[:count]
     texts = [p.read_text(encoding="utf-8") for p in paths]
@@ -89,7 +89,7 @@ def time_steps(folder: Path, registry: Any, count: int = 1000) -> None:
         ("read the text", lambda: [p.read_text(encoding="utf-8") for p in paths]),
         ("libyaml safe loader", lambda: [safe_load(t) for t in texts]),
         ("libyaml parser events only", lambda: [list(yaml.parse(t, Loader=loader)) for t in texts]),
-        ("fmbench.block_yaml", lambda: [load_block_yaml(t) for t in texts]),
+        ("fmbench.results.block_yaml", lambda: [load_block_yaml(t) for t in texts]),
         ("schema", lambda: [schema_errors(d) for d in docs]),
         ("digest", lambda: [verify_digest(d) for d in docs]),
         ("all checks of validate", lambda: [check_eval(d, registry) for d in docs]),
@@ -122,7 +122,7 @@ def main() -> int:
     parser.add_argument("--steps", action="store_true", help="also time each step per file")
     args = parser.parse_args()
     from fmbench.leaderboard import build, write_site
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp) / "evals"

@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import load_array_folder
-from fmbench.models import ModelConfig, ModelHandle
-from fmbench.protocols import Predictions
-from fmbench.registry import build_registry
-from fmbench.robustness import evaluate_probes, perturb_batch, plan_probes, probe_rng
-from fmbench.specs import resolve
+from fmbench.data.dataset import load_array_folder
+from fmbench.evaluation.protocols import Predictions
+from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import resolve
+from fmbench.robustness.engine import evaluate_probes, perturb_batch, plan_probes, probe_rng
 
 
 class ChannelMeanModel:
@@ -116,8 +116,8 @@ def engine_run(folder: Path, batch_size: int) -> dict[str, Any]:
 
 
 def full_run(folder: Path, out: Path, batch_size: int, model_module: Path) -> dict[str, Any]:
-    from fmbench.models import parse_model_config
-    from fmbench.robustness_run import RobustnessOptions, run_robustness
+    from fmbench.models.handle import parse_model_config
+    from fmbench.robustness.standalone import RobustnessOptions, run_robustness
 
     sys.path.insert(0, str(model_module.parent))
     config = parse_model_config(

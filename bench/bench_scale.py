@@ -166,10 +166,10 @@ import sys, time, json
 sys.path.insert(0, {str(workdir)!r})
 t0 = time.perf_counter()
 from pathlib import Path
-from fmbench.definitions import parse_benchmark, parse_suite
-from fmbench.models import read_model_config
-from fmbench.registry import build_registry
-from fmbench.run import RunOptions, run_suite
+from fmbench.plugin_system.definitions import parse_benchmark, parse_suite
+from fmbench.models.handle import read_model_config
+from fmbench.plugin_system.registry import build_registry
+from fmbench.running.suite_run import RunOptions, run_suite
 registry = build_registry(external=False)
 bm = parse_benchmark({{"benchmark_id": "BM-OVERHEAD", "task": "classification", "dataset": "x",
     "metrics": {{"primary": "AUROC", "secondary": ["Accuracy", "BalancedAccuracy", "F1-Score"]}},

@@ -4,7 +4,7 @@ Usage: python bench/fuzz_block_yaml.py [--seeds 6] [--n 4000]
 
 Each mutation (characters inserted, deleted, lines re-indented or duplicated; the mutations of
 ``tests/test_block_yaml.py``) of a committed eval file, rewritten by fmbench's writer, is read by
-``fmbench.block_yaml.load_block_yaml``. When it does not decline, the result must equal what
+``fmbench.results.block_yaml.load_block_yaml``. When it does not decline, the result must equal what
 both libyaml's and the pure-Python safe loader give, and neither may reject the text. Prints
 the count compared per seed and exits 1 on any difference. Slow (the pure-Python loader):
 about a minute per 1,000 mutations.
@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_block_yaml import _mutate, same  # noqa: E402
 
-from fmbench.block_yaml import load_block_yaml  # noqa: E402
-from fmbench.definitions import safe_load  # noqa: E402
-from fmbench.results import dump_yaml, read_eval  # noqa: E402
+from fmbench.plugin_system.definitions import safe_load  # noqa: E402
+from fmbench.results.block_yaml import load_block_yaml  # noqa: E402
+from fmbench.results.eval_file import dump_yaml, read_eval  # noqa: E402
 
 #: libyaml's safe loader (what read_eval falls back to) and PyYAML's pure-Python one
 LOADERS = {"libyaml safe_load": safe_load, "pure-Python yaml.safe_load": yaml.safe_load}

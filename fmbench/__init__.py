@@ -16,8 +16,8 @@ from typing import Any
 
 from fmbench._version import __version__
 from fmbench.errors import FmbenchError, MetricUndefined
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import (
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     DatasetSpec,
     MetricSpec,
@@ -51,11 +51,11 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Imported on first use, so that `import fmbench` stays light (no numpy, no YAML).
     if name == "Dataset":
-        from fmbench.data import Dataset
+        from fmbench.data.dataset import Dataset
 
         return Dataset
     if name == "load_definitions":
-        from fmbench.definitions import load_definitions
+        from fmbench.plugin_system.definitions import load_definitions
 
         return load_definitions
     raise AttributeError(f"module 'fmbench' has no attribute {name!r}")

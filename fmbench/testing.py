@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from fmbench.registry import Registry
+    from fmbench.plugin_system.registry import Registry
 
 __all__ = [
     "PluginCheck",
@@ -62,12 +62,12 @@ REF_FIELDS: dict[str, tuple[str, ...]] = {
 
 def _use_in_cli(monkeypatch: pytest.MonkeyPatch, registry: Registry) -> None:
     """Make CLI commands run in this test (CliRunner) see ``registry``."""
-    import fmbench.registry
+    import fmbench.plugin_system.registry
 
     def get_registry(external: bool | None = None) -> Registry:
         return registry
 
-    monkeypatch.setattr(fmbench.registry, "get_registry", get_registry)
+    monkeypatch.setattr(fmbench.plugin_system.registry, "get_registry", get_registry)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def fmbench_registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
         def test_noise_is_registered(fmbench_registry):
             assert fmbench_registry.provider("probe", "noise") == "fmbench.builtin"
     """
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     registry = build_registry(external=False, only=())  # installed plugins not even listed
     _use_in_cli(monkeypatch, registry)
@@ -125,7 +125,7 @@ def register_plugin(
             registry = register_plugin(fmbench_probes)
             assert registry.has("probe", "flip")
     """
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     def register(*plugins: object, external: bool = False) -> Registry:
         registry = build_registry(
@@ -221,7 +221,7 @@ class _Checker:
 
     # records and references ------------------------------------------------------------
     def check_conflicts(self) -> None:
-        from fmbench.registry import conflict_message
+        from fmbench.plugin_system.registry import conflict_message
 
         for kind, names in self.registry.conflicts.items():
             for name, providers in names.items():
@@ -231,7 +231,7 @@ class _Checker:
                     )
 
     def check_references(self, record: Any) -> list[str]:
-        from fmbench.specs import resolve
+        from fmbench.plugin_system.specs import resolve
 
         cls = type(record).__name__
         checked = []
@@ -295,8 +295,8 @@ class _Checker:
     # datasets --------------------------------------------------------------------------
     def generate(self, name: str, root: Path | None = None) -> Any:
         """Generate a registered toy dataset and load it."""
-        from fmbench.datasets import load_dataset
-        from fmbench.toy import generate_all
+        from fmbench.data.generate_toy import generate_all
+        from fmbench.data.locate import load_dataset
 
         root = root or self.toy_root
         list(generate_all(self.registry, root, seed=self.seed, only=[name]))
@@ -349,7 +349,7 @@ class _Checker:
     def check_probe(self, spec: Any, given: Mapping[str, Any]) -> None:
         import numpy as np
 
-        from fmbench.specs import resolve
+        from fmbench.plugin_system.specs import resolve
 
         what = f"ProbeSpec {spec.name!r}"
         perturb = resolve(spec.perturb)
@@ -424,7 +424,7 @@ class _Checker:
         import numpy as np
 
         from fmbench.errors import MetricUndefined
-        from fmbench.specs import resolve
+        from fmbench.plugin_system.specs import resolve
 
         what = f"MetricSpec {spec.name!r}"
         rng = np.random.default_rng(self.seed)
@@ -462,7 +462,7 @@ class _Checker:
         plugin's baselines whose modalities fit the benchmark's dataset, then a generic model
         (the dummy classifier/regressor, or the raw-features encoder for embedding protocols).
         """
-        from fmbench.models import ModelConfig, parse_model_config, read_model_config
+        from fmbench.models.handle import ModelConfig, parse_model_config, read_model_config
 
         if model is not None:
             if isinstance(model, ModelConfig):
@@ -485,9 +485,9 @@ class _Checker:
         if needs_embedding:
             import_path = "fmbench.testing:RawFeatures"
         elif benchmark.task == "regression":
-            import_path = "fmbench.dummy_model:DummyRegressor"
+            import_path = "fmbench.models.dummy:DummyRegressor"
         else:
-            import_path = "fmbench.dummy_model:DummyClassifier"
+            import_path = "fmbench.models.dummy:DummyClassifier"
         configs.append(
             ModelConfig(
                 model_id="contract-check-baseline",
@@ -501,9 +501,9 @@ class _Checker:
     def run(self, benchmark: Any, model: Any, reporters: tuple[str, ...] | None = None) -> Any:
         """Run the benchmark on its toy data with the first model of ``model_configs`` that
         completes it; fail with the first model's error when none does."""
-        from fmbench.results import schema_errors
-        from fmbench.run import RunOptions, run_suite
-        from fmbench.specs import SuiteEntry, SuiteSpec
+        from fmbench.plugin_system.specs import SuiteEntry, SuiteSpec
+        from fmbench.results.eval_file import schema_errors
+        from fmbench.running.suite_run import RunOptions, run_suite
 
         what = f"BenchmarkSpec {benchmark.name!r}"
         dataset_spec = self.registry.get("dataset", benchmark.dataset)
@@ -586,7 +586,7 @@ def synthetic_batch(modality: str, seed: int = 0) -> tuple[Any, dict[str, Any]]:
 
 
 def _plugin_names(registry: Registry, name: str) -> list[str]:
-    from fmbench.plugins import canonical_name
+    from fmbench.plugin_system.loading import canonical_name
 
     return [p.name for p in registry.plugins if canonical_name(p.name) == canonical_name(name)]
 
@@ -654,7 +654,7 @@ def _check(
 ) -> PluginCheck:
     import pluggy
 
-    from fmbench.registry import KINDS, build_registry
+    from fmbench.plugin_system.registry import KINDS, build_registry
 
     registry = build_registry(external=True, only=(name, *with_plugins))
     matches = _plugin_names(registry, name)

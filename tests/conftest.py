@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from fmbench.registry import Registry, build_registry
+from fmbench.plugin_system.registry import Registry, build_registry
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def core_registry() -> Registry:
 @pytest.fixture(scope="session")
 def toy_root(tmp_path_factory: pytest.TempPathFactory, core_registry: Registry) -> Path:
     """The core's toy datasets, generated once per test session."""
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     root = tmp_path_factory.mktemp("toy") / "toy_data"
     list(generate_all(core_registry, root, seed=42))

@@ -20,9 +20,9 @@ from fmbench.adapters.tiny import (  # noqa: E402
     write_dna_folder,
 )
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models import load_model, parse_model_config  # noqa: E402
-from fmbench.registry import build_registry  # noqa: E402
-from fmbench.run import RunOptions, run_suite  # noqa: E402
+from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

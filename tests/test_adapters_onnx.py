@@ -16,9 +16,9 @@ pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench[
 
 from fmbench.adapters.tiny import probe_suite_plugin  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models import load_model, parse_model_config  # noqa: E402
-from fmbench.registry import build_registry  # noqa: E402
-from fmbench.run import RunOptions, run_suite  # noqa: E402
+from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 

@@ -21,9 +21,9 @@ from click.testing import CliRunner  # noqa: E402
 
 from fmbench.adapters.tiny import probe_suite_plugin, save_tiny_encoder  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models import load_model, parse_model_config  # noqa: E402
-from fmbench.registry import build_registry  # noqa: E402
-from fmbench.run import RunOptions, run_suite  # noqa: E402
+from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 ENCODER = "fmbench.adapters.tiny:TinyEncoder"
 
@@ -284,7 +284,7 @@ def test_bad_configs(tiny_encoder_weights: dict[str, Path], registry: Any) -> No
         _load(
             registry,
             type="torch_module",
-            import_path="fmbench.dummy_model:DummyClassifier",
+            import_path="fmbench.models.dummy:DummyClassifier",
             weights=str(tiny_encoder_weights["torch"]),
         )
     with pytest.raises(ConfigError, match="has no submodule 'classifier'"):
@@ -319,7 +319,7 @@ def test_relative_weights_path_is_read_from_the_config_folder(
         folder / "model.yaml", type="torch_module", import_path=ENCODER, weights="w.safetensors"
     )
     monkeypatch.chdir(tmp_path)
-    from fmbench.models import read_model_config
+    from fmbench.models.handle import read_model_config
 
     model = load_model(registry, read_model_config(path))
     assert model.describe()["weights_file"] == "w.safetensors"
@@ -429,8 +429,8 @@ def test_weights_from_the_download_cache(
     import hashlib
     import shutil
 
+    from fmbench.data.fetch import cached_weights_path
     from fmbench.errors import ModelError
-    from fmbench.fetch import cached_weights_path
 
     monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "cache"))
     source = tiny_encoder_weights["safetensors"]

@@ -17,10 +17,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fmbench.block_yaml import load_block_yaml
-from fmbench.definitions import SafeYAMLLoader as _SafeLoader
 from fmbench.leaderboard.synthetic import synthetic_eval
-from fmbench.results import dump_yaml, read_eval, with_digest
+from fmbench.plugin_system.definitions import SafeYAMLLoader as _SafeLoader
+from fmbench.results.block_yaml import load_block_yaml
+from fmbench.results.eval_file import dump_yaml, read_eval, with_digest
 
 EVALS = Path(__file__).resolve().parents[1] / "evals"
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from fmbench import bootstrap as bs
-from fmbench.protocols import Predictions
-from fmbench.registry import build_registry
+from fmbench.evaluation.protocols import Predictions
+from fmbench.plugin_system.registry import build_registry
+from fmbench.statistics import bootstrap as bs
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_weighted_classification_metrics_match_sklearn(registry, name, k, ties) 
     spec = registry.get("metric", name)
     scorer = bs.metric_scorer(spec)
     W = np.concatenate(list(bs.resample_weights(150, 12, 5)))
-    from fmbench.scoring import metric_input
+    from fmbench.evaluation.scoring import metric_input
 
     got = scorer(p.y_true, metric_input(spec, p), W)
     for row in range(W.shape[0]):
@@ -101,7 +101,7 @@ def test_weighted_regression_metrics_match_reference(registry, name, outputs) ->
 
 
 def test_unit_weights_reproduce_the_point_metric(registry) -> None:  # type: ignore[no-untyped-def]
-    from fmbench.scoring import metric_input, score_one
+    from fmbench.evaluation.scoring import metric_input, score_one
 
     p = _classification(200, 3, seed=1)
     for name in [*CLASSIFICATION, "ECE"]:
@@ -209,9 +209,9 @@ def test_plugin_metric_without_weighted_form_falls_back_to_a_loop(registry) -> N
 
 
 def test_bootstrap_unit_comes_from_the_benchmark() -> None:
-    from fmbench.definitions import parse_benchmark
     from fmbench.errors import ConfigError, DataError
-    from fmbench.intervals import bootstrap_unit, sample_units
+    from fmbench.plugin_system.definitions import parse_benchmark
+    from fmbench.statistics.intervals import bootstrap_unit, sample_units
 
     base = {
         "benchmark_id": "BM-U", "task": "classification", "dataset": "D",
@@ -231,7 +231,7 @@ def test_bootstrap_unit_comes_from_the_benchmark() -> None:
         parse_benchmark({**base, "bootstrap": {"confidence": 1.5}}, source="t")
     with pytest.raises(ConfigError, match="bootstrap"):
         parse_benchmark({**base, "bootstrap": {"units": "x"}}, source="t")
-    from fmbench.data import Dataset
+    from fmbench.data.dataset import Dataset
 
     ds = Dataset(dataset_id="d", X=np.zeros((4, 1)), y=np.array([0, 1, 0, 1]),
                  metadata={"site": np.array(list("aabb"), dtype=object)})  # fmt: skip

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import brier_score_loss
 
-from fmbench.calibration import brier, ece, reliability_curve
+from fmbench.statistics.calibration import brier, ece, reliability_curve
 
 
 def _slow_ece(y: np.ndarray, proba: np.ndarray, bins: int = 15) -> float:

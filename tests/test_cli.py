@@ -163,7 +163,7 @@ def test_run_with_evals_dir_copies(runner, toy_cwd: Path):
 def test_run_errors_are_one_line(runner, toy_cwd: Path, args, message):
     (toy_cwd / "bad.yaml").write_text("model_id: [unclosed\n")
     (toy_cwd / "noclass.yaml").write_text(
-        'model_id: m\ntype: python_class\nimport_path: "fmbench.dummy_model:Missing"\n'
+        'model_id: m\ntype: python_class\nimport_path: "fmbench.models.dummy:Missing"\n'
     )
     (toy_cwd / "nomodule.yaml").write_text(
         'model_id: m\ntype: python_class\nimport_path: "nowhere_mod:X"\n'

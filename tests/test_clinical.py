@@ -14,15 +14,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from fmbench import clinical
-from fmbench.bootstrap import metric_scorer, resample_weights
-from fmbench.clinical_analysis import clinical_block
-from fmbench.definitions import parse_benchmark
 from fmbench.errors import ConfigError, MetricUndefined
-from fmbench.models import load_model, read_model_config
-from fmbench.protocols import Predictions, TrainingPredictions
-from fmbench.run import RunOptions, evaluate_benchmark
-from fmbench.specs import ClinicalSpec, SplitSpec
+from fmbench.evaluation import operating_points as clinical
+from fmbench.evaluation.protocols import Predictions, TrainingPredictions
+from fmbench.models.handle import load_model, read_model_config
+from fmbench.plugin_system.definitions import parse_benchmark
+from fmbench.plugin_system.specs import ClinicalSpec, SplitSpec
+from fmbench.running.suite_run import RunOptions, evaluate_benchmark
+from fmbench.statistics.bootstrap import metric_scorer, resample_weights
+from fmbench.statistics.clinical_block import clinical_block
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -283,7 +283,7 @@ def test_zero_shot_training_predictions_are_model_outputs_on_training_samples(
     by_index = {int(i): row for i, row in zip(pred.indices, pred.proba, strict=True)}
     dataset = outcome.dataset
     assert dataset is not None
-    from fmbench.splits import make_folds
+    from fmbench.evaluation.splits import make_folds
 
     folds = make_folds(dataset, bm.split, seed=42, task="classification")
     train0 = folds[0].train

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fmbench.results import read_eval, verify_digest
+from fmbench.results.eval_file import read_eval, verify_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmbench.data import load_array_folder, load_sequence_folder
-from fmbench.datasets import load_dataset
+from fmbench.data.dataset import load_array_folder, load_sequence_folder
+from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError, UnknownNameError
 
 
 def test_toy_data_is_deterministic(core_registry, tmp_path: Path):
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     list(generate_all(core_registry, tmp_path / "a", seed=42))
     list(generate_all(core_registry, tmp_path / "b", seed=42))
@@ -102,7 +102,7 @@ def test_lookup_by_id_path_and_errors(core_registry, toy_root: Path, tmp_path: P
 def test_content_hash_of_object_arrays_is_their_text_not_their_addresses():
     import numpy as np
 
-    from fmbench.data import Dataset
+    from fmbench.data.dataset import Dataset
 
     def build() -> Dataset:
         # fresh str objects each time, so an address-based hash would differ

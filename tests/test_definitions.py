@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from fmbench.definitions import load_definition_file, load_definitions, parse_benchmark, parse_suite
 from fmbench.errors import ConfigError
-from fmbench.models import read_model_config
+from fmbench.models.handle import read_model_config
+from fmbench.plugin_system.definitions import (
+    load_definition_file,
+    load_definitions,
+    parse_benchmark,
+    parse_suite,
+)
 
 BENCHMARK = {
     "benchmark_id": "BM-X",

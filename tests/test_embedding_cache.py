@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fmbench import cache as cache_module
-from fmbench.cache import EmbeddingCache, default_cache_dir, open_cache
-from fmbench.data import Dataset
-from fmbench.models import ModelConfig, ModelHandle
-from fmbench.protocols import EvalContext
-from fmbench.registry import build_registry
-from fmbench.specs import BenchmarkSpec, MetricsDeclaration
-from fmbench.splits import Fold
+from fmbench.data.dataset import Dataset
+from fmbench.evaluation.protocols import EvalContext
+from fmbench.evaluation.splits import Fold
+from fmbench.models import embedding_cache as cache_module
+from fmbench.models.embedding_cache import EmbeddingCache, default_cache_dir, open_cache
+from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from fmbench.errors import ConfigError, ResultsError
-from fmbench.execution import run_units
-from fmbench.journal import RunJournal, RunLock, fingerprint
+from fmbench.running.execution import run_units
+from fmbench.running.journal import RunJournal, RunLock, fingerprint
 
 
 def square(x: int) -> int:
@@ -60,7 +60,7 @@ def test_lock_refuses_a_second_run(tmp_path: Path):
             [
                 sys.executable,
                 "-c",
-                "import sys; from fmbench.journal import RunLock\n"
+                "import sys; from fmbench.running.journal import RunLock\n"
                 "from pathlib import Path\n"
                 "try:\n    RunLock(Path(sys.argv[1])).__enter__()\nexcept Exception as e:\n"
                 "    print(e); sys.exit(1)",

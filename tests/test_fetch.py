@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fmbench import fetch
+from fmbench.data import fetch
 from fmbench.errors import ConfigError, DataError
-from fmbench.specs import DatasetSpec, Source
+from fmbench.plugin_system.specs import DatasetSpec, Source
 from fmbench.testing_http import LocalFileServer
 
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
@@ -61,7 +61,7 @@ def publish(server: LocalFileServer, url: str, data: bytes) -> None:
 
 def spec_for(*sources: Source, name: str = "DS-T", **kw: object) -> DatasetSpec:
     return DatasetSpec(
-        name=name, summary="t", load="fmbench.data:load_array_folder", sources=sources, **kw
+        name=name, summary="t", load="fmbench.data.dataset:load_array_folder", sources=sources, **kw
     )
 
 
@@ -321,6 +321,6 @@ def test_default_cache_is_the_user_cache(monkeypatch):
 def test_copies_of_the_real_files_match_their_readme():
     if not REAL.is_dir():
         pytest.skip(f"real data not found at {REAL} (set FMBENCH_REAL_DATA)")
-    from fmbench.download import file_hash
+    from fmbench.data.download import file_hash
 
     assert file_hash(REAL / PBMC) == PBMC_SHA256

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fmbench.archives import archive_kind, safe_extract, unpacked_name
+from fmbench.data.archives import archive_kind, safe_extract, unpacked_name
 from fmbench.errors import DataError
 
 

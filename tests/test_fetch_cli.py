@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from fmbench.cli import cli
-from fmbench.registry import build_registry
+from fmbench.plugin_system.registry import build_registry
 from fmbench.testing_http import LocalFileServer
 
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 import fmbench
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
 
 
 def prepare(raw: Path, out: Path) -> None:
@@ -53,7 +53,7 @@ def fmbench_datasets():
         name="DS-COHORT",
         summary="a public cohort (test declaration)",
         modality="fmri",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         sources=[{"url": "%(url)s", "hash": "%(sha256)s", "size": %(size)d, "extract": "tar"}],
         prepare="fetchplug:prepare",
         license="CC-BY-4.0",
@@ -105,7 +105,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     module = importlib.import_module("fetchplug")
     registry = build_registry(external=False, extra_modules=[module])
-    monkeypatch.setattr("fmbench.registry.get_registry", lambda external=None: registry)
+    monkeypatch.setattr(
+        "fmbench.plugin_system.registry.get_registry", lambda external=None: registry
+    )
     with LocalFileServer(www) as server:
         monkeypatch.setenv("FMBENCH_MIRROR", server.url)
         yield {"tmp": tmp_path, "server": server, "site": site, "cache": tmp_path / "cache"}

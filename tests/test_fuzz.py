@@ -10,12 +10,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fmbench.definitions import parse_benchmark, parse_suite
 from fmbench.errors import FmbenchError
-from fmbench.models import parse_model_config
-from fmbench.registry import build_registry
-from fmbench.results import read_eval
-from fmbench.validation import check_eval, validate_file
+from fmbench.models.handle import parse_model_config
+from fmbench.plugin_system.definitions import parse_benchmark, parse_suite
+from fmbench.plugin_system.registry import build_registry
+from fmbench.results.eval_file import read_eval
+from fmbench.results.validation import check_eval, validate_file
 
 REGISTRY = build_registry(external=False)
 

@@ -10,8 +10,8 @@ from types import ModuleType
 
 import pytest
 
-from fmbench.models import read_model_config
-from fmbench.registry import build_registry
+from fmbench.models.handle import read_model_config
+from fmbench.plugin_system.registry import build_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {

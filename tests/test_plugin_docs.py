@@ -16,8 +16,8 @@ from typing import Any
 import attrs
 import pytest
 
-from fmbench import hookspecs
-from fmbench.registry import KINDS
+from fmbench.plugin_system import hookspecs
+from fmbench.plugin_system.registry import KINDS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins"
 REFERENCE = DOCS / "reference.md"

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 from fmbench.errors import PluginError
-from fmbench.plugins import BUILTIN_PLUGINS, load_plugins, new_plugin_manager
-from fmbench.registry import build_registry, get_registry
+from fmbench.plugin_system.loading import BUILTIN_PLUGINS, load_plugins, new_plugin_manager
+from fmbench.plugin_system.registry import build_registry, get_registry
 from fmbench.testing import make_fake_distribution
 
 GOOD_PLUGIN = """
@@ -343,4 +343,4 @@ def test_importing_fmbench_testing_is_light() -> None:
     )
     roots = {m.split(".")[0] for m in json.loads(done.stdout)}
     assert sorted(roots & {*HEAVY, "numpy", "yaml", "cattrs", "jsonschema"}) == []
-    assert "fmbench.registry" not in json.loads(done.stdout)
+    assert "fmbench.plugin_system.registry" not in json.loads(done.stdout)

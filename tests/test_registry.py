@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import fmbench
 from fmbench.cli import cli
 from fmbench.errors import PluginError, UnknownNameError
-from fmbench.registry import KINDS, Registry, conflict_message
+from fmbench.plugin_system.registry import KINDS, Registry, conflict_message
 
 
 def probe(name: str) -> fmbench.ProbeSpec:

@@ -17,9 +17,9 @@ from click.testing import CliRunner, Result
 
 import fmbench
 from fmbench.cli import cli
-from fmbench.registry import build_registry
-from fmbench.results import schema_errors, verify_digest
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
+from fmbench.plugin_system.registry import build_registry
+from fmbench.results.eval_file import schema_errors, verify_digest
 
 MODELS = textwrap.dedent(
     """

@@ -12,14 +12,15 @@ import pytest
 
 import fmbench
 from fmbench.builtin.probe_functions import noise
-from fmbench.data import Dataset
-from fmbench.dummy_model import DummyClassifier
+from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError
-from fmbench.models import ModelConfig, ModelHandle
-from fmbench.protocols import Predictions
-from fmbench.registry import build_registry
-from fmbench.results import strip_timing
-from fmbench.robustness import (
+from fmbench.evaluation.protocols import Predictions
+from fmbench.models.dummy import DummyClassifier
+from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import ProbeEntry
+from fmbench.results.eval_file import strip_timing
+from fmbench.robustness.engine import (
     ProbeFailure,
     evaluate_probes,
     parse_levels,
@@ -30,7 +31,6 @@ from fmbench.robustness import (
     relative_curve,
     severity_axis,
 )
-from fmbench.specs import ProbeEntry
 
 # --- models and data ------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ def _contract_input(spec: fmbench.ProbeSpec) -> tuple[np.ndarray, dict[str, Any]
 def test_level_zero_is_identity_for_every_registered_probe(spec: fmbench.ProbeSpec) -> None:
     x, info = _contract_input(spec)
     out = perturb_batch(
-        fmbench.specs.resolve(spec.perturb),
+        fmbench.plugin_system.specs.resolve(spec.perturb),
         spec.name,
         x,
         spec.levels[0],
@@ -184,7 +184,7 @@ def test_level_zero_is_identity_for_every_registered_probe(spec: fmbench.ProbeSp
     assert np.array_equal(out, x)
     # and the strongest level changes something (a probe that never perturbs is a stub)
     strong = perturb_batch(
-        fmbench.specs.resolve(spec.perturb),
+        fmbench.plugin_system.specs.resolve(spec.perturb),
         spec.name,
         x,
         spec.levels[-1],
@@ -244,7 +244,7 @@ def test_probe_rng_is_stable_across_processes_and_independent_per_probe() -> Non
     assert here != probe_rng(42, "noise", 0.316).integers(0, 2**31, 4).tolist()
     assert here != probe_rng(42, "masking", 0.1).integers(0, 2**31, 4).tolist()
     code = (
-        "from fmbench.robustness import probe_rng;"
+        "from fmbench.robustness.engine import probe_rng;"
         "print(probe_rng(42, 'noise', 0.1).integers(0, 2**31, 4).tolist())"
     )
     for hashseed in ("1", "2"):
@@ -478,14 +478,14 @@ def test_regression_stability_is_correlation_with_clean_outputs() -> None:
 
 
 def test_declared_probes_run_only_on_zero_shot_benchmarks(tmp_path: Any) -> None:
-    from fmbench.robustness import declared_entries, run_declared_probes
-    from fmbench.run import BenchmarkOutcome, RunOptions, RunResult
-    from fmbench.specs import (
+    from fmbench.plugin_system.specs import (
         BenchmarkSpec,
         MetricsDeclaration,
         SuiteEntry,
         SuiteSpec,
     )
+    from fmbench.robustness.engine import declared_entries, run_declared_probes
+    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions, RunResult
 
     registry = build_registry(external=False)
     dataset = make_dataset(n=40)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from fmbench.errors import ModelError, ResultsError
-from fmbench.models import read_model_config
-from fmbench.registry import Registry
-from fmbench.results import read_eval, strip_timing, verify_digest
-from fmbench.run import RunOptions, run_suite
-from fmbench.specs import SuiteEntry, SuiteSpec
+from fmbench.models.handle import read_model_config
+from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import SuiteEntry, SuiteSpec
+from fmbench.results.eval_file import read_eval, strip_timing, verify_digest
+from fmbench.running.suite_run import RunOptions, run_suite
 
 
 def _run(registry: Registry, toy_root: Path, config: Path, out: Path, **kw: object):
@@ -162,7 +162,7 @@ def test_batching_does_not_change_results(core_registry, toy_root, model_dir):
 
 
 def test_dummy_classifier_is_deterministic_for_any_number_of_classes():
-    from fmbench.dummy_model import DummyClassifier
+    from fmbench.models.dummy import DummyClassifier
 
     X = np.random.default_rng(0).standard_normal((10, 4))
     for k in (2, 3, 8):

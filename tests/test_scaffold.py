@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from fmbench.cli import cli
-from fmbench.registry import get_registry
-from fmbench.scaffold import KINDS, scaffold, template_names
+from fmbench.plugin_system.registry import get_registry
+from fmbench.plugin_system.scaffold import KINDS, scaffold, template_names
 from fmbench.testing import assert_valid_plugin, make_fake_distribution
 
 
@@ -114,7 +114,7 @@ def test_scaffolded_probe_is_listed_and_runs_in_run_robustness(
         assert runner.invoke(cli, ["generate-toy-data"], obj={}).exit_code == 0
         Path("model.yaml").write_text(
             "model_id: dummy\ntype: python_class\n"
-            'import_path: "fmbench.dummy_model:DummyClassifier"\n'
+            'import_path: "fmbench.models.dummy:DummyClassifier"\n'
         )
         result = runner.invoke(
             cli,

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from fmbench.cli import cli
-from fmbench.results import read_eval, strip_timing
+from fmbench.results.eval_file import read_eval, strip_timing
 
 MODEL = '''
 import os, time

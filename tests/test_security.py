@@ -63,6 +63,6 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path):
 def test_the_eval_fallback_loader_is_a_safe_loader():
     import yaml
 
-    from fmbench.definitions import SafeYAMLLoader as _SafeLoader
+    from fmbench.plugin_system.definitions import SafeYAMLLoader as _SafeLoader
 
     assert issubclass(_SafeLoader, (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

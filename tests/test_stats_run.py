@@ -116,9 +116,9 @@ def test_shuffled_labels_stay_at_chance(toy: Path, tmp_path: Path) -> None:
 
 
 def test_grouped_folds_never_share_a_subject(toy: Path) -> None:
-    from fmbench.data import Dataset, load_array_folder
-    from fmbench.specs import SplitSpec
-    from fmbench.splits import make_folds
+    from fmbench.data.dataset import Dataset, load_array_folder
+    from fmbench.evaluation.splits import make_folds
+    from fmbench.plugin_system.specs import SplitSpec
 
     dataset = load_array_folder(toy / "neuro" / "fmri_classification")
     split = SplitSpec(method="kfold", folds=5, group_by="subject_id")
@@ -138,7 +138,7 @@ def test_grouped_folds_never_share_a_subject(toy: Path) -> None:
 
 
 def test_predictions_are_kept_with_their_hash(raw_run: Path) -> None:
-    from fmbench.predictions_store import load_predictions
+    from fmbench.results.predictions import load_predictions
 
     doc = yaml.safe_load((raw_run / "eval.yaml").read_text())
     stored = load_predictions(raw_run / "predictions.npz")["BM-TOY-CLASS-PROBE"]
@@ -217,7 +217,7 @@ def test_compare_refuses_different_samples(raw_run: Path, toy: Path, tmp_path: P
 
 
 def test_compare_detects_edited_predictions(raw_run: Path, tmp_path: Path) -> None:
-    from fmbench.predictions_store import load_predictions, save_predictions
+    from fmbench.results.predictions import load_predictions, save_predictions
 
     copy = tmp_path / "copy"
     shutil.copytree(raw_run, copy)

@@ -45,7 +45,7 @@ import numpy as np
 import fmbench
 
 def generate(folder, seed):
-    from fmbench.toydata import write_array_dataset
+    from fmbench.data.toy_files import write_array_dataset
     rng = np.random.default_rng(seed)
     y = np.tile([0, 1], 30)
     X = rng.standard_normal((60, 5)) + y[:, None]
@@ -58,7 +58,7 @@ def agreement(y_true, y_pred):
 @fmbench.hookimpl
 def fmbench_datasets():
     yield fmbench.DatasetSpec(name="DS-{prefix}", summary="toy", modality="tabular",
-                              load="fmbench.data:load_array_folder", toy_path="{prefix}/toy",
+                              load="fmbench.data.dataset:load_array_folder", toy_path="{prefix}/toy",
                               generate="{module}:generate")
 
 @fmbench.hookimpl
@@ -267,7 +267,7 @@ def test_not_installed() -> None:
 def test_ref_fields_cover_every_lazy_reference_of_the_records() -> None:
     import attrs
 
-    import fmbench.specs as specs
+    import fmbench.plugin_system.specs as specs
 
     found: dict[str, tuple[str, ...]] = {}
     for name in specs.__all__:

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import is_sparse
+from fmbench.data.dataset import is_sparse
 from fmbench.errors import ConfigError
-from fmbench.models import ModelConfig
+from fmbench.models.handle import ModelConfig
 
 __all__ = [
     "ExpressionBaseline",

@@ -1,6 +1,6 @@
 """Single-cell expression: AnnData ``.h5ad`` files and toy expression folders as datasets.
 
-Both readers give a cell x gene :class:`~fmbench.data.Dataset` whose label is a per-cell
+Both readers give a cell x gene :class:`~fmbench.data.dataset.Dataset` whose label is a per-cell
 column chosen by ``label_key`` (e.g. ``bulk_labels`` or ``cell_type``), with metadata that
 the benchmarks stratify by:
 
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import Dataset, is_sparse, load_array_folder
+from fmbench.data.dataset import Dataset, is_sparse, load_array_folder
 from fmbench.errors import DataError
 from fmbench_genomics._columns import class_order, parse_column, rarity_column
 

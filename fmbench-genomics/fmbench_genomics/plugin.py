@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import (
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     DatasetSpec,
     MetricSpec,
@@ -64,7 +64,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         name="DS-TOY-DNA-PROMOTER",
         summary="toy promoter vs background, 150-300 bp, train.tsv / test.tsv",
         modality="dna",
-        load="fmbench.data:load_sequence_folder",
+        load="fmbench.data.dataset:load_sequence_folder",
         toy_path="genomics/dna_promoter",
         generate=_TOY + "generate_dna_promoter",
         license=_SYNTHETIC,
@@ -259,13 +259,13 @@ def fmbench_probes() -> Iterator[ProbeSpec]:
 
 @hookimpl
 def fmbench_benchmarks() -> list[BenchmarkSpec]:
-    from fmbench.definitions import load_definitions
+    from fmbench.plugin_system.definitions import load_definitions
 
     return load_definitions(_PKG, "benchmarks")
 
 
 @hookimpl
 def fmbench_suites() -> list[SuiteSpec]:
-    from fmbench.definitions import load_definitions
+    from fmbench.plugin_system.definitions import load_definitions
 
     return load_definitions(_PKG, "suites")

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import is_sparse
+from fmbench.data.dataset import is_sparse
 from fmbench.errors import DataError
 
 __all__ = ["batch_shift", "expression_noise", "gene_dropout", "library_downsampling"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from fmbench.errors import ModelError
-from fmbench.protocols import EvalContext, Predictions
+from fmbench.evaluation.protocols import EvalContext, Predictions
 
 __all__ = ["KMEANS_RESTARTS", "embedding_clustering", "fit_predict"]
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.errors import DataError
-from fmbench.specs import DatasetSpec, Source
+from fmbench.plugin_system.specs import DatasetSpec, Source
 
 __all__ = [
     "PBMC3K_SOURCE",

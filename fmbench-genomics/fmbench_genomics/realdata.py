@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
 
 __all__ = ["REAL_DATA_ENV", "find_real_file", "load_pbmc68k_reduced", "real_data_dirs"]

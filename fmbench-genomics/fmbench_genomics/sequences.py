@@ -32,7 +32,7 @@ from typing import IO, Any
 import attrs
 import numpy as np
 
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
 from fmbench_genomics._columns import class_order, parse_column
 
@@ -182,7 +182,7 @@ def load_fasta(
     dataset_id: str | None = None,
     **options: Any,
 ) -> Dataset:
-    """Read a labelled FASTA file or FASTA folder into a sequence :class:`~fmbench.data.Dataset`.
+    """Read a labelled FASTA file or FASTA folder into a sequence :class:`~fmbench.data.dataset.Dataset`.
 
     Args:
         path: a FASTA file, or a folder with ``train.fa`` / ``test.fa``.

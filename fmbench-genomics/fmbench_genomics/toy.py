@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fmbench.data.toy_files import write_array_dataset
 from fmbench.io import atomic_write_bytes, atomic_write_text
-from fmbench.toydata import write_array_dataset
 from fmbench_genomics.sequences import reverse_complement
 
 __all__ = [

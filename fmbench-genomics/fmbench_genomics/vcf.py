@@ -30,7 +30,7 @@ from typing import IO, Any
 import attrs
 import numpy as np
 
-from fmbench.data import Dataset, read_table
+from fmbench.data.dataset import Dataset, read_table
 from fmbench.errors import DataError
 from fmbench_genomics._columns import class_order, parse_column
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fmbench_genomics import plugin
 
-from fmbench.registry import Registry, build_registry
+from fmbench.plugin_system.registry import Registry, build_registry
 
 REAL_FILES = {"h5ad": "10x_pbmc68k_reduced.h5ad", "vcf": "1kg.vcf.gz"}
 
@@ -40,7 +40,7 @@ def registry() -> Registry:
 
 @pytest.fixture(scope="session")
 def toy_root(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Path:
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     root = tmp_path_factory.mktemp("toy")
     wanted = [s.name for s in registry.all("dataset") if s.name.startswith("DS-TOY-")]

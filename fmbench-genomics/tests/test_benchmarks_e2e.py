@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fmbench.models import ModelConfig, load_model
-from fmbench.registry import Registry
-from fmbench.run import RunOptions, evaluate_benchmark
+from fmbench.models.handle import ModelConfig, load_model
+from fmbench.plugin_system.registry import Registry
+from fmbench.running.suite_run import RunOptions, evaluate_benchmark
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -108,7 +108,7 @@ def test_real_pbmc_pca_baseline_reaches_macro_f1_well_above_chance(  # type: ign
 
 
 def test_real_pbmc_missing_file_says_where_to_put_it(registry, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from fmbench.datasets import load_dataset
+    from fmbench.data.locate import load_dataset
     from fmbench.errors import DataError
 
     monkeypatch.setenv("FMBENCH_REAL_DATA", str(tmp_path))

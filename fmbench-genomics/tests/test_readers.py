@@ -12,8 +12,8 @@ from fmbench_genomics.expression import load_h5ad
 from fmbench_genomics.sequences import load_fasta, read_fasta, reverse_complement
 from fmbench_genomics.vcf import load_vcf, read_vcf
 
-from fmbench.data import is_sparse, load_sequence_folder
-from fmbench.datasets import load_dataset
+from fmbench.data.dataset import is_sparse, load_sequence_folder
+from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError
 
 

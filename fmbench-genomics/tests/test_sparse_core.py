@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from fmbench.data import Dataset, dataset_sha256, describe_shape, is_sparse, n_rows
-from fmbench.models import ModelConfig, ModelHandle
+from fmbench.data.dataset import Dataset, dataset_sha256, describe_shape, is_sparse, n_rows
+from fmbench.models.handle import ModelConfig, ModelHandle
 
 
 def sparse_dataset(value: float = 1.0) -> Dataset:

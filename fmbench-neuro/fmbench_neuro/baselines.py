@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models import ModelConfig
+from fmbench.models.handle import ModelConfig
 from fmbench_neuro.connectivity import fisher_z_connectivity
 
 __all__ = [
@@ -108,7 +108,7 @@ class EEGBandPowerClassifier(EEGBandPower):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        from fmbench.data import load_array_folder
+        from fmbench.data.dataset import load_array_folder
 
         train = load_array_folder(train_data, mmap=False)
         super().__init__(sampling_freq or train.info.get("sampling_freq"))

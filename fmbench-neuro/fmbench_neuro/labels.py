@@ -16,7 +16,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from fmbench.data import read_table
+from fmbench.data.dataset import read_table
 from fmbench.errors import DataError
 
 __all__ = ["LabelsTable", "encode_labels", "read_labels_table"]

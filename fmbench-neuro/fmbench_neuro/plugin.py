@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.definitions import load_definitions
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import (
+from fmbench.plugin_system.definitions import load_definitions
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     DatasetSpec,
     ModelAdapterSpec,
@@ -36,7 +36,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         "acquisition covariates",
         modality="fmri",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/fmri_connectivity",
         generate="fmbench_neuro.toy.fmri:generate_fmri_connectivity",
         license=_SYNTHETIC,
@@ -46,7 +46,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="toy EEG, 32 subjects x 8 windows, 19 ch, 2 s at 128 Hz, abnormal vs normal",
         modality="eeg",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/eeg_classification",
         generate="fmbench_neuro.toy.eeg:generate_eeg_abnormal",
         license=_SYNTHETIC,
@@ -56,7 +56,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="toy EEG robustness set, (100, 16, 500) float32 at 200 Hz, binary",
         modality="eeg",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/robustness",
         generate="fmbench_neuro.toy.eeg:generate_eeg_robustness",
         license=_SYNTHETIC,
@@ -66,7 +66,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="toy structural MRI, 160 volumes of 24^3 voxels, CN vs AD",
         modality="mri",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/smri_classification",
         generate="fmbench_neuro.toy.smri:generate_smri",
         license=_SYNTHETIC,
@@ -76,7 +76,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="toy masked-ROI reconstruction, 360 samples x 24 ROIs x 100 TRs, 20 masked volumes",
         modality="fmri",
         task="regression",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/regression",
         generate="fmbench_neuro.toy.fmri:generate_brain_mae",
         license=_SYNTHETIC,

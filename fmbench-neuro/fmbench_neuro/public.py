@@ -14,7 +14,7 @@ The prepare step reads every recording with this package's EDF reader
 ``eegbci.standardize`` does (``Fc5.`` -> ``FC5``, ``Fp1.`` -> ``Fp1``, ``Cz..`` -> ``Cz``), cuts
 non-overlapping 2 s windows and writes an array folder (``X.npy`` windows x channels x
 samples in uV, ``y.npy``, ``metadata.csv`` with ``subject_id``, ``run``, ``window_start_s``,
-``info.json`` with ``sampling_freq`` and ``ch_names``) that ``fmbench.data`` reads.
+``info.json`` with ``sampling_freq`` and ``ch_names``) that ``fmbench.data.dataset`` reads.
 
 Example:
     >>> from fmbench_neuro.public import public_datasets
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.errors import DataError
-from fmbench.specs import DatasetSpec, Source
+from fmbench.plugin_system.specs import DatasetSpec, Source
 
 __all__ = [
     "EEGBCI_BASE_URL",
@@ -93,7 +93,7 @@ def public_datasets() -> Iterator[DatasetSpec]:
         "64 ch, 160 Hz, 2 s windows",
         modality="eeg",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         sources=eegbci_sources(EEGBCI_EYES_SHA256),
         prepare="fmbench_neuro.public:prepare_eegbci_eyes",
         license="ODC-By-1.0 (PhysioNet)",
@@ -143,7 +143,7 @@ def prepare_eegbci_eyes(raw_dir: Path, out_dir: Path) -> None:
     """The prepare step of ``DS-EEGBCI-EYES``: EDF baselines -> 2 s windows, array folder."""
     import numpy as np
 
-    from fmbench.toydata import write_array_dataset
+    from fmbench.data.toy_files import write_array_dataset
     from fmbench_neuro.eeg.edf import read_recording
 
     classes = list(EEGBCI_RUN_LABELS.values())

@@ -17,7 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def registry():  # type: ignore[no-untyped-def]
     """The registry with the installed plugins (fmbench-neuro among them)."""
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     return build_registry(external=True)
 
@@ -25,7 +25,7 @@ def registry():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def toy_root(tmp_path_factory: pytest.TempPathFactory, registry) -> Path:  # type: ignore[no-untyped-def]
     """Every neuro toy dataset, generated once per session."""
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     root = tmp_path_factory.mktemp("toy_data")
     names = [s.name for s in registry.all("dataset") if s.name.startswith("DS-NEURO-")]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import yaml
 
-from fmbench.datasets import load_dataset
-from fmbench.models import read_model_config
-from fmbench.run import RunOptions, run_suite
-from fmbench.splits import make_folds
+from fmbench.data.locate import load_dataset
+from fmbench.evaluation.splits import make_folds
+from fmbench.models.handle import read_model_config
+from fmbench.running.suite_run import RunOptions, run_suite
 
 from .conftest import CONFIGS
 
@@ -110,7 +110,7 @@ def test_toy_data_facts(registry, toy_root: Path) -> None:
 
 
 def test_toy_data_is_deterministic(registry, tmp_path: Path) -> None:
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     for root in (tmp_path / "a", tmp_path / "b"):
         list(generate_all(registry, root, seed=7, only=["DS-NEURO-EEG-ROBUSTNESS"]))
@@ -121,11 +121,11 @@ def test_toy_data_is_deterministic(registry, tmp_path: Path) -> None:
 
 def test_robustness_suite_runs_the_eeg_probes(registry, toy_root: Path, tmp_path: Path) -> None:
     pytest.importorskip(
-        "fmbench.robustness", reason="the core's robustness engine is not installed"
+        "fmbench.robustness.engine", reason="the core's robustness engine is not installed"
     )
     from fmbench_neuro.toy.eeg import generate_eeg_robustness
 
-    from fmbench.models import parse_model_config
+    from fmbench.models.handle import parse_model_config
 
     generate_eeg_robustness(tmp_path / "train", seed=7)  # other subjects than the test set
     config = parse_model_config(

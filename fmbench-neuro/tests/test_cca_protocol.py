@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from fmbench_neuro.analysis.cca_protocol import cca_phenotype, fit_cca
 
 from fmbench.cli import cli
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError
-from fmbench.protocols import EvalContext
-from fmbench.specs import ProtocolSpec
-from fmbench.splits import Fold
+from fmbench.evaluation.protocols import EvalContext
+from fmbench.evaluation.splits import Fold
+from fmbench.plugin_system.specs import ProtocolSpec
 
 from .conftest import CONFIGS
 

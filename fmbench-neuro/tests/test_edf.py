@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fmbench_neuro.eeg.edf import load_edf_folder
 
-from fmbench.datasets import load_dataset
+from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError
 
 CHANNELS = ["Fz", "Cz", "Pz", "O1"]

@@ -14,7 +14,7 @@ from fmbench_neuro import plugin
 from fmbench_neuro.eeg.edf import EEG_PATTERNS, load_edf_folder
 from fmbench_neuro.eeg.mne_io import MISSING_EXTRA, read_mne_recording
 
-from fmbench.datasets import load_dataset
+from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError
 
 from .conftest import CONFIGS

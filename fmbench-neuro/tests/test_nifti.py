@@ -10,7 +10,7 @@ import pytest
 from fmbench_neuro.connectivity import fisher_z_connectivity, roi_timeseries
 from fmbench_neuro.mri.nifti import load_nifti_folder, repetition_time
 
-from fmbench.datasets import load_dataset
+from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError
 
 

@@ -11,7 +11,7 @@ import pytest
 from fmbench_neuro.probes import eeg, mri
 
 from fmbench.errors import DataError
-from fmbench.specs import resolve
+from fmbench.plugin_system.specs import resolve
 
 FS = 200.0
 INFO = {"sampling_freq": FS, "modality": "eeg"}

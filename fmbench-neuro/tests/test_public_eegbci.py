@@ -67,7 +67,7 @@ def fmbench_datasets() -> Iterator[fmbench.DatasetSpec]:
         name="DS-EEGBCI-EYES-TEST",
         summary="EEGBCI-like baselines written by the test (6 subjects, 4 channels, 20 s)",
         modality="eeg",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         sources=eegbci_sources(SERVED),
         prepare="fmbench_neuro.public:prepare_eegbci_eyes",
         license="CC0-1.0 (synthetic)",

@@ -56,7 +56,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.torch_module import TorchRunner, select_output
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models import ModelConfig
+from fmbench.models.handle import ModelConfig
 
 __all__ = ["CONFIG_KEYS", "HuggingFaceModel", "load_huggingface"]
 
@@ -290,7 +290,7 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
         )
     weight_files: list[Path] = []
     if hub_id is not None and revision is not None:
-        from fmbench.fetch import cached_weights_path
+        from fmbench.data.fetch import cached_weights_path
 
         cached = cached_weights_path({"hub_id": hub_id, "revision": revision})
         if (cached / "config.json").is_file():

@@ -242,7 +242,7 @@ class ResourceMeter:
         return _Timer(self, n)
 
     def report(self) -> dict[str, Any]:
-        from fmbench.run import peak_rss_mb
+        from fmbench.resource_usage import peak_rss_mb
 
         return {
             "load_s": round(self.load_s, 4),

@@ -226,8 +226,14 @@ def probe_suite_plugin(
     """
     import types
 
-    from fmbench.hookspecs import hookimpl
-    from fmbench.specs import BenchmarkSpec, MetricsDeclaration, SplitSpec, SuiteEntry, SuiteSpec
+    from fmbench.plugin_system.hookspecs import hookimpl
+    from fmbench.plugin_system.specs import (
+        BenchmarkSpec,
+        MetricsDeclaration,
+        SplitSpec,
+        SuiteEntry,
+        SuiteSpec,
+    )
 
     split_spec = SplitSpec(**(split or {"method": "kfold", "folds": 3, "group_by": "subject_id"}))
     benchmark = BenchmarkSpec(

@@ -53,8 +53,8 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.runtime import writable as _writable
 from fmbench.errors import ConfigError, ModelError
-from fmbench.imports import import_object
-from fmbench.models import ModelConfig
+from fmbench.models.handle import ModelConfig
+from fmbench.plugin_system.imports import import_object
 
 __all__ = [
     "CONFIG_KEYS",
@@ -321,7 +321,7 @@ def _method(module: Any, name: str, key: str, source: str) -> str:
 
 def _cached_weights(config: ModelConfig) -> Path:
     """The verified download of ``weights_url`` in the cache (``fmbench download-weights``)."""
-    from fmbench.fetch import cached_weights_path
+    from fmbench.data.fetch import cached_weights_path
 
     path = cached_weights_path({"model_id": config.model_id, **dict(config.settings)})
     if not path.is_file():

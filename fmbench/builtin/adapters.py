@@ -14,16 +14,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from fmbench.errors import ConfigError, ModelError
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import ModelAdapterSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import ModelAdapterSpec
 
-if TYPE_CHECKING:  # fmbench.models imports numpy; listing plugins must not
-    from fmbench.models import ModelConfig
+if TYPE_CHECKING:  # fmbench.models.handle imports numpy; listing plugins must not
+    from fmbench.models.handle import ModelConfig
 
 
 def load_python_class(config: ModelConfig) -> Any:
     """Import ``import_path`` ("module:Class") with the current directory importable."""
-    from fmbench.imports import import_object
+    from fmbench.plugin_system.imports import import_object
 
     init_kwargs = config.settings.get("init_kwargs") or {}
     if not isinstance(init_kwargs, dict):

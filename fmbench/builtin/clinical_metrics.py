@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import MetricSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import MetricSpec
 
-_C = "fmbench.clinical:"
+_C = "fmbench.evaluation.operating_points:"
 
 _RATES = (
     ("Sensitivity", "sensitivity", "true-positive rate (recall) at threshold 0.5"),

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fmbench.adapters.config_keys import HUGGINGFACE_KEYS, ONNX_KEYS, TORCH_MODULE_KEYS
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import ModelAdapterSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import ModelAdapterSpec
 
 __all__ = ["fmbench_model_adapters"]
 

@@ -2,8 +2,8 @@
 
 Classification: AUROC, accuracy, balanced accuracy, macro F1 (implementations in
 :mod:`fmbench.builtin.metric_functions`), and the calibration metrics ECE and Brier (from
-:mod:`fmbench.calibration`); regression: MSE, MAE, R2, Pearson r. Each has a vectorised
-bootstrap form (``weighted``, in :mod:`fmbench.bootstrap`) and raises MetricUndefined instead of
+:mod:`fmbench.statistics.calibration`); regression: MSE, MAE, R2, Pearson r. Each has a vectorised
+bootstrap form (``weighted``, in :mod:`fmbench.statistics.bootstrap`) and raises MetricUndefined instead of
 returning 0.
 """
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import MetricSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import MetricSpec
 
 _M = "fmbench.builtin.metric_functions:"
-_B = "fmbench.bootstrap:"
-_C = "fmbench.calibration:"
+_B = "fmbench.statistics.bootstrap:"
+_C = "fmbench.statistics.calibration:"
 
 
 @hookimpl

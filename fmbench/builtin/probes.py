@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import ProbeSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import ProbeSpec
 
 _P = "fmbench.builtin.probe_functions:"
 

@@ -1,11 +1,11 @@
-"""Built-in evaluation protocols (see :mod:`fmbench.protocols`)."""
+"""Built-in evaluation protocols (see :mod:`fmbench.evaluation.protocols`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import ProtocolSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import ProtocolSpec
 
 
 @hookimpl
@@ -13,18 +13,18 @@ def fmbench_protocols() -> Iterator[ProtocolSpec]:
     yield ProtocolSpec(
         name="zero_shot",
         summary="the model's own predict_proba / predict",
-        evaluate="fmbench.protocols:zero_shot",
+        evaluate="fmbench.evaluation.protocols:zero_shot",
         needs=("predict_proba|predict",),
     )
     yield ProtocolSpec(
         name="linear_probe",
         summary="logistic regression / ridge on frozen embeddings, tuned in training folds",
-        evaluate="fmbench.protocols:linear_probe",
+        evaluate="fmbench.evaluation.protocols:linear_probe",
         needs=("embed|encode|get_embeddings|encode_sequences",),
     )
     yield ProtocolSpec(
         name="knn_probe",
         summary="k-nearest neighbours on frozen embeddings",
-        evaluate="fmbench.protocols:knn_probe",
+        evaluate="fmbench.evaluation.protocols:knn_probe",
         needs=("embed|encode|get_embeddings|encode_sequences",),
     )

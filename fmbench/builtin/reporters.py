@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fmbench.hookspecs import hookimpl
 from fmbench.io import atomic_write_text
-from fmbench.specs import ReporterSpec
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import ReporterSpec
 
 
 def write_json(result: Any, out_dir: Path) -> list[Path]:
@@ -24,7 +24,7 @@ def fmbench_reporters() -> Iterator[ReporterSpec]:
     yield ReporterSpec(
         name="markdown",
         summary="report.md, the human-readable report",
-        write="fmbench.report.markdown:write_report",
+        write="fmbench.reporting.markdown:write_report",
     )
     yield ReporterSpec(
         name="json",

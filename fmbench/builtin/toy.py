@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fmbench.definitions import load_definitions
-from fmbench.hookspecs import hookimpl
-from fmbench.specs import BenchmarkSpec, DatasetSpec, SuiteSpec
+from fmbench.plugin_system.definitions import load_definitions
+from fmbench.plugin_system.hookspecs import hookimpl
+from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, SuiteSpec
 
 
 @hookimpl
@@ -16,7 +16,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="toy fMRI-like features, 200 subjects x 100, CN vs patient, site effects",
         modality="fmri",
         task="classification",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         toy_path="neuro/fmri_classification",
         generate="fmbench.builtin.toy_fmri:generate_fmri_classification",
         license="CC0-1.0 (synthetic)",
@@ -25,7 +25,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         name="array-folder",
         summary="a folder with X.npy, y.npy, optional metadata.csv and info.json",
         task="any",
-        load="fmbench.data:load_array_folder",
+        load="fmbench.data.dataset:load_array_folder",
         reads=("X.npy",),
     )
     yield DatasetSpec(
@@ -33,7 +33,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         summary="a folder with train.tsv / test.tsv (sequence and label columns)",
         modality="dna",
         task="classification",
-        load="fmbench.data:load_sequence_folder",
+        load="fmbench.data.dataset:load_sequence_folder",
         reads=("train.tsv", "test.tsv"),
     )
 

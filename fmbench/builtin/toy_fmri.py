@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
 
 SITES = ("SiteA", "SiteB", "SiteC")
 SCANNER_OF_SITE = {"SiteA": "Siemens", "SiteB": "GE", "SiteC": "Philips"}

@@ -21,7 +21,7 @@ __all__ = [
 
 def registry_from(ctx: click.Context) -> Any:
     """The registry for this invocation (honours --no-plugins)."""
-    from fmbench.registry import get_registry
+    from fmbench.plugin_system.registry import get_registry
 
     root = ctx.find_root()
     external = (root.obj or {}).get("external")

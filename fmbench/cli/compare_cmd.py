@@ -35,7 +35,7 @@ def compare(
     """Compare two runs (folders with eval.yaml and predictions.npz): per shared benchmark,
     the primary metric's difference B - A with a paired bootstrap interval and p-value."""
     from fmbench.cli.common import echo_json
-    from fmbench.compare import compare_runs
+    from fmbench.statistics.compare import compare_runs
 
     result = compare_runs(
         registry_from(ctx), Path(run_a), Path(run_b),

@@ -23,7 +23,7 @@ def _size(n: int | None) -> str:
 
 
 def _row(spec: Any, data_root: str | None) -> dict[str, Any]:
-    from fmbench.fetch import dataset_status
+    from fmbench.data.fetch import dataset_status
 
     if spec.sources:
         sizes = [s.size for s in spec.sources]
@@ -60,7 +60,7 @@ def datasets() -> None:
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool, data_root: str | None) -> None:
     """Toy and public datasets with size, licence and status (cached, corrupted, ...)."""
-    from fmbench.fetch import data_home
+    from fmbench.data.fetch import data_home
 
     registry = registry_from(ctx)
     rows = [_row(s, data_root) for s in registry.all("dataset") if not s.reads]
@@ -84,7 +84,7 @@ def list_cmd(ctx: click.Context, as_json: bool, data_root: str | None) -> None:
 @click.pass_context
 def fetch_cmd(ctx: click.Context, names: tuple[str, ...], offline: bool, no_progress: bool) -> None:
     """Download, verify (checksum), unpack and prepare the named datasets."""
-    from fmbench.fetch import fetch_dataset
+    from fmbench.data.fetch import fetch_dataset
 
     registry = registry_from(ctx)
     specs = [registry.get("dataset", name) for name in names]
@@ -99,7 +99,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], offline: bool, no_prog
 @click.pass_context
 def verify_cmd(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> int:
     """Re-hash the cached files of the named (default: all) public datasets."""
-    from fmbench.fetch import source_statuses, verify_prepared
+    from fmbench.data.fetch import source_statuses, verify_prepared
 
     registry = registry_from(ctx)
     specs = (

@@ -160,7 +160,7 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    error: {info.error}")
         for kind, names in sorted(info.contributes.items()):
             click.echo(f"    {kind}s: {', '.join(sorted(names))}")
-    from fmbench.registry import conflict_message
+    from fmbench.plugin_system.registry import conflict_message
 
     for kind, names in conflicts.items():
         for name, providers in names.items():
@@ -187,7 +187,7 @@ def plugins_new(name: str, kind: str, parent: str) -> None:
     """Create a plugin package NAME (e.g. fmbench-acme-probes) whose tests pass as generated."""
     from pathlib import Path
 
-    from fmbench.scaffold import scaffold
+    from fmbench.plugin_system.scaffold import scaffold
 
     files = scaffold(name, kind, parent)
     target = Path(parent) / name

@@ -81,10 +81,10 @@ def run_robustness(
     Writes eval.yaml (curves, rAUCs, robustness_score), report.md and a plot per probe.
     Exits non-zero when a probe fails (the others still run and are reported).
     """
-    from fmbench.models import read_model_config
-    from fmbench.robustness import parse_levels
-    from fmbench.robustness_run import RobustnessOptions
-    from fmbench.robustness_run import run_robustness as run
+    from fmbench.models.handle import read_model_config
+    from fmbench.robustness.engine import parse_levels
+    from fmbench.robustness.standalone import RobustnessOptions
+    from fmbench.robustness.standalone import run_robustness as run
 
     registry = registry_from(ctx)
     options = RobustnessOptions(

@@ -18,9 +18,9 @@ from fmbench.cli.common import (
 
 def resolve_suite(registry: object, suite: str) -> object:
     """A suite id, or a path to a suite YAML file."""
-    from fmbench.definitions import load_definition_file
     from fmbench.errors import ConfigError
-    from fmbench.specs import SuiteSpec
+    from fmbench.plugin_system.definitions import load_definition_file
+    from fmbench.plugin_system.specs import SuiteSpec
 
     path = Path(suite)
     if suite.endswith((".yaml", ".yml")) and path.is_file():
@@ -144,14 +144,14 @@ def run(
     scheduler: str | None = None,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
-    from fmbench.models import read_model_config
-    from fmbench.run import RunOptions, run_suite
+    from fmbench.models.handle import read_model_config
+    from fmbench.running.suite_run import RunOptions, run_suite
 
     registry = registry_from(ctx)
     suite_spec = resolve_suite(registry, suite)
     config = read_model_config(model_path)
     if fetch_data:
-        from fmbench.fetch import fetch_for_suite
+        from fmbench.data.fetch import fetch_for_suite
 
         fetch_for_suite(
             registry,

@@ -24,7 +24,7 @@ def generate_toy_data(
     ctx: click.Context, output_dir: str, seed: int, only: tuple[str, ...]
 ) -> None:
     """Write the deterministic toy datasets of fmbench and every installed plugin."""
-    from fmbench.toy import generate_all
+    from fmbench.data.generate_toy import generate_all
 
     registry = registry_from(ctx)
     for spec, folder in generate_all(registry, Path(output_dir), seed=seed, only=only):

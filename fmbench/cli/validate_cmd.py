@@ -16,7 +16,7 @@ from fmbench.cli.common import registry_from
 def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
     """Check eval.yaml files (schema, digest, known benchmarks) or suite/benchmark/model YAML."""
     from fmbench.cli.common import echo_json
-    from fmbench.validation import validate_file
+    from fmbench.results.validation import validate_file
 
     registry = registry_from(ctx)
     reports = [validate_file(Path(f), registry) for f in files]

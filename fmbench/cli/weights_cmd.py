@@ -31,12 +31,12 @@ def download_weights(
     no_progress: bool,
 ) -> None:
     """Download model weights into the cache ($FMBENCH_DATA/weights) and print the path."""
-    from fmbench import fetch
+    from fmbench.data import fetch
     from fmbench.errors import ConfigError
 
     settings: dict[str, object]
     if model_path:
-        from fmbench.models import read_model_config
+        from fmbench.models.handle import read_model_config
 
         config = read_model_config(model_path)
         settings = {**dict(config.settings), "model_id": config.model_id}

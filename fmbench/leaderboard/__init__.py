@@ -23,7 +23,7 @@ from fmbench.leaderboard.export import copy_eval_files, render_csv, render_json,
 from fmbench.leaderboard.rank import Leaderboard, build_leaderboard, entries_summary
 from fmbench.leaderboard.render_html import render_html
 from fmbench.leaderboard.render_md import render_markdown, render_rejected
-from fmbench.registry import Registry
+from fmbench.plugin_system.registry import Registry
 
 __all__ = ["OUTPUT_FILES", "build", "write_markdown", "write_site"]
 

@@ -1,7 +1,7 @@
 """Find, read and validate every eval file under the given folders.
 
-Each file is read as untrusted input (:func:`fmbench.results.read_eval`: size and nesting
-limits, safe loader only) and checked with :func:`fmbench.validation.check_eval`, the same
+Each file is read as untrusted input (:func:`fmbench.results.eval_file.read_eval`: size and nesting
+limits, safe loader only) and checked with :func:`fmbench.results.validation.check_eval`, the same
 checks as ``fmbench validate``. A file with any error is rejected, with its reasons. Files
 are visited in sorted order of their display path, so nothing depends on the order in which
 the file system lists them. The same run found twice (same content digest, e.g. copied into
@@ -24,9 +24,9 @@ from typing import Any
 import attrs
 
 from fmbench.errors import ConfigError, FmbenchError
-from fmbench.registry import Registry
-from fmbench.results import read_eval
-from fmbench.validation import Finding, check_eval
+from fmbench.plugin_system.registry import Registry
+from fmbench.results.eval_file import read_eval
+from fmbench.results.validation import Finding, check_eval
 
 __all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
 

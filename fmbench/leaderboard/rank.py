@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 
 from fmbench.leaderboard.collect import Collected, EvalFile, Rejected
-from fmbench.registry import Registry
+from fmbench.plugin_system.registry import Registry
 
 __all__ = [
     "REFERENCE_CLASSES",
@@ -54,8 +54,11 @@ __all__ = [
 ]
 
 #: Model classes that fmbench ships as chance-level references: always marked as baselines.
+#: (``fmbench.dummy_model`` is where fmbench 0.1.0 kept them; eval files of that version say so.)
 REFERENCE_CLASSES = frozenset(
-    {"fmbench.dummy_model.DummyClassifier", "fmbench.dummy_model.DummyRegressor"}
+    f"{module}.{name}"
+    for module in ("fmbench.models.dummy", "fmbench.dummy_model")
+    for name in ("DummyClassifier", "DummyRegressor")
 )
 
 RULES: tuple[str, ...] = (

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         candidate = args.out / "eval.yaml"
         candidate.write_text(text, encoding="utf-8")
-        from fmbench.results import read_eval
+        from fmbench.results.eval_file import read_eval
 
         doc = read_eval(candidate)
         path = target_path(doc.get("eval_id"))

@@ -1,10 +1,10 @@
 """Synthetic, correctly signed eval documents for tests and the leaderboard benchmark.
 
-They have the layout ``fmbench run`` writes (see :func:`fmbench.run.build_document`) but
+They have the layout ``fmbench run`` writes (see :func:`fmbench.running.suite_run.build_document`) but
 made-up numbers; they are never committed as results.
 
 Example:
-    >>> from fmbench.results import verify_digest
+    >>> from fmbench.results.eval_file import verify_digest
     >>> doc = synthetic_eval("model-a", 0.8, interval=(0.75, 0.85))
     >>> verify_digest(doc), doc["benchmarks"][0]["primary_metric"]["value"]
     (True, 0.8)
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fmbench.results import SCHEMA_VERSION, dump_yaml, with_digest
+from fmbench.results.eval_file import SCHEMA_VERSION, dump_yaml, with_digest
 
 __all__ = ["synthetic_eval", "write_synthetic"]
 

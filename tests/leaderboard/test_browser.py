@@ -14,8 +14,8 @@ import pytest
 
 from fmbench.leaderboard import build, write_site
 from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
-from fmbench.registry import build_registry
-from fmbench.results import with_digest
+from fmbench.plugin_system.registry import build_registry
+from fmbench.results.eval_file import with_digest
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'

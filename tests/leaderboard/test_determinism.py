@@ -68,7 +68,7 @@ def test_worker_processes_give_the_same_leaderboard_and_show_progress(tmp_path, 
     import fmbench.leaderboard.collect as collect
     from fmbench.leaderboard import build
     from fmbench.leaderboard.export import render_json
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
 
     for name, doc in _docs():
         write_synthetic(tmp_path / "evals" / f"{name}.yaml", doc)

@@ -55,7 +55,7 @@ def test_committed_evals_are_valid_and_the_page_is_up_to_date(monkeypatch):
     from fmbench.cli import cli
     from fmbench.leaderboard import build
     from fmbench.leaderboard.render_md import render_markdown
-    from fmbench.registry import get_registry
+    from fmbench.plugin_system.registry import get_registry
 
     files = sorted(str(p) for p in (ROOT / "evals").glob("*.yaml"))
     assert len(files) >= 2

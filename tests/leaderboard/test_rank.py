@@ -10,7 +10,7 @@ import pytest
 from fmbench.leaderboard import build
 from fmbench.leaderboard.rank import robustness_summary, worst_group
 from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
-from fmbench.registry import build_registry
+from fmbench.plugin_system.registry import build_registry
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_undefined_primary_is_listed_not_ranked(tmp_path, registry):
     doc["benchmarks"][0]["primary_metric"]["value"] = None
     doc["benchmarks"][0]["metrics_undefined"] = {"AUROC": "only one class present"}
     doc["metrics"]["AUROC"] = None
-    from fmbench.results import with_digest
+    from fmbench.results.eval_file import with_digest
 
     _write(tmp_path, "n", with_digest(doc))
     _write(tmp_path, "ok", synthetic_eval("m-ok", 0.6))

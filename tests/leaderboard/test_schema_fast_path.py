@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from fmbench.leaderboard.synthetic import synthetic_eval
-from fmbench.results import load_schema, schema_errors
+from fmbench.results.eval_file import load_schema, schema_errors
 
 
 def _mutations() -> list[dict]:

@@ -11,7 +11,7 @@ import yaml
 
 from fmbench.leaderboard.submission import extract_yaml_block, main, target_path
 from fmbench.leaderboard.synthetic import synthetic_eval
-from fmbench.results import dump_yaml, with_digest
+from fmbench.results.eval_file import dump_yaml, with_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "process-submission.yml"

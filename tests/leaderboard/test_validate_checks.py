@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
-from fmbench.registry import build_registry
-from fmbench.results import with_digest
-from fmbench.validation import check_eval
+from fmbench.plugin_system.registry import build_registry
+from fmbench.results.eval_file import with_digest
+from fmbench.results.validation import check_eval
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ correlation is compared with the null distribution of the *largest* permuted cor
 
 Example (a snippet that runs on the toy data after ``fmbench generate-toy-data``)::
 
-    from fmbench.registry import build_registry
+    from fmbench.plugin_system.registry import build_registry
     from fmbench_neuro.analysis.cca import embedding_phenotype_cca
 
     result = embedding_phenotype_cca(
@@ -240,8 +240,8 @@ def embedding_phenotype_cca(
     ``dataset`` is a registered id or a folder; ``columns`` name metadata covariates;
     ``group_by`` restricts permutations to within that column's groups (e.g. ``site``).
     """
-    from fmbench.datasets import load_dataset
-    from fmbench.models import load_model, read_model_config
+    from fmbench.data.locate import load_dataset
+    from fmbench.models.handle import load_model, read_model_config
 
     data, _ = load_dataset(registry, dataset, root=data_root)
     model = load_model(registry, read_model_config(model_config))

@@ -39,7 +39,7 @@ import attrs
 import numpy as np
 
 from fmbench.errors import ConfigError, DataError
-from fmbench.protocols import EvalContext, Predictions
+from fmbench.evaluation.protocols import EvalContext, Predictions
 
 __all__ = ["CCAFit", "cca_phenotype", "fit_cca"]
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
 from fmbench_neuro.eeg.mne_io import MNE_PATTERNS, is_mne_file, read_mne_recording
 from fmbench_neuro.eeg.recording import Recording, normalise_unit

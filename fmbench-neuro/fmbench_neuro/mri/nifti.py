@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
 from fmbench_neuro.connectivity import constant_rois, fisher_z_connectivity, roi_timeseries
 from fmbench_neuro.labels import covariate_column, encode_labels, read_labels_table

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
 from fmbench_neuro.toy.signals import bandlimited, pink_noise
 
 __all__ = ["CHANNELS_10_20", "generate_eeg_abnormal", "generate_eeg_robustness"]

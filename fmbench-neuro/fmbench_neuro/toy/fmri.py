@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
 from fmbench_neuro.toy.signals import bandlimited
 
 __all__ = ["NETWORKS", "generate_brain_mae", "generate_fmri_connectivity"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fmbench.toydata import write_array_dataset
+from fmbench.data.toy_files import write_array_dataset
 from fmbench_neuro.probes.mri import smooth_field
 
 __all__ = ["generate_smri"]

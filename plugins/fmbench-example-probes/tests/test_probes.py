@@ -59,7 +59,7 @@ def test_runs_in_run_robustness(tmp_path: Path) -> None:
     assert fmbench("generate-toy-data", "--output-dir", "toy", cwd=tmp_path).returncode == 0
     (tmp_path / "model.yaml").write_text(
         "model_id: dummy\ntype: python_class\n"
-        'import_path: "fmbench.dummy_model:DummyClassifier"\ninit_kwargs: {random_seed: 1}\n'
+        'import_path: "fmbench.models.dummy:DummyClassifier"\ninit_kwargs: {random_seed: 1}\n'
     )
     done = fmbench(
         "run-robustness", "--model", "model.yaml", "--data", "toy/neuro/fmri_classification",

@@ -7,7 +7,7 @@ benchmark splits by subject.
 
 The folder is an array folder (``X.npy``, ``y.npy``, ``metadata.csv``, ``info.json``),
 written here with numpy and the standard library only, and read back into an
-:class:`fmbench.data.Dataset`.
+:class:`fmbench.data.dataset.Dataset`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from fmbench.data import Dataset
+from fmbench.data.dataset import Dataset
 
 __all__ = ["BANDS", "CHANNELS", "generate", "load"]
 

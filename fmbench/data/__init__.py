@@ -1,0 +1,1 @@
+"""Data: the in-memory dataset, finding and fetching datasets, toy data."""

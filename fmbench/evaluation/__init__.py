@@ -1,0 +1,1 @@
+"""Evaluation: splits, protocols that turn model outputs into predictions, and scoring."""

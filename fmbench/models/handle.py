@@ -1,0 +1,278 @@
+"""The AI Solution under test: model configs, adapters, and a guarded, batched handle.
+
+A model config is YAML::
+
+    model_id: my_awesome_model
+    type: python_class                       # or a type another plugin registers
+    import_path: "my_model:MyModelWrapper"   # the current directory is importable
+    init_kwargs: {}
+
+The object it yields may have ``predict(X)``, ``predict_proba(X)``, ``embed(X)`` (or
+``encode``), ``encode_sequences(list[str])``, ``fit(X, y)`` and ``prepare(info)``.
+:class:`ModelHandle` calls it in batches and checks every output (shape, length, NaN).
+
+Example:
+    >>> cfg = parse_model_config(
+    ...     {"model_id": "m", "type": "python_class", "import_path": "x:Y"}, source="<doc>")
+    >>> cfg.model_id, cfg.type
+    ('m', 'python_class')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fmbench.data.dataset import n_rows
+from fmbench.errors import ConfigError, FmbenchError, ModelError, suggest
+from fmbench.plugin_system.definitions import read_yaml
+from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import resolve
+
+__all__ = ["ModelConfig", "ModelHandle", "load_model", "parse_model_config", "read_model_config"]
+
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+@attrs.frozen(kw_only=True)
+class ModelConfig:
+    """A parsed model config: its id, adapter type, and the adapter's own settings."""
+
+    model_id: str
+    type: str
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    source: str = ""
+
+    @property
+    def sha256(self) -> str:
+        blob = json.dumps(
+            {"model_id": self.model_id, "type": self.type, **dict(self.settings)},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def parse_model_config(data: Any, *, source: str) -> ModelConfig:
+    """Validate the common keys of a model config (each adapter checks its own)."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"model config {source}: expected a mapping with model_id and type")
+    if "model_id" not in data:
+        raise ConfigError(f"model config {source}: missing required key 'model_id'")
+    model_id = str(data["model_id"])
+    if not _MODEL_ID.match(model_id):
+        raise ConfigError(
+            f"model config {source}: model_id {model_id!r} must be letters, digits, '_', '-' "
+            "or '.' (at most 128), since it names result files"
+        )
+    if "type" not in data:
+        raise ConfigError(
+            f"model config {source}: missing required key 'type' (e.g. python_class; "
+            "see `fmbench list-adapters`)"
+        )
+    settings = {k: v for k, v in data.items() if k not in {"model_id", "type"}}
+    return ModelConfig(model_id=model_id, type=str(data["type"]), settings=settings, source=source)
+
+
+def read_model_config(path: str | Path) -> ModelConfig:
+    """Read and validate a model config file."""
+    return parse_model_config(read_yaml(path, what="model config"), source=str(path))
+
+
+def load_model(registry: Registry, config: ModelConfig) -> ModelHandle:
+    """Instantiate the model through the adapter its ``type`` names."""
+    adapter = registry.get("model_adapter", config.type)
+    if adapter.config_keys:
+        allowed = list(adapter.config_keys)
+        for key in config.settings:
+            if key not in allowed:
+                raise ConfigError(
+                    f"model config {config.source}: unknown key {key!r} for type "
+                    f"{config.type!r}{suggest(key, allowed)}; allowed: model_id, type, "
+                    f"{', '.join(allowed)}"
+                )
+    try:
+        loader = resolve(adapter.load)
+    except ImportError as exc:
+        extra = f" (install: pip install {' '.join(adapter.requires)})" if adapter.requires else ""
+        raise ModelError(
+            f"model adapter {config.type!r} cannot be imported: {exc}{extra}"
+        ) from None
+    try:
+        model = loader(config)
+    except FmbenchError:
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"model {config.model_id!r} ({config.source}) failed to load: "
+            f"{type(exc).__name__}: {exc}".splitlines()[0]
+        ) from exc
+    return ModelHandle(model=model, config=config, baseline=adapter.baseline)
+
+
+_EMBED_METHODS = ("embed", "encode", "get_embeddings")
+
+
+@attrs.define(kw_only=True, eq=False)
+class ModelHandle:
+    """Calls a model in batches and checks what comes back.
+
+    ``calls`` counts calls per method and ``samples`` the inputs passed, so tests (and the
+    report) can show that each distinct input went to the model once.
+    """
+
+    model: Any
+    config: ModelConfig
+    baseline: bool = False
+    calls: dict[str, int] = attrs.field(factory=dict)
+    samples: dict[str, int] = attrs.field(factory=dict)
+
+    @property
+    def model_id(self) -> str:
+        return self.config.model_id
+
+    def has(self, method: str) -> bool:
+        """Does the model offer ``method`` (``"a|b"`` means either)?"""
+        return any(callable(getattr(self.model, m, None)) for m in method.split("|"))
+
+    def require(self, methods: tuple[str, ...], why: str) -> None:
+        for group in methods:
+            if not self.has(group):
+                names = " or ".join(f"{m}()" for m in group.split("|"))
+                raise ModelError(
+                    f"model {self.model_id!r} ({type(self.model).__name__}) has no {names}, "
+                    f"which {why} needs"
+                )
+
+    def prepare(self, info: Mapping[str, Any]) -> None:
+        """Tell the model the dataset's facts (n_classes, modality, ...) if it asks."""
+        method = getattr(self.model, "prepare", None)
+        if callable(method):
+            self._invoke("prepare", method, dict(info))
+
+    def fit(self, X: Any, y: np.ndarray) -> None:
+        self._invoke("fit", self.model.fit, X, y)
+
+    def _invoke(self, name: str, method: Callable[..., Any], *args: Any) -> Any:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        if args and name != "prepare":
+            self.samples[name] = self.samples.get(name, 0) + n_rows(args[0])
+        if args and isinstance(args[0], np.ndarray):
+            view = args[0].view()
+            view.setflags(write=False)  # a model must not change its inputs
+            args = (view, *args[1:])
+        try:
+            return method(*args)
+        except FmbenchError:
+            raise
+        except Exception as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            if isinstance(exc, ValueError) and "read-only" in first:
+                raise ModelError(
+                    f"model {self.model_id!r} tried to modify its input in {name}(); a model "
+                    "must not change the arrays it is given (copy them first)"
+                ) from exc
+            raise ModelError(
+                f"model {self.model_id!r} raised in {name}(): {type(exc).__name__}: {first}"
+            ) from exc
+
+    def _checked(self, name: str, out: Any, n: int, *, ndim: int | None = None) -> np.ndarray:
+        try:
+            array = np.asarray(out, dtype=float)
+        except (TypeError, ValueError):
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned {type(out).__name__}, "
+                "expected a numeric array"
+            ) from None
+        if array.ndim == 0 or array.shape[0] != n:
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned shape {array.shape} for {n} "
+                f"inputs; expected {n} rows"
+            )
+        if ndim is not None and array.ndim != ndim:
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned shape {array.shape}; expected "
+                f"{ndim} dimensions"
+            )
+        if not np.all(np.isfinite(array)):
+            bad = int(np.sum(~np.isfinite(array)))
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned {bad} NaN/infinite values"
+            )
+        return array
+
+    def predict_proba(self, X: Any, n_classes: int) -> np.ndarray:
+        out = self._invoke("predict_proba", self.model.predict_proba, X)
+        proba = self._checked("predict_proba", out, n_rows(X))
+        if proba.ndim == 1 and n_classes == 2:
+            proba = np.column_stack([1 - proba, proba])
+        if proba.ndim != 2 or proba.shape[1] != n_classes:
+            raise ModelError(
+                f"model {self.model_id!r}: predict_proba() returned shape {proba.shape}; the "
+                f"dataset has {n_classes} classes, so expected ({n_rows(X)}, {n_classes})"
+            )
+        if np.any(proba < -1e-6) or np.any(np.abs(proba.sum(axis=1) - 1) > 1e-3):
+            raise ModelError(
+                f"model {self.model_id!r}: predict_proba() rows must be probabilities "
+                "(non-negative, summing to 1)"
+            )
+        return proba
+
+    def predict(self, X: Any) -> np.ndarray:
+        out = self._invoke("predict", self.model.predict, X)
+        return self._checked("predict", out, n_rows(X))
+
+    def embed(self, X: Any) -> np.ndarray:
+        if isinstance(X, list) and callable(getattr(self.model, "encode_sequences", None)):
+            out = self._invoke("encode_sequences", self.model.encode_sequences, X)
+            name = "encode_sequences"
+        else:
+            name = next(m for m in _EMBED_METHODS if callable(getattr(self.model, m, None)))
+            out = self._invoke(name, getattr(self.model, name), X)
+        array = self._checked(name, out, n_rows(X))
+        return array.reshape(n_rows(X), -1)
+
+    def describe(self) -> dict[str, Any]:
+        """What the report and provenance say about the model (never its weights).
+
+        A model object may add facts through an optional ``describe() -> dict`` (adapters
+        give n_parameters, device, dtype, weights_sha256, revision...); the keys above win.
+        """
+        info: dict[str, Any] = {
+            "model_id": self.model_id,
+            "type": self.config.type,
+            "class": f"{type(self.model).__module__}.{type(self.model).__qualname__}",
+            "baseline": self.baseline,
+            "config_sha256": self.config.sha256,
+        }
+        for key, value in self._optional("describe").items():
+            info.setdefault(str(key), value)
+        return info
+
+    def resources(self) -> dict[str, Any]:
+        """The model's own measures (load and forward time, throughput, peak memory), if any."""
+        return self._optional("resources")
+
+    def _optional(self, name: str) -> dict[str, Any]:
+        method = getattr(self.model, name, None)
+        if not callable(method):
+            return {}
+        out = method()
+        if not isinstance(out, Mapping):
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned {type(out).__name__}, expected a dict"
+            )
+        # plain YAML/JSON types only (numpy scalars -> numbers, other objects -> text)
+        return dict(json.loads(json.dumps(dict(out), default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)

@@ -1,0 +1,246 @@
+"""Plugin loading: built-ins first, then each installed entry point on its own.
+
+A plugin that fails to import, declares an incompatible ``fmbench`` requirement, or whose
+hooks raise is recorded with its status and error; everything else keeps working.
+
+Example:
+    >>> from fmbench.plugin_system.loading import load_plugins
+    >>> manager, infos = load_plugins(external=False)
+    >>> infos[0].name
+    'fmbench.builtin'
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import traceback
+from collections.abc import Collection
+from importlib import metadata
+from typing import Any
+
+import attrs
+import pluggy
+
+from fmbench._version import __version__
+from fmbench.plugin_system import hookspecs
+
+__all__ = [
+    "BLOCK_ENV",
+    "BUILTIN_PLUGINS",
+    "DISABLE_ENV",
+    "PluginInfo",
+    "canonical_name",
+    "load_plugins",
+    "new_plugin_manager",
+]
+
+#: fmbench's own plugins, registered through the same hooks as everybody else's.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "fmbench.builtin.adapters",
+    "fmbench.builtin.fm_adapters",
+    "fmbench.builtin.metrics",
+    "fmbench.builtin.clinical_metrics",
+    "fmbench.builtin.probes",
+    "fmbench.builtin.protocols",
+    "fmbench.builtin.reporters",
+    "fmbench.builtin.toy",
+)
+
+#: Set to 1 (or pass ``--no-plugins``) to load only fmbench's own built-in plugins.
+DISABLE_ENV = "FMBENCH_NO_PLUGINS"
+
+#: Set to a comma-separated list of distribution names to skip just those plugins.
+BLOCK_ENV = "FMBENCH_BLOCK_PLUGINS"
+
+
+@attrs.define(kw_only=True)
+class PluginInfo:
+    """What ``fmbench plugins list`` shows about one plugin."""
+
+    name: str
+    version: str
+    module: str
+    status: str  # loaded | failed | incompatible | disabled
+    builtin: bool = False
+    error: str | None = None
+    requires_fmbench: str | None = None
+    hooks: list[str] = attrs.field(factory=list)
+    contributes: dict[str, list[str]] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    """Return an empty plugin manager that knows fmbench's hook specs."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name as packaging compares them (PEP 503).
+
+    Example:
+        >>> canonical_name("FMBench_Acme.Probes")
+        'fmbench-acme-probes'
+    """
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _object_name(plugin: object) -> str:
+    """The name an in-process plugin (a module, class or object) is registered under."""
+    name = getattr(plugin, "__name__", None)
+    if isinstance(name, str):
+        return name
+    return f"{type(plugin).__module__}.{type(plugin).__qualname__}@{id(plugin):x}"
+
+
+def _hook_names(module: object) -> list[str]:
+    return sorted(
+        name
+        for name in dir(module)
+        if name.startswith("fmbench_") and hasattr(getattr(module, name), "fmbench_impl")
+    )
+
+
+def _fmbench_requirement(dist: metadata.Distribution) -> str | None:
+    for requirement in dist.requires or []:
+        head = requirement.split(";")[0].strip()
+        if "extra ==" in requirement:
+            continue
+        name = head.split("[")[0]
+        for sep in "<>=!~ (":
+            name = name.split(sep)[0]
+        if name.strip().lower() == "fmbench":
+            spec = head[len(name) :].strip().strip("()")
+            return spec or None
+    return None
+
+
+def _is_compatible(spec: str | None) -> bool:
+    if not spec:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(spec).contains(__version__, prereleases=True)
+    except InvalidSpecifier:
+        return False
+
+
+def _short_error(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def load_plugins(
+    manager: pluggy.PluginManager | None = None,
+    *,
+    external: bool | None = None,
+    extra_modules: tuple[object, ...] = (),
+    only: Collection[str] | None = None,
+) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """Register the built-ins, then each installed ``fmbench`` entry point on its own.
+
+    Args:
+        manager: the manager to fill (a new one by default).
+        external: load installed plugins; by default yes unless ``FMBENCH_NO_PLUGINS`` is set.
+        extra_modules: modules (or any objects with hook implementations) to register as
+            plugins too; tests use this.
+        only: load just these installed distributions (by name); the others are not listed.
+            ``fmbench.testing.assert_valid_plugin`` uses it to check one plugin alone.
+
+    Returns:
+        The manager and one :class:`PluginInfo` per plugin, in load order.
+    """
+    manager = manager or new_plugin_manager()
+    if external is None:
+        external = os.environ.get(DISABLE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+    infos: list[PluginInfo] = []
+    for module_name in BUILTIN_PLUGINS:
+        module = importlib.import_module(module_name)
+        manager.register(module, name=module_name)
+    infos.append(
+        PluginInfo(
+            name="fmbench.builtin",
+            version=__version__,
+            module=", ".join(BUILTIN_PLUGINS),
+            status="loaded",
+            builtin=True,
+            hooks=sorted(
+                {h for m in BUILTIN_PLUGINS for h in _hook_names(importlib.import_module(m))}
+            ),
+        )
+    )
+    for plugin in extra_modules:
+        name = _object_name(plugin)
+        manager.register(plugin, name=name)
+        infos.append(
+            PluginInfo(
+                name=name,
+                version="(in-process)",
+                module=name,
+                status="loaded",
+                hooks=_hook_names(plugin),
+            )
+        )
+    blocked = {canonical_name(n) for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+    wanted = None if only is None else {canonical_name(n) for n in only}
+    for entry_point in sorted(
+        metadata.entry_points(group=hookspecs.PROJECT_NAME), key=lambda ep: ep.name
+    ):
+        dist = getattr(entry_point, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else entry_point.name
+        if wanted is not None and canonical_name(dist_name) not in wanted:
+            continue
+        version = dist.version if dist is not None else "unknown"
+        requires = _fmbench_requirement(dist) if dist is not None else None
+        info = PluginInfo(
+            name=dist_name,
+            version=version,
+            module=entry_point.value,
+            status="loaded",
+            requires_fmbench=requires,
+        )
+        infos.append(info)
+        if not external or canonical_name(dist_name) in blocked:
+            info.status = "disabled"
+            continue
+        # Registered under the distribution's name, so that the registry can tell whose
+        # records are whose (and mark the right plugin failed) whatever the entry point's name.
+        if manager.has_plugin(dist_name):
+            info.status = "failed"
+            info.error = (
+                f"{dist_name} declares more than one fmbench entry point; declare one module "
+                "(it may import others)"
+            )
+            continue
+        if not _is_compatible(requires):
+            info.status = "incompatible"
+            info.error = f"requires fmbench {requires}, this is fmbench {__version__}"
+            continue
+        try:
+            module = entry_point.load()
+            manager.register(module, name=dist_name)
+        except Exception as exc:  # a broken plugin is data, not a crash
+            info.status = "failed"
+            info.error = _short_error(exc)
+            _remember_traceback(info, exc)
+            continue
+        info.hooks = _hook_names(module)
+    return manager, infos
+
+
+_TRACEBACKS: dict[str, str] = {}
+
+
+def _remember_traceback(info: PluginInfo, exc: BaseException) -> None:
+    _TRACEBACKS[info.name] = "".join(traceback.format_exception(exc))
+
+
+def plugin_traceback(name: str) -> str | None:
+    """The full traceback of a plugin that failed to load (shown with ``--debug``)."""
+    return _TRACEBACKS.get(name)

@@ -1,0 +1,622 @@
+"""The records that plugins register: small, frozen, validated when made.
+
+Every record has ``name`` and ``summary``. Heavy objects are referenced lazily, as
+``"module:attr"`` strings (or the callable itself), so that listing plugins imports nothing
+heavy. :func:`resolve` turns a reference into the object.
+
+Example:
+    >>> import fmbench
+    >>> spec = fmbench.ProbeSpec(
+    ...     name="gain",
+    ...     summary="multiply the signal by (1 + level)",
+    ...     levels=(0.0, 0.1, 0.5),
+    ...     perturb="my_plugin.probes:gain",
+    ... )
+    >>> spec.levels
+    (0.0, 0.1, 0.5)
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "BenchmarkSpec",
+    "ClinicalSpec",
+    "DatasetSpec",
+    "MetricSpec",
+    "ModelAdapterSpec",
+    "ProbeSpec",
+    "ProtocolSpec",
+    "Ref",
+    "ReporterSpec",
+    "Source",
+    "SuiteSpec",
+    "resolve",
+]
+
+#: A lazy reference: ``"package.module:attribute"`` or the object itself.
+Ref = str | Callable[..., Any]
+
+_REF_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+MODALITIES = ("eeg", "meg", "mri", "fmri", "expression", "single_cell", "dna", "variant", "tabular")
+TASKS = ("classification", "regression")
+
+
+def resolve(ref: Ref) -> Any:
+    """Return the object a lazy reference points to.
+
+    Example:
+        >>> resolve("os.path:join")("a", "b")
+        'a/b'
+    """
+    if not isinstance(ref, str):
+        return ref
+    module_name, _, attr_path = ref.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr_path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or not _NAME_PATTERN.match(value):
+        raise ValueError(
+            f"{type(instance).__name__}.{attribute.name} must be a non-empty name of letters, "
+            f"digits, '_', '-' or '.', got {value!r}"
+        )
+
+
+def _check_summary(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{type(instance).__name__}.{attribute.name} must be a non-empty string")
+
+
+def _check_ref(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        if not _REF_PATTERN.match(value):
+            raise ValueError(
+                f"{type(instance).__name__}.{attribute.name} must be 'module:attribute' "
+                f"or a callable, got {value!r}"
+            )
+    elif not callable(value):
+        raise ValueError(
+            f"{type(instance).__name__}.{attribute.name} must be 'module:attribute' or a "
+            f"callable, got {type(value).__name__}"
+        )
+
+
+def _one_of(*choices: str) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ValueError(
+                f"{type(instance).__name__}.{attribute.name} must be one of "
+                f"{', '.join(choices)}; got {value!r}"
+            )
+
+    return check
+
+
+def _float_tuple(values: Any) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def _str_tuple(values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(v) for v in values)
+
+
+_HASH_LENGTHS = {"sha256": 64, "sha1": 40, "md5": 32}
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+def _normalise_hash(value: Any) -> str:
+    """``"<hex64>"`` or ``"sha256:<hex>"`` -> ``"sha256:<hex>"`` (pooch's notation)."""
+    text = str(value).strip().lower()
+    return text if ":" in text else f"sha256:{text}"
+
+
+def _check_hash(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    algorithm, _, digest = value.partition(":")
+    if algorithm not in _HASH_LENGTHS or len(digest) != _HASH_LENGTHS[algorithm]:
+        raise ValueError(
+            f"Source.hash must be a sha256 hex digest, or 'sha1:'/'md5:' followed by one, "
+            f"got {value!r}"
+        )
+    if not _HEX.match(digest):
+        raise ValueError(f"Source.hash must be hexadecimal, got {value!r}")
+
+
+def _check_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    values = value if isinstance(value, tuple) else (value,)
+    for url in values:
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ValueError(f"Source.{attribute.name} must be http(s) URLs, got {url!r}")
+
+
+def _check_filename(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not value or "/" in value or "\\" in value or value in {".", ".."}:
+        raise ValueError(f"Source.filename must be a plain file name, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """One file of a public dataset (or model weights): where it lives and its checksum.
+
+    ``hash`` is the file's sha256 (hex), or ``"sha1:<hex>"`` / ``"md5:<hex>"`` where that is
+    all the upstream publishes (pooch's notation). ``extract`` unpacks an archive (``"zip"``,
+    ``"tar"``; ``members`` limits what is taken out of it). ``mirrors`` are tried in order
+    after ``url``. Files are fetched with :mod:`fmbench.data.fetch`.
+
+    Example:
+        >>> src = Source(
+        ...     url="https://example.org/data/cells.h5ad",
+        ...     hash="e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f",
+        ...     size=1772368,
+        ... )
+        >>> src.name, src.hash[:10]
+        ('cells.h5ad', 'sha256:e71')
+    """
+
+    url: str = attrs.field(validator=_check_url)
+    hash: str = attrs.field(converter=_normalise_hash, validator=_check_hash)
+    size: int | None = None
+    filename: str | None = attrs.field(default=None, validator=_check_filename)
+    mirrors: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_check_url)
+    extract: str | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.in_(("zip", "tar"))),
+    )
+    members: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    @property
+    def name(self) -> str:
+        """The file name in the cache: ``filename`` or the URL's last path part."""
+        if self.filename:
+            return self.filename
+        last = self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        return last or "download"
+
+
+def _source_tuple(values: Any) -> tuple[Source, ...]:
+    if isinstance(values, Source):
+        return (values,)
+    return tuple(v if isinstance(v, Source) else Source(**v) for v in values)
+
+
+@attrs.frozen(kw_only=True)
+class DatasetSpec:
+    """A dataset, or a reader for a file format, that commands can load by id or by path.
+
+    ``load(path, **options)`` returns an :class:`fmbench.data.dataset.Dataset`. A toy dataset also
+    has ``toy_path`` (its folder under the toy-data root) and ``generate(folder, seed)``.
+    A format reader lists the file-name patterns it ``reads``; a path given to ``--data``
+    or ``--dataset`` goes to the first reader whose pattern matches it (or, for a folder,
+    one of its files).
+
+    A public dataset declares its ``sources`` (URLs with checksums, see :class:`Source`),
+    ``license`` and ``citation``; ``fmbench datasets fetch`` downloads them into the cache.
+    ``prepare(raw_dir, out_dir, **options)``, if given, turns the downloaded files into the
+    dataset's arrays once (cached under a key of sources, prepare and options); ``load``
+    then gets the prepared folder. Without ``prepare``, ``load`` gets the downloaded file
+    (one plain source) or the download folder.
+
+    Example:
+        >>> DatasetSpec(
+        ...     name="DS-MY-EEG",
+        ...     summary="my EEG recordings",
+        ...     modality="eeg",
+        ...     task="classification",
+        ...     load="my_plugin.data:load_my_eeg",
+        ... ).modality
+        'eeg'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    load: Ref = attrs.field(validator=_check_ref)
+    modality: str = "tabular"
+    task: str = attrs.field(default="classification", validator=_one_of(*TASKS, "any"))
+    toy_path: str | None = None
+    generate: Ref | None = attrs.field(default=None, validator=_check_ref)
+    reads: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    options: Mapping[str, Any] = attrs.field(factory=dict)
+    version: str = "1"
+    license: str | None = None
+    citation: str | None = None
+    homepage: str | None = None
+    sources: tuple[Source, ...] = attrs.field(default=(), converter=_source_tuple)
+    prepare: Ref | None = attrs.field(default=None, validator=_check_ref)
+
+
+@attrs.frozen(kw_only=True)
+class ModelAdapterSpec:
+    """A model-config ``type:``: how a YAML model config becomes a model object.
+
+    ``load(config)`` receives the parsed :class:`fmbench.models.handle.ModelConfig` and returns an
+    object with some of ``predict``, ``predict_proba``, ``embed``/``encode``,
+    ``encode_sequences``, ``fit`` and ``prepare``. ``modalities``: the dataset modalities its
+    models read (``("eeg",)``); empty means any. The contract check runs each benchmark with
+    the plugin's first baseline whose modalities include the benchmark's dataset's.
+
+    Example:
+        >>> ModelAdapterSpec(
+        ...     name="python_class",
+        ...     summary="import a class and instantiate it",
+        ...     load="fmbench.builtin.adapters:load_python_class",
+        ... ).name
+        'python_class'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    load: Ref = attrs.field(validator=_check_ref)
+    config_keys: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    baseline: bool = False
+    requires: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    modalities: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class MetricSpec:
+    """A metric: ``compute(y_true, y_score) -> float``.
+
+    ``needs`` says what ``y_score`` is: ``"proba"`` (n, k) probabilities, ``"label"``
+    predicted labels, or ``"value"`` regression outputs. A metric that cannot be computed
+    raises :class:`fmbench.MetricUndefined` with the reason; it is then reported as null.
+    ``chance`` is the score of a model that ignores its input: a number, or a reference to
+    ``chance(y_true) -> float``. ``weighted`` (optional) scores many bootstrap resamples at
+    once: ``weighted(y_true, y_score, W) -> array (n_resamples,)`` with ``W`` the
+    ``(n_resamples, n_samples)`` resample counts and NaN where undefined (see
+    :mod:`fmbench.statistics.bootstrap`); without it, intervals loop over resamples.
+
+    Example:
+        >>> MetricSpec(
+        ...     name="Accuracy",
+        ...     summary="fraction of correct labels",
+        ...     task="classification",
+        ...     needs="label",
+        ...     compute="fmbench.builtin.metric_functions:accuracy",
+        ...     chance="fmbench.builtin.metric_functions:majority_rate",
+        ... ).direction
+        'higher'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    compute: Ref = attrs.field(validator=_check_ref)
+    task: str = attrs.field(default="classification", validator=_one_of(*TASKS))
+    needs: str = attrs.field(default="label", validator=_one_of("proba", "label", "value"))
+    direction: str = attrs.field(default="higher", validator=_one_of("higher", "lower"))
+    range: tuple[float, float] | None = None
+    chance: float | Ref | None = None
+    weighted: Ref | None = attrs.field(default=None, validator=_check_ref)
+
+
+@attrs.frozen(kw_only=True)
+class ProbeSpec:
+    """A perturbation with a severity grid; its curve gives an rAUC.
+
+    ``perturb(x, level, rng, info) -> array`` gets one read-only batch ``x``
+    (n_samples, ...), returns a new array of the same shape and never modifies ``x``.
+    Level 0 (``levels[0]``) must return the input unchanged.
+
+    Example:
+        >>> ProbeSpec(
+        ...     name="gain",
+        ...     summary="multiply the signal by (1 + level)",
+        ...     modalities=("eeg",),
+        ...     levels=(0.0, 0.1, 0.2, 0.5),
+        ...     perturb="my_plugin.probes:gain",
+        ... ).unit
+        ''
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    perturb: Ref = attrs.field(validator=_check_ref)
+    levels: tuple[float, ...] = attrs.field(converter=_float_tuple)
+    modalities: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    unit: str = ""
+    severity: str = attrs.field(default="increasing", validator=_one_of("increasing", "decreasing"))
+    requires: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    @levels.validator
+    def _check_levels(self, attribute: attrs.Attribute[Any], value: tuple[float, ...]) -> None:
+        if len(value) < 2:
+            raise ValueError(f"ProbeSpec {self.name!r}: levels needs at least two values")
+        if len(set(value)) != len(value):
+            raise ValueError(f"ProbeSpec {self.name!r}: levels must be distinct, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class ReporterSpec:
+    """A reporter: ``write(run_result, out_dir) -> list[Path]`` writes one format.
+
+    Example:
+        >>> ReporterSpec(
+        ...     name="markdown",
+        ...     summary="report.md",
+        ...     write="fmbench.reporting.markdown:write_report",
+        ... ).name
+        'markdown'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    write: Ref = attrs.field(validator=_check_ref)
+    default: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class ProtocolSpec:
+    """An evaluation protocol: how a model's outputs become predictions on test samples.
+
+    ``evaluate(context) -> Predictions`` (see :mod:`fmbench.evaluation.protocols`). ``needs`` lists the
+    model methods it requires (any one of each group separated by ``|``). ``targets`` says
+    where the targets (``Predictions.y_true``) come from: ``"dataset"`` (the dataset's labels;
+    the run checks that the dataset's task is the benchmark's) or ``"protocol"`` (the protocol
+    derives them itself, e.g. canonical variates of covariates, so the dataset's label task is
+    not checked against the benchmark's).
+
+    Example:
+        >>> ProtocolSpec(
+        ...     name="zero_shot",
+        ...     summary="the model's own predict_proba / predict",
+        ...     evaluate="fmbench.evaluation.protocols:zero_shot",
+        ...     needs=("predict_proba|predict",),
+        ... ).needs
+        ('predict_proba|predict',)
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    evaluate: Ref = attrs.field(validator=_check_ref)
+    needs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    targets: str = attrs.field(default="dataset", validator=_one_of("dataset", "protocol"))
+
+
+# --- benchmarks and suites: parsed from YAML (see fmbench.plugin_system.definitions) -------------------
+
+
+@attrs.frozen(kw_only=True)
+class DataSpecification:
+    """DEL3 data requirements of a benchmark."""
+
+    input_format: str | None = None
+    min_resolution: str | None = None
+    required_metadata: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    sampling_freq: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MetricsDeclaration:
+    """Which metrics a benchmark reports; the primary one ranks leaderboards."""
+
+    primary: str
+    secondary: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class Stratification:
+    """Sub-group analysis (DEL3): metrics per metadata column."""
+
+    columns: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    bins: Mapping[str, tuple[float, ...]] = attrs.field(factory=dict)
+    min_group_size: int = 5
+
+
+@attrs.frozen(kw_only=True)
+class SplitSpec:
+    """How samples are split into training and test parts.
+
+    ``method``: ``none`` (every sample is a test sample, nothing is trained), ``predefined``
+    (the dataset's own train/test column), ``kfold`` (K folds; grouped by ``group_by`` so that
+    a subject never sits on both sides; stratified by label where possible), ``holdout``.
+    """
+
+    method: str = attrs.field(
+        default="none", validator=_one_of("none", "predefined", "kfold", "holdout")
+    )
+    folds: int = 5
+    group_by: str | None = None
+    stratify: bool = True
+    test_size: float = 0.2
+
+
+@attrs.frozen(kw_only=True)
+class BootstrapSpec:
+    """How a benchmark's confidence intervals are resampled.
+
+    ``unit``: the metadata column whose values are resampled (cluster bootstrap: a subject's
+    samples move together); ``"sample"`` forces resampling single samples; None (default)
+    uses the split's ``group_by`` when it names one, else samples.
+    """
+
+    unit: str | None = None
+    n_resamples: int | None = None
+    confidence: float = attrs.field(default=0.95)
+
+    @confidence.validator
+    def _check_confidence(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0.5 <= value < 1:
+            raise ValueError(f"bootstrap.confidence must be in [0.5, 1), got {value}")
+
+
+#: Threshold probabilities of a decision curve declared as ``true``: 0.01, 0.02, ..., 0.99.
+DEFAULT_DECISION_THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 100))
+
+
+def _check_probability_tuple(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for v in value:
+        if not 0 < v < 1:
+            raise ValueError(f"clinical.{attribute.name}: every value must lie in (0, 1), got {v}")
+
+
+def _check_prevalences(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for name, p in value.items():
+        if not _NAME_PATTERN.match(str(name)):
+            raise ValueError(f"clinical.prevalences: {name!r} is not a plain name")
+        if not isinstance(p, (int, float)) or not 0 < p < 1:
+            raise ValueError(f"clinical.prevalences.{name} must lie in (0, 1), got {p!r}")
+
+
+def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"clinical.{attribute.name} must be true or false, got {value!r}")
+
+
+def _sorted_unique(values: Any) -> tuple[float, ...]:
+    return tuple(sorted({float(v) for v in values}))
+
+
+@attrs.frozen(kw_only=True)
+class ClinicalSpec:
+    """Which clinical analyses a benchmark reports (see ``docs/clinical.md``).
+
+    ``threshold``: samples with P(``positive_class``) at or above it are called positive.
+    ``fixed_specificity`` / ``fixed_sensitivity``: operating points read off the ROC curve
+    (and reached with a threshold chosen on training predictions). ``prevalences``: named
+    settings whose PPV/NPV are recomputed by Bayes' rule. ``decision_curve``: threshold
+    probabilities of the decision curve (empty: none). ``youden``: a Youden threshold chosen on
+    each training split. ``subgroup_gaps``: the largest sensitivity/specificity gaps between
+    the groups of each stratification column.
+
+    Example:
+        >>> ClinicalSpec(fixed_specificity=[0.95, 0.9], prevalences={"screening": 0.01})
+        ... # doctest: +ELLIPSIS
+        ClinicalSpec(positive_class=1, threshold=0.5, fixed_specificity=(0.9, 0.95), ...)
+    """
+
+    positive_class: int = attrs.field(default=1, converter=int)
+    threshold: float = attrs.field(default=0.5, converter=float)
+    fixed_specificity: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    fixed_sensitivity: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    prevalences: Mapping[str, float] = attrs.field(factory=dict, validator=_check_prevalences)
+    decision_curve: tuple[float, ...] = attrs.field(
+        default=(), converter=_sorted_unique, validator=_check_probability_tuple
+    )
+    youden: bool = attrs.field(default=False, validator=_check_bool)
+    subgroup_gaps: bool = attrs.field(default=True, validator=_check_bool)
+
+    @positive_class.validator
+    def _check_class(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if value < 0:
+            raise ValueError(f"clinical.positive_class must be a class index >= 0, got {value}")
+
+    @threshold.validator
+    def _check_threshold(self, attribute: attrs.Attribute[Any], value: float) -> None:
+        if not 0 < value < 1:
+            raise ValueError(f"clinical.threshold must lie in (0, 1), got {value}")
+
+    @property
+    def needs_training_predictions(self) -> bool:
+        """True when a threshold is chosen on training predictions."""
+        return self.youden or bool(self.fixed_specificity or self.fixed_sensitivity)
+
+
+@attrs.frozen(kw_only=True)
+class ProbeEntry:
+    """A probe as a suite or benchmark declares it, optionally with its own grid."""
+
+    name: str
+    levels: tuple[float, ...] | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BenchmarkSpec:
+    """One task: dataset + task type + protocol + metrics, with its DEL3/DEL10.8 topic fields.
+
+    Usually parsed from YAML with :func:`fmbench.plugin_system.definitions.load_benchmark`.
+
+    Example:
+        >>> bm = BenchmarkSpec(
+        ...     name="BM-MY-TASK",
+        ...     summary="my task",
+        ...     task="classification",
+        ...     dataset="DS-MY-EEG",
+        ...     metrics=MetricsDeclaration(primary="AUROC"),
+        ... )
+        >>> bm.protocol
+        'zero_shot'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    task: str = attrs.field(validator=_one_of(*TASKS))
+    dataset: str
+    metrics: MetricsDeclaration
+    title: str = ""
+    version: str = "1.0.0"
+    health_domain: str | None = None
+    health_topic: str | None = None
+    clinical_relevance: str | None = None
+    ai_task: str | None = None
+    input_modality: str | None = None
+    output_type: str | None = None
+    protocol: str = "zero_shot"
+    protocol_options: Mapping[str, Any] = attrs.field(factory=dict)
+    dataset_options: Mapping[str, Any] = attrs.field(factory=dict)
+    split: SplitSpec = attrs.field(factory=SplitSpec)
+    data_spec: DataSpecification = attrs.field(factory=DataSpecification)
+    stratification: Stratification = attrs.field(factory=Stratification)
+    bootstrap: BootstrapSpec = attrs.field(factory=BootstrapSpec)
+    clinical: ClinicalSpec | None = None
+    probes: tuple[ProbeEntry, ...] = ()
+    requirements: Mapping[str, Any] = attrs.field(factory=dict)
+    gold_standard: str | None = None
+    references: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    source_sha256: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SuiteEntry:
+    """A benchmark inside a suite, optionally on another dataset than its default."""
+
+    benchmark: str
+    dataset: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SuiteSpec:
+    """A named, versioned list of benchmarks (and optionally probes) run together.
+
+    Example:
+        >>> SuiteSpec(
+        ...     name="SUITE-MY",
+        ...     summary="my suite",
+        ...     benchmarks=(SuiteEntry(benchmark="BM-MY-TASK"),),
+        ... ).version
+        '1.0.0'
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    summary: str = attrs.field(validator=_check_summary)
+    benchmarks: tuple[SuiteEntry, ...] = attrs.field()
+    title: str = ""
+    version: str = "1.0.0"
+    probes: tuple[ProbeEntry, ...] = ()
+    source_sha256: str | None = None
+
+    @benchmarks.validator
+    def _check_benchmarks(
+        self, attribute: attrs.Attribute[Any], value: tuple[SuiteEntry, ...]
+    ) -> None:
+        if not value:
+            raise ValueError(f"suite {self.name!r} lists no benchmarks")

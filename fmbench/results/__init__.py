@@ -1,0 +1,1 @@
+"""Results: eval.yaml (building, digests, reading, schema), validation, stored predictions."""

@@ -1,0 +1,298 @@
+"""Checks of eval files and definition files, graded by severity (error, warning, info).
+
+Example:
+    >>> Finding("error", "digest does not match").severity
+    'error'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from fmbench.errors import FmbenchError
+from fmbench.plugin_system.registry import Registry
+from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
+
+__all__ = ["FileReport", "Finding", "check_eval", "validate_file"]
+
+
+@attrs.frozen
+class Finding:
+    severity: str  # error | warning | info
+    message: str
+
+
+@attrs.define
+class FileReport:
+    path: str
+    kind: str = "unknown"
+    findings: list[Finding] = attrs.field(factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "ok": self.ok,
+            "findings": [attrs.asdict(f) for f in self.findings],
+        }
+
+
+def _number(value: Any) -> float | None:
+    """A YAML number as a float (None for anything else; too-large integers become inf)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _range_finding(bid: str, name: str, number: float, spec: Any) -> Finding | None:
+    """Error beyond the possible range; warning at the best possible value (a perfect score)."""
+    if spec.range is None:
+        return None
+    lo, hi = spec.range
+    best = hi if spec.direction == "higher" else lo
+    if not lo - 1e-9 <= number <= hi + 1e-9:
+        beyond_best = number > hi if spec.direction == "higher" else number < lo
+        what = "better than possible" if beyond_best else "worse than possible"
+        return Finding(
+            "error", f"{bid}: {name} = {number} is {what}: outside its range [{lo}, {hi}]"
+        )
+    if math.isfinite(best) and abs(number - best) <= 1e-12:
+        return Finding(
+            "warning",
+            f"{bid}: {name} = {number} is the best possible value; check for leakage "
+            "between training and test data",
+        )
+    return None
+
+
+def _check_suite(doc: Mapping[str, Any], registry: Registry) -> list[Finding]:
+    meta = doc.get("run_metadata") or {}
+    suite_id, version = meta.get("suite_id"), meta.get("suite_version")
+    if not isinstance(suite_id, str) or not registry.has("suite", suite_id):
+        return []
+    spec = registry.get("suite", suite_id)
+    if version is not None and version != spec.version:
+        return [
+            Finding(
+                "error",
+                f"suite {suite_id}: version {version} does not match the installed "
+                f"definition {spec.version}",
+            )
+        ]
+    return []
+
+
+def _check_primary(bid: str, record: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
+    primary = record.get("primary_metric") or {}
+    name, value = primary.get("name"), primary.get("value")
+    out: list[Finding] = []
+    metrics = record.get("metrics") or {}
+    if name not in metrics:
+        out.append(Finding("error", f"{bid}: primary metric {name} is missing from metrics"))
+    elif metrics[name] != value:
+        out.append(
+            Finding(
+                "error",
+                f"{bid}: primary metric {name} = {value} differs from metrics.{name} = "
+                f"{metrics[name]}",
+            )
+        )
+    if registry is not None and registry.has("benchmark", bid):
+        declared = registry.get("benchmark", bid).metrics.primary
+        if name != declared:
+            out.append(
+                Finding(
+                    "error",
+                    f"{bid}: primary metric is {name}, but the benchmark declares {declared}",
+                )
+            )
+    if registry is not None and isinstance(name, str) and registry.has("metric", name):
+        direction = registry.get("metric", name).direction
+        if primary.get("direction") != direction:
+            out.append(
+                Finding(
+                    "error",
+                    f"{bid}: {name} direction {primary.get('direction')!r} is wrong: "
+                    f"{direction} is better",
+                )
+            )
+    return out
+
+
+def _check_intervals(bid: str, record: Mapping[str, Any]) -> list[Finding]:
+    intervals = record.get("intervals")
+    if not isinstance(intervals, Mapping):
+        return [Finding("error", f"{bid}: intervals must be a mapping metric -> [lo, hi]")]
+    out: list[Finding] = []
+    metrics = record.get("metrics") or {}
+    for name, pair in intervals.items():
+        if pair is None:
+            continue
+        bounds = [_number(v) for v in pair] if isinstance(pair, list) else []
+        if len(bounds) != 2 or any(b is None or not math.isfinite(b) for b in bounds):
+            out.append(Finding("error", f"{bid}: interval of {name} is not [lo, hi]: {pair}"))
+            continue
+        lo, hi = bounds
+        value = _number(metrics.get(name))
+        if lo > hi or (value is not None and not lo - 1e-9 <= value <= hi + 1e-9):  # type: ignore[operator]
+            out.append(
+                Finding("error", f"{bid}: interval of {name} [{lo}, {hi}] does not hold {value}")
+            )
+    return out
+
+
+#: keys of a stratum entry that are not metric values
+_GROUP_KEYS = frozenset(
+    {"N", "suppressed", "reason", "undefined", "intervals", "intervals_undefined"}
+)
+
+
+def _check_stratified(
+    bid: str, record: Mapping[str, Any], registry: Registry | None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for column, groups in sorted((record.get("stratified") or {}).items()):
+        for group, values in sorted(groups.items()):
+            for name, value in sorted(values.items()):
+                if name in _GROUP_KEYS or value is None:
+                    continue
+                number = _number(value)
+                if number is None or not math.isfinite(number):
+                    out.append(
+                        Finding("error", f"{bid}: {column}={group}: {name} is not a finite number")
+                    )
+                    continue
+                if registry is not None and registry.has("metric", name):
+                    finding = _range_finding(bid, name, number, registry.get("metric", name))
+                    if finding is not None and finding.severity == "error":
+                        out.append(Finding("error", f"{column}={group}: {finding.message}"))
+    return out
+
+
+def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
+    """Schema, digest, known benchmarks and versions, values in range, chance comparisons."""
+    findings = [Finding("error", f"schema: {m}") for m in schema_errors(doc)]
+    if findings:
+        return findings
+    if not verify_digest(doc):
+        findings.append(
+            Finding(
+                "error",
+                "digest does not match the content: the file was edited after fmbench wrote it",
+            )
+        )
+    if registry is not None:
+        findings += _check_suite(doc, registry)
+    for record in doc.get("benchmarks", []):
+        bid = record.get("benchmark_id")
+        if registry is not None and registry.has("benchmark", bid):
+            spec = registry.get("benchmark", bid)
+            if record.get("benchmark_version") != spec.version:
+                findings.append(
+                    Finding(
+                        "error",
+                        f"{bid}: benchmark version {record.get('benchmark_version')} does not "
+                        f"match the installed definition {spec.version}",
+                    )
+                )
+        elif registry is not None:
+            findings.append(
+                Finding("warning", f"{bid}: benchmark not known to the installed plugins")
+            )
+        if record.get("status") != "Completed":
+            findings.append(
+                Finding(
+                    "warning", f"{bid}: status {record.get('status')}: {record.get('error', '')}"
+                )
+            )
+            continue
+        for name, value in (record.get("metrics") or {}).items():
+            number = _number(value)
+            if value is not None and number is None:
+                findings.append(Finding("error", f"{bid}: metric {name} is not a number"))
+                continue
+            if number is None:
+                if name not in (record.get("metrics_undefined") or {}):
+                    findings.append(
+                        Finding("error", f"{bid}: metric {name} is null without a reason")
+                    )
+                continue
+            if not math.isfinite(number):
+                findings.append(Finding("error", f"{bid}: metric {name} is {number}"))
+                continue
+            if registry is not None and registry.has("metric", name):
+                spec = registry.get("metric", name)
+                finding = _range_finding(bid, name, number, spec)
+                if finding is not None:
+                    findings.append(finding)
+                    if finding.severity == "error":
+                        continue
+                chance = _number((record.get("chance") or {}).get(name))
+                if chance is not None:
+                    worse = number < chance if spec.direction == "higher" else number > chance
+                    if worse:
+                        findings.append(
+                            Finding(
+                                "warning",
+                                f"{bid}: {name} = {number:.4f} is worse than chance ({chance:.4f})",
+                            )
+                        )
+        findings += _check_primary(bid, record, registry)
+        findings += _check_stratified(bid, record, registry)
+        if "intervals" not in record:
+            findings.append(Finding("info", f"{bid}: no confidence intervals"))
+        else:
+            findings += _check_intervals(bid, record)
+    return findings
+
+
+def validate_file(path: Path, registry: Registry | None) -> FileReport:
+    """Validate one file of any kind fmbench reads."""
+    report = FileReport(path=str(path))
+    try:
+        doc = read_eval(path)
+    except FmbenchError as exc:
+        report.findings.append(Finding("error", str(exc)))
+        return report
+    try:
+        if "eval_id" in doc or "schema_version" in doc:
+            report.kind = "eval"
+            report.findings += check_eval(doc, registry)
+        elif "suite_id" in doc or "benchmark_id" in doc:
+            from fmbench.plugin_system.definitions import load_definition_file
+
+            spec = load_definition_file(path)
+            report.kind = "suite" if "suite_id" in doc else "benchmark"
+            if registry is not None and report.kind == "suite":
+                for entry in spec.benchmarks:  # type: ignore[union-attr]
+                    registry.get("benchmark", entry.benchmark)
+        elif "model_id" in doc:
+            from fmbench.models.handle import read_model_config
+
+            report.kind = "model config"
+            config = read_model_config(path)
+            if registry is not None:
+                registry.get("model_adapter", config.type)
+        else:
+            report.findings.append(
+                Finding(
+                    "error",
+                    "not an eval file, suite, benchmark or model "
+                    "config (no eval_id, suite_id, benchmark_id or model_id)",
+                )
+            )
+    except FmbenchError as exc:
+        report.findings.append(Finding("error", str(exc)))
+    return report

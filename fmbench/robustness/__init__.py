@@ -1,0 +1,1 @@
+"""Robustness: probes x severity levels, curves and rAUC."""

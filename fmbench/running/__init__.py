@@ -1,0 +1,1 @@
+"""Running: a benchmarking run of a suite, its units, executors, journal and lock."""

@@ -1,0 +1,1 @@
+"""Statistics: bootstrap intervals, calibration, clinical blocks, and comparisons of runs."""

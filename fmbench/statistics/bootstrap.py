@@ -1,0 +1,418 @@
+"""Bootstrap confidence intervals, vectorised over resamples.
+
+A resample is a vector of integer weights (how often each test sample is drawn). Many
+resamples form a weight matrix ``W`` of shape ``(n_resamples, n_samples)``; every built-in
+metric has a *weighted* form ``weighted(y_true, y_score, W) -> (n_resamples,)`` that scores all
+resamples at once (matrix products, one sort per class for AUROC), with NaN where the metric is
+undefined in a resample. Resamples are generated in chunks to bound memory; there is no Python
+loop over resamples (a metric from a plugin that has no weighted form falls back to a loop).
+
+Cluster bootstrap: when the samples belong to units (subjects, donors), the units are drawn
+with replacement and each sample gets its unit's count, so correlated samples move together.
+
+Example:
+    >>> import numpy as np
+    >>> from fmbench.plugin_system.registry import build_registry
+    >>> from fmbench.evaluation.protocols import Predictions
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 200)
+    >>> p1 = np.clip(0.3 * y + 0.7 * rng.random(200), 0, 1)
+    >>> pred = Predictions(indices=np.arange(200), y_true=y, fold=np.zeros(200, int),
+    ...                    proba=np.c_[1 - p1, p1], labels=(p1 > 0.5).astype(int))
+    >>> spec = build_registry(external=False).get("metric", "Accuracy")
+    >>> res = bootstrap_intervals({"Accuracy": spec}, pred, seed=rng_seed(42, "BM-X"))
+    >>> lo, hi = res["Accuracy"].interval
+    >>> point = float(np.mean(pred.labels == y))
+    >>> lo < point < hi, res["Accuracy"].n_used
+    (True, 1000)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fmbench.errors import MetricUndefined
+from fmbench.evaluation.protocols import Predictions
+from fmbench.plugin_system.specs import MetricSpec, resolve
+
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_RESAMPLES",
+    "IntervalResult",
+    "bootstrap_distribution",
+    "bootstrap_intervals",
+    "bootstrap_threads",
+    "percentile_interval",
+    "resample_weights",
+    "rng_seed",
+    "unit_codes",
+]
+
+DEFAULT_RESAMPLES = 1000
+DEFAULT_CONFIDENCE = 0.95
+#: Weight-matrix cells generated at once (bounds memory: 4M cells are about 32 MB as float64).
+CHUNK_CELLS = 4_000_000
+
+
+def rng_seed(seed: int, benchmark_id: str, stream: str = "bootstrap") -> np.random.SeedSequence:
+    """The seed sequence of one benchmark's bootstrap: its own stream from the run seed.
+
+    Example:
+        >>> a = np.random.default_rng(rng_seed(42, "BM-A")).integers(1000)
+        >>> b = np.random.default_rng(rng_seed(42, "BM-A")).integers(1000)
+        >>> bool(a == b)
+        True
+    """
+    words = [
+        int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+        for text in (benchmark_id, stream)
+    ]
+    return np.random.SeedSequence(entropy=int(seed), spawn_key=tuple(words))
+
+
+def unit_codes(units: np.ndarray | None, n: int) -> tuple[np.ndarray | None, int]:
+    """Integer code of each sample's unit (None: each sample is its own unit) and the count."""
+    if units is None:
+        return None, n
+    _, codes = np.unique(np.asarray(units).astype(str), return_inverse=True)
+    return codes.reshape(-1), int(codes.max()) + 1 if len(codes) else 0
+
+
+def _chunk_sizes(n_samples: int, n_resamples: int) -> list[int]:
+    chunk = max(1, min(n_resamples, CHUNK_CELLS // max(n_samples, 1)))
+    sizes = [chunk] * (n_resamples // chunk)
+    if n_resamples % chunk:
+        sizes.append(n_resamples % chunk)
+    return sizes
+
+
+def _as_seed_sequence(seed: np.random.SeedSequence | int) -> np.random.SeedSequence:
+    return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+def _chunk_weights(
+    seed: np.random.SeedSequence, number: int, size: int, n_units: int, codes: np.ndarray | None
+) -> np.ndarray:
+    # each chunk has its own child stream, so chunks can be drawn in any order (or threads)
+    child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, number))
+    rng = np.random.default_rng(child)
+    draws = rng.integers(0, n_units, size=(size, n_units))
+    draws += (np.arange(size) * n_units)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=size * n_units).reshape(size, n_units)
+    weights = counts if codes is None else counts[:, codes]
+    return weights.astype(np.float64)
+
+
+def resample_weights(
+    n_samples: int,
+    n_resamples: int,
+    seed: np.random.SeedSequence | int,
+    *,
+    codes: np.ndarray | None = None,
+    n_units: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Chunks of bootstrap weights, each ``(chunk, n_samples)`` float64.
+
+    Units (``codes``: each sample's unit index) are drawn with replacement; a sample's weight
+    is how often its unit was drawn. The chunking depends only on the sizes, so the same seed
+    gives the same resamples wherever they are used (intervals, paired comparisons, tests).
+
+    Example:
+        >>> w = np.concatenate(list(resample_weights(5, 3, 0)))
+        >>> w.shape, w.sum(axis=1).tolist()
+        ((3, 5), [5.0, 5.0, 5.0])
+    """
+    seq = _as_seed_sequence(seed)
+    units = n_samples if codes is None else int(n_units if n_units is not None else codes.max() + 1)
+    for number, size in enumerate(_chunk_sizes(n_samples, n_resamples)):
+        yield _chunk_weights(seq, number, size, units, codes)
+
+
+# --- weighted forms of the built-in metrics: (y_true, y_score, W (b, n)) -> (b,) -----------
+
+
+def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _binary_auroc(score: np.ndarray, positive: np.ndarray, W: np.ndarray) -> np.ndarray:
+    # Mann-Whitney with weights: for each positive, the weight of the negatives scored below
+    # it (ties count half), from one cumulative sum over the negatives in score order.
+    neg_idx = np.flatnonzero(~positive)
+    pos_idx = np.flatnonzero(positive)
+    neg_idx = neg_idx[np.argsort(score[neg_idx], kind="mergesort")]
+    neg_scores = score[neg_idx]
+    below = np.searchsorted(neg_scores, score[pos_idx], side="left")
+    upto = np.searchsorted(neg_scores, score[pos_idx], side="right")
+    neg_cum = np.zeros((W.shape[0], len(neg_idx) + 1))
+    np.cumsum(W[:, neg_idx], axis=1, out=neg_cum[:, 1:])
+    pos_w = W[:, pos_idx]
+    if np.array_equal(below, upto):  # no ties between the classes
+        num = np.einsum("bp,bp->b", pos_w, neg_cum[:, below])
+    else:
+        num = np.einsum("bp,bp->b", pos_w, neg_cum[:, below] + neg_cum[:, upto]) / 2
+    w_pos = pos_w.sum(axis=1)
+    w_neg = neg_cum[:, -1]
+    return _safe_divide(num, w_pos * w_neg)
+
+
+def weighted_auroc(y_true: np.ndarray, proba: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """AUROC of every resample (binary, or macro one-vs-rest over the classes present)."""
+    y = np.asarray(y_true).astype(int)
+    proba = np.asarray(proba, dtype=float)
+    if proba.shape[1] == 2:
+        return _binary_auroc(proba[:, 1], y == 1, W)
+    per_class = []
+    for c in np.unique(y):
+        positive = y == c
+        auc = _binary_auroc(proba[:, int(c)], positive, W)
+        per_class.append(auc)
+    stacked = np.vstack(per_class)  # (classes, b)
+    present = np.isfinite(stacked)
+    n_present = present.sum(axis=0)
+    total = np.where(present, stacked, 0.0).sum(axis=0)
+    return _safe_divide(total, n_present.astype(float))
+
+
+def _onehot(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    return (np.asarray(labels)[:, None] == classes[None, :]).astype(np.float64)
+
+
+def weighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Accuracy of every resample."""
+    correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
+    return _safe_divide(W @ correct, W.sum(axis=1))
+
+
+def weighted_balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Mean recall over the classes present in each resample."""
+    classes = np.unique(y_true)
+    Y = _onehot(y_true, classes)
+    correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
+    den = W @ Y
+    recall = _safe_divide(W @ (Y * correct[:, None]), den)
+    present = den > 0
+    return _safe_divide(np.where(present, recall, 0.0).sum(axis=1), present.sum(axis=1) * 1.0)
+
+
+def weighted_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Macro F1 over the classes present (true or predicted) in each resample."""
+    classes = np.union1d(np.unique(y_true), np.unique(y_pred))
+    Y, P = _onehot(y_true, classes), _onehot(y_pred, classes)
+    tp = W @ (Y * P)
+    den = W @ Y + W @ P
+    used = den > 0
+    f1 = np.where(used, _safe_divide(2 * tp, den), 0.0)
+    f1 = np.nan_to_num(f1)
+    return _safe_divide(f1.sum(axis=1), used.sum(axis=1) * 1.0)
+
+
+def _per_sample_mean(values: np.ndarray, W: np.ndarray) -> np.ndarray:
+    return _safe_divide(W @ values, W.sum(axis=1))
+
+
+def _regression(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(y_pred, dtype=float).reshape(y.shape)
+    return y.reshape(len(y), -1), p.reshape(len(p), -1)
+
+
+def weighted_mse(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Mean squared error of every resample."""
+    y, p = _regression(y_true, y_pred)
+    return _per_sample_mean(((y - p) ** 2).mean(axis=1), W)
+
+
+def weighted_mae(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Mean absolute error of every resample."""
+    y, p = _regression(y_true, y_pred)
+    return _per_sample_mean(np.abs(y - p).mean(axis=1), W)
+
+
+def weighted_r2(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """R2 of every resample (uniform average over outputs; NaN for constant targets)."""
+    y, p = _regression(y_true, y_pred)
+    yc = y - y.mean(axis=0)
+    total_w = W.sum(axis=1)[:, None]
+    mean = (W @ yc) / total_w
+    ss_tot = W @ (yc**2) - total_w * mean**2
+    ss_res = W @ ((y - p) ** 2)
+    scale = W @ (yc**2)
+    constant = ss_tot <= 1e-12 * np.maximum(scale, 1e-300)
+    r2 = 1 - ss_res / np.where(constant, 1.0, ss_tot)
+    r2[constant] = np.nan
+    return r2.mean(axis=1)
+
+
+def weighted_pearson_r(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Pearson r of every resample (all outputs pooled; NaN when constant)."""
+    y, p = _regression(y_true, y_pred)
+    if y.size < 3:
+        return np.full(W.shape[0], np.nan)
+    a, b = y - y.mean(), p - p.mean()
+    moments = np.column_stack([a.sum(1), b.sum(1), (a * a).sum(1), (b * b).sum(1), (a * b).sum(1)])
+    m = W @ moments / (W.sum(axis=1)[:, None] * y.shape[1])
+    var_a = m[:, 2] - m[:, 0] ** 2
+    var_b = m[:, 3] - m[:, 1] ** 2
+    cov = m[:, 4] - m[:, 0] * m[:, 1]
+    tiny_a = var_a <= 1e-12 * np.maximum(m[:, 2], 1e-300)
+    tiny_b = var_b <= 1e-12 * np.maximum(m[:, 3], 1e-300)
+    r = _safe_divide(cov, np.sqrt(np.clip(var_a, 0, None) * np.clip(var_b, 0, None)))
+    r[tiny_a | tiny_b] = np.nan
+    return r
+
+
+# --- intervals ------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class IntervalResult:
+    """One metric's bootstrap interval: ``interval`` is None with ``reason`` when undefined."""
+
+    interval: tuple[float, float] | None
+    n_used: int
+    n_resamples: int
+    reason: str | None = None
+    distribution: np.ndarray | None = attrs.field(default=None, repr=False)
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The equal-tailed percentile interval of the finite ``values``."""
+    alpha = (1 - confidence) / 2
+    lo, hi = np.percentile(values, [100 * alpha, 100 * (1 - alpha)])
+    return float(round(float(lo), 6)), float(round(float(hi), 6))
+
+
+def _loop_fallback(spec: MetricSpec) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """A plugin metric without a weighted form: score each resample (a Python loop)."""
+    compute = resolve(spec.compute)
+
+    def weighted(y: np.ndarray, s: np.ndarray, W: np.ndarray) -> np.ndarray:
+        out = np.full(W.shape[0], np.nan)
+        for row in range(W.shape[0]):
+            idx = np.repeat(np.arange(W.shape[1]), W[row].astype(int))
+            with contextlib.suppress(MetricUndefined):
+                out[row] = float(compute(y[idx], s[idx]))
+        return out
+
+    return weighted
+
+
+def metric_scorer(spec: MetricSpec) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """The vectorised scorer of a metric (its ``weighted`` form, else a loop over resamples)."""
+    if spec.weighted is not None:
+        fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] = resolve(spec.weighted)
+        return fn
+    return _loop_fallback(spec)
+
+
+def bootstrap_distribution(
+    specs: Mapping[str, MetricSpec],
+    predictions: Predictions,
+    *,
+    seed: np.random.SeedSequence | int,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    units: np.ndarray | None = None,
+) -> dict[str, np.ndarray | str]:
+    """Each metric's value on every resample (NaN where undefined), or the reason it has none."""
+    from fmbench.evaluation.scoring import metric_input
+
+    inputs: dict[str, Any] = {}
+    result: dict[str, np.ndarray | str] = {}
+    for name, spec in specs.items():
+        try:
+            inputs[name] = (metric_scorer(spec), metric_input(spec, predictions))
+        except MetricUndefined as exc:
+            result[name] = str(exc)
+    if not inputs:
+        return result
+    n = len(predictions.y_true)
+    if n == 0:
+        return dict.fromkeys(specs, "no samples")
+    codes, n_units = unit_codes(units, n)
+    seq = _as_seed_sequence(seed)
+    y = predictions.y_true
+
+    def score_chunk(number: int, size: int) -> dict[str, np.ndarray]:
+        W = _chunk_weights(seq, number, size, n_units, codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                name: np.asarray(scorer(y, score, W), dtype=float)
+                for name, (scorer, score) in inputs.items()
+            }
+
+    sizes = _chunk_sizes(n, n_resamples)
+    workers = min(len(sizes), bootstrap_threads())
+    if workers > 1:  # numpy releases the GIL in the heavy parts: use the machine's cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            chunks = list(pool.map(score_chunk, range(len(sizes)), sizes))
+    else:
+        chunks = [score_chunk(number, size) for number, size in enumerate(sizes)]
+    for name in inputs:
+        result[name] = np.concatenate([chunk[name] for chunk in chunks])
+    return result
+
+
+def bootstrap_threads() -> int:
+    """Threads used to score resample chunks (``FMBENCH_BOOTSTRAP_THREADS``, else the CPUs
+    this process may use, at most 8)."""
+    import os
+
+    configured = os.environ.get("FMBENCH_BOOTSTRAP_THREADS")
+    if configured and configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        available = os.cpu_count() or 1
+    return max(1, min(8, available))
+
+
+def bootstrap_intervals(
+    specs: Mapping[str, MetricSpec],
+    predictions: Predictions,
+    *,
+    seed: np.random.SeedSequence | int,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    units: np.ndarray | None = None,
+    keep_distribution: bool = False,
+) -> dict[str, IntervalResult]:
+    """Percentile intervals of the named metrics; resamples where a metric is undefined are
+    skipped and counted (``n_used``)."""
+    dists = bootstrap_distribution(
+        specs, predictions, seed=seed, n_resamples=n_resamples, units=units
+    )
+    out: dict[str, IntervalResult] = {}
+    for name, dist in dists.items():
+        if isinstance(dist, str):
+            out[name] = IntervalResult(
+                interval=None, n_used=0, n_resamples=n_resamples, reason=dist
+            )
+            continue
+        finite = dist[np.isfinite(dist)]
+        if len(finite) == 0:
+            out[name] = IntervalResult(
+                interval=None,
+                n_used=0,
+                n_resamples=n_resamples,
+                reason=f"{name} is undefined in every resample",
+            )
+            continue
+        out[name] = IntervalResult(
+            interval=percentile_interval(finite, confidence),
+            n_used=len(finite),
+            n_resamples=n_resamples,
+            distribution=dist if keep_distribution else None,
+        )
+    return out
