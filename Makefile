@@ -1,30 +1,37 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   sets up .venv, installs fmbench and its packages, runs the toy job
 #   make test   installs everything with test extras and runs every test of every package
+#
+# Every pip install below is pinned by constraints.txt (exact versions of everything installed,
+# build tools included), so a new release upstream cannot change what CI tests. `make lock`
+# regenerates it; `make test-latest` runs the tests against the newest releases (non-blocking).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+CONSTRAINTS := $(CURDIR)/constraints.txt
 PIP := $(BIN)/python -m pip
+PIP_INSTALL := $(PIP) install -q -c $(CONSTRAINTS) --build-constraint $(CONSTRAINTS)
 # torch, where a package needs it, is pinned: any other spec pulls several GB.
 TORCH_SPEC := torch==2.13.0
-PACKAGES := . $(wildcard fmbench-neuro) $(wildcard fmbench-genomics)
+PACKAGES := . fmbench-neuro fmbench-genomics
+EXAMPLE_PLUGINS := $(wildcard plugins/fmbench-example-*)
 DEMO_DIR ?= demo_run
 ABS_BIN = $(abspath $(BIN))
 
-.PHONY: venv install install-test demo test lint typecheck pytest plugins-check clean docs browser
+.PHONY: venv install install-test demo test lint typecheck pytest wheels-check clean docs \
+	browser lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) --upgrade pip
 
 venv: $(BIN)/python
 
 install: venv
-	$(PIP) install -q $(foreach p,$(PACKAGES),-e $(p))
+	$(PIP_INSTALL) $(foreach p,$(PACKAGES),-e $(p))
 
 install-test: venv
-	$(PIP) install -q $(foreach p,$(PACKAGES),-e "$(p)[test]")
-	$(PIP) install -q -e ".[test,models-test]"
+	$(PIP_INSTALL) -e ".[test,models-test]" $(foreach p,$(filter-out .,$(PACKAGES)),-e "$(p)[test]")
 
 # The main job on the toy data: every installed plugin's toy datasets, the earlier README's
 # run, honest baselines on neuro and genomics suites, a robustness run, and a leaderboard.
@@ -37,9 +44,9 @@ demo: install
 	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-TOY-PROBE \
 		--model $(CURDIR)/configs/model_raw_features.yaml --out results/toy_probe_raw_features
 	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-NEURO-CLASS-001 \
-		--model $(CURDIR)/fmbench-neuro/configs/model_fmri_connectivity.yaml --out results/fmri_connectivity
+		--model baseline_fmri_connectivity --out results/fmri_connectivity
 	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-GEN-CLASS-001 \
-		--model $(CURDIR)/fmbench-genomics/configs/baseline_expression.yaml --out results/cell_types
+		--model baseline_expression_pca_logreg --out results/cell_types
 	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench run-robustness \
 		--model $(CURDIR)/configs/model_dummy_classifier.yaml --data toy_data/neuro/robustness \
 		--out results/robustness_eval --probes dropout,noise,line_noise,permutation,shift
@@ -67,18 +74,46 @@ pytest: install-test browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules fmbench \
 		$(foreach p,$(filter-out .,$(PACKAGES)),$(p)/$(subst -,_,$(p)))
 
-# Example plugins and a scaffold of each kind: wheels installed into a fresh venv, own tests run.
-plugins-check: venv
-	PYTHON=$(PYTHON) bash plugins/check_examples.sh
+# Install like a user: wheels of every package in a wheelhouse, a fresh venv, `pip install
+# fmbench-neuro fmbench-genomics` by name, suites run with named models, plugins' own tests.
+wheels-check: venv
+	PYTHON=$(PYTHON) CONSTRAINTS=$(CONSTRAINTS) bash scripts/check_wheelhouse.sh
 
 # The documentation site: CLI reference and leaderboard regenerated, then a strict build.
-docs: install-test
-	$(PIP) install -q -e ".[docs]"
+# It needs the packages (for the CLI and the benchmarks the evals name) and the docs extra only.
+docs: install
+	$(PIP_INSTALL) -e ".[docs]"
 	$(BIN)/python docs/gen_cli_reference.py
 	$(BIN)/python -m fmbench build-leaderboard --results evals --output docs/leaderboards/index.md
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-test: lint typecheck pytest plugins-check docs
+test: lint typecheck pytest wheels-check docs
+
+# Regenerate constraints.txt: the newest releases that every install step above accepts,
+# resolved together in a throw-away venv (torch stays at $(TORCH_SPEC)). Review the diff, run
+# `make test`, commit. See docs/releasing.md.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --upgrade pip setuptools wheel build twine
+	$(LOCK_VENV)/bin/python -m pip install -q $(TORCH_SPEC) ".[test,models-test,docs,fetch,dask]" \
+		$(foreach p,$(filter-out .,$(PACKAGES)) $(EXAMPLE_PLUGINS),"./$(p)[test]")
+	( echo "# Exact versions of everything \`make test\` installs (make lock regenerates this file)."; \
+	  echo "# Python $$($(LOCK_VENV)/bin/python -c 'import platform; print(platform.python_version())'), generated $$(date -u +%Y-%m-%d)."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --all | grep -v -E '^(fmbench|-e )' | grep -v ' @ ' | sed -E 's/^torch==([0-9.]+)\+cpu$$/torch==\1/' ) > constraints.txt
+	rm -rf $(LOCK_VENV)
+	@echo "constraints.txt: $$(grep -cv '^#' constraints.txt) pins"
+
+# The same tests against the newest releases (no constraints): tells early what the next
+# `make lock` will bring. Not part of `make test`; a failure here does not block a merge.
+LATEST_VENV := .venv-latest
+test-latest:
+	rm -rf $(LATEST_VENV) && $(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LATEST_VENV)/bin/python -m pip install -q $(TORCH_SPEC) -e ".[test,models-test]" \
+		$(foreach p,$(filter-out .,$(PACKAGES)),-e "$(p)[test]")
+	$(LATEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests \
+		$(foreach p,$(filter-out .,$(PACKAGES)),$(p)/tests)
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) $(LATEST_VENV) $(DEMO_DIR) build dist *.egg-info

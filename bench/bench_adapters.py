@@ -28,9 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from fmbench.plugin_system.specs import SuiteSpec
+
 
 def _handle(registry: Any, **settings: Any) -> Any:
-    from fmbench.models.handle import load_model, parse_model_config
+    from fmbench.models.config import parse_model_config
+    from fmbench.models.handle import load_model
 
     return load_model(registry, parse_model_config({"model_id": "bench", **settings}, source="<b>"))
 
@@ -57,7 +60,7 @@ def throughput(
 def cache_saving(folder: Path, settings: dict[str, Any], n: int) -> dict[str, Any]:
     from fmbench.adapters.tiny import probe_suite_plugin
     from fmbench.data.toy_files import write_array_dataset
-    from fmbench.models.handle import parse_model_config
+    from fmbench.models.config import parse_model_config
     from fmbench.plugin_system.registry import build_registry
     from fmbench.running.suite_run import RunOptions, run_suite
 
@@ -78,7 +81,7 @@ def cache_saving(folder: Path, settings: dict[str, Any], n: int) -> dict[str, An
     for name in ("first", "second"):
         start = time.perf_counter()
         result = run_suite(
-            registry, registry.get("suite", "SUITE-BENCH"), config, folder / name, options
+            registry, registry.get(SuiteSpec, "SUITE-BENCH"), config, folder / name, options
         )
         record = result.outcomes[0].record
         assert record["status"] == "Completed", record

@@ -13,6 +13,7 @@ import numpy as np
 
 from fmbench.evaluation.protocols import Predictions
 from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import MetricSpec
 from fmbench.statistics.bootstrap import bootstrap_intervals, rng_seed
 
 
@@ -28,7 +29,7 @@ def main(n: int = 100_000, n_resamples: int = 1000) -> None:
     registry = build_registry(external=False)
     print(f"{platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
     for names in (["AUROC"], ["AUROC", "Accuracy", "BalancedAccuracy", "F1-Score", "ECE", "Brier"]):
-        specs = {name: registry.get("metric", name) for name in names}
+        specs = {name: registry.get(MetricSpec, name) for name in names}
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
@@ -41,7 +42,7 @@ def main(n: int = 100_000, n_resamples: int = 1000) -> None:
             f"(best of 3); AUROC interval {res['AUROC'].interval}"
         )
     units = rng.integers(0, n // 20, n)
-    specs = {"AUROC": registry.get("metric", "AUROC")}
+    specs = {"AUROC": registry.get(MetricSpec, "AUROC")}
     t0 = time.perf_counter()
     bootstrap_intervals(specs, pred, seed=1, n_resamples=n_resamples, units=units)
     print(f"cluster bootstrap ({n // 20} subjects), AUROC: {time.perf_counter() - t0:.2f} s")

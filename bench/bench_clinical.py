@@ -12,7 +12,7 @@ import numpy as np
 
 from fmbench.evaluation.protocols import Predictions, TrainingPredictions
 from fmbench.plugin_system.registry import build_registry
-from fmbench.plugin_system.specs import ClinicalSpec
+from fmbench.plugin_system.specs import ClinicalSpec, MetricSpec
 from fmbench.statistics.bootstrap import bootstrap_intervals
 from fmbench.statistics.clinical_block import clinical_block
 
@@ -39,7 +39,7 @@ def main() -> None:
     print(f"clinical block, n={n}, 1000 resamples: {time.perf_counter() - t0:.2f} s")
     registry = build_registry(external=False)
     for name in ("Sensitivity", "SensitivityAtSpecificity90"):
-        metric = registry.get("metric", name)
+        metric = registry.get(MetricSpec, name)
         for label, m in (("weighted", metric), ("loop", attrs.evolve(metric, weighted=None))):
             t0 = time.perf_counter()
             bootstrap_intervals({name: m}, pred, seed=0, n_resamples=1000)

@@ -32,9 +32,10 @@ import numpy as np
 
 from fmbench.data.dataset import load_array_folder
 from fmbench.evaluation.protocols import Predictions
-from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.models.config import ModelConfig
+from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import build_registry
-from fmbench.plugin_system.specs import resolve
+from fmbench.plugin_system.specs import ProbeSpec, resolve
 from fmbench.robustness.engine import evaluate_probes, perturb_batch, plan_probes, probe_rng
 
 
@@ -116,7 +117,7 @@ def engine_run(folder: Path, batch_size: int) -> dict[str, Any]:
 
 
 def full_run(folder: Path, out: Path, batch_size: int, model_module: Path) -> dict[str, Any]:
-    from fmbench.models.handle import parse_model_config
+    from fmbench.models.config import parse_model_config
     from fmbench.robustness.standalone import RobustnessOptions, run_robustness
 
     sys.path.insert(0, str(model_module.parent))
@@ -152,7 +153,7 @@ def throughput(batch: np.ndarray, repeats: int = 5) -> dict[str, float]:
         "ch_names": [f"C{i}" for i in range(batch.shape[1])],
     }
     rates = {}
-    for spec in registry.all("probe"):
+    for spec in registry.all(ProbeSpec):
         if spec.modalities and "eeg" not in spec.modalities:
             continue
         if any(info.get(f) is None for f in spec.requires):

@@ -167,15 +167,16 @@ sys.path.insert(0, {str(workdir)!r})
 t0 = time.perf_counter()
 from pathlib import Path
 from fmbench.plugin_system.definitions import parse_benchmark, parse_suite
-from fmbench.models.handle import read_model_config
+from fmbench.models.config import read_model_config
 from fmbench.plugin_system.registry import build_registry
 from fmbench.running.suite_run import RunOptions, run_suite
+from fmbench.plugin_system.specs import BenchmarkSpec
 registry = build_registry(external=False)
 bm = parse_benchmark({{"benchmark_id": "BM-OVERHEAD", "task": "classification", "dataset": "x",
     "metrics": {{"primary": "AUROC", "secondary": ["Accuracy", "BalancedAccuracy", "F1-Score"]}},
     "stratification": {{"columns": ["site"]}}, "bootstrap": {{"n_resamples": 100}}}}, source="bench")
-registry.records["benchmark"]["BM-OVERHEAD"] = bm
-registry.providers["benchmark"]["BM-OVERHEAD"] = "bench"
+registry.records[BenchmarkSpec]["BM-OVERHEAD"] = bm
+registry.providers[BenchmarkSpec]["BM-OVERHEAD"] = "bench"
 suite = parse_suite({{"suite_id": "S", "benchmarks": [{{"benchmark_id": "BM-OVERHEAD",
     "dataset": {str(folder)!r}}}]}}, source="bench")
 result = run_suite(registry, suite, read_model_config({str(workdir / "model.yaml")!r}),

@@ -31,7 +31,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
+
+from fmbench.capabilities import Embeds
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    DatasetSpec,
+    MetricSpec,
+    ModelAdapterSpec,
+    ProbeSpec,
+    ProtocolSpec,
+    ReporterSpec,
+    SuiteSpec,
+)
 
 if TYPE_CHECKING:
     from fmbench.plugin_system.registry import Registry
@@ -46,15 +59,21 @@ __all__ = [
     "synthetic_batch",
 ]
 
-#: Record class name -> the fields that hold lazy "module:attr" references.
-REF_FIELDS: dict[str, tuple[str, ...]] = {
-    "DatasetSpec": ("load", "generate", "prepare"),
-    "ModelAdapterSpec": ("load",),
-    "MetricSpec": ("compute", "chance", "weighted"),
-    "ProbeSpec": ("perturb",),
-    "ReporterSpec": ("write",),
-    "ProtocolSpec": ("evaluate",),
-}
+
+def _reference_fields() -> dict[str, tuple[str, ...]]:
+    from fmbench.plugin_system.kinds import KINDS
+
+    found = {}
+    for record in KINDS:
+        fields = tuple(f.name for f in attrs.fields(record) if "Ref" in str(f.type))
+        if fields:
+            found[record.__name__] = fields
+    return found
+
+
+#: Record class name -> the fields that hold lazy "module:attr" references (read off the
+#: records' field types, e.g. ``ProbeSpec.perturb: Ref``).
+REF_FIELDS: dict[str, tuple[str, ...]] = _reference_fields()
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -79,7 +98,7 @@ def fmbench_registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     Example::
 
         def test_noise_is_registered(fmbench_registry):
-            assert fmbench_registry.provider("probe", "noise") == "fmbench.builtin"
+            assert fmbench_registry.provider(ProbeSpec, "noise") == "fmbench.builtin"
     """
     from fmbench.plugin_system.registry import build_registry
 
@@ -123,7 +142,7 @@ def register_plugin(
 
         def test_flip(register_plugin):
             registry = register_plugin(fmbench_probes)
-            assert registry.has("probe", "flip")
+            assert registry.has(ProbeSpec, "flip")
     """
     from fmbench.plugin_system.registry import build_registry
 
@@ -212,7 +231,7 @@ class _Checker:
     def fail(self, what: str, field: str, problem: str) -> AssertionError:
         return AssertionError(f"plugin {self.plugin!r}: {what} field {field!r}: {problem}")
 
-    def own(self, kind: str) -> list[Any]:
+    def own(self, kind: type[Any]) -> list[Any]:
         return [
             r
             for r in self.registry.all(kind)
@@ -221,13 +240,16 @@ class _Checker:
 
     # records and references ------------------------------------------------------------
     def check_conflicts(self) -> None:
+        from fmbench.plugin_system.kinds import KINDS
         from fmbench.plugin_system.registry import conflict_message
 
         for kind, names in self.registry.conflicts.items():
             for name, providers in names.items():
                 if self.plugin in providers:
                     raise self.fail(
-                        f"{kind} {name!r}", "name", conflict_message(kind, name, providers)
+                        f"{KINDS[kind].noun} {name!r}",
+                        "name",
+                        conflict_message(kind, name, providers),
                     )
 
     def check_references(self, record: Any) -> list[str]:
@@ -257,40 +279,41 @@ class _Checker:
             checked.append(f"{cls}({record.name}).{field}={shown}")
         return checked
 
-    def known(self, kind: str, name: str, what: str, field: str) -> None:
+    def known(self, kind: type, name: str, what: str, field: str) -> None:
         from fmbench.errors import suggest
+        from fmbench.plugin_system.kinds import KINDS
 
         if not self.registry.has(kind, name):
             raise self.fail(
                 what,
                 field,
-                f"no {kind.replace('_', ' ')} named {name!r} is registered"
+                f"no {KINDS[kind].noun} named {name!r} is registered"
                 f"{suggest(name, self.registry.names(kind))}",
             )
 
     def check_benchmark_names(self, bm: Any) -> None:
         what = f"BenchmarkSpec {bm.name!r}"
-        self.known("dataset", bm.dataset, what, "dataset")
-        self.known("protocol", bm.protocol, what, "protocol")
+        self.known(DatasetSpec, bm.dataset, what, "dataset")
+        self.known(ProtocolSpec, bm.protocol, what, "protocol")
         for i, metric in enumerate([bm.metrics.primary, *bm.metrics.secondary]):
             field = "metrics.primary" if i == 0 else "metrics.secondary"
-            self.known("metric", metric, what, field)
-            spec = self.registry.get("metric", metric)
+            self.known(MetricSpec, metric, what, field)
+            spec = self.registry.get(MetricSpec, metric)
             if spec.task != bm.task:
                 raise self.fail(
                     what, field, f"{metric!r} is a {spec.task} metric; the task is {bm.task}"
                 )
         for entry in bm.probes:
-            self.known("probe", entry.name, what, "probes")
+            self.known(ProbeSpec, entry.name, what, "probes")
 
     def check_suite_names(self, suite: Any) -> None:
         what = f"SuiteSpec {suite.name!r}"
         for entry in suite.benchmarks:
-            self.known("benchmark", entry.benchmark, what, "benchmarks")
+            self.known(BenchmarkSpec, entry.benchmark, what, "benchmarks")
             if entry.dataset:
-                self.known("dataset", entry.dataset, what, "benchmarks.dataset")
+                self.known(DatasetSpec, entry.dataset, what, "benchmarks.dataset")
         for entry in suite.probes:
-            self.known("probe", entry.name, what, "probes")
+            self.known(ProbeSpec, entry.name, what, "probes")
 
     # datasets --------------------------------------------------------------------------
     def generate(self, name: str, root: Path | None = None) -> Any:
@@ -462,7 +485,7 @@ class _Checker:
         plugin's baselines whose modalities fit the benchmark's dataset, then a generic model
         (the dummy classifier/regressor, or the raw-features encoder for embedding protocols).
         """
-        from fmbench.models.handle import ModelConfig, parse_model_config, read_model_config
+        from fmbench.models.config import ModelConfig, parse_model_config, read_model_config
 
         if model is not None:
             if isinstance(model, ModelConfig):
@@ -470,18 +493,18 @@ class _Checker:
             if isinstance(model, Mapping):
                 return [parse_model_config(dict(model), source="assert_valid_plugin(model=...)")]
             return [read_model_config(model)]
-        modality = self.registry.get("dataset", benchmark.dataset).modality
+        modality = self.registry.get(DatasetSpec, benchmark.dataset).modality
         configs = [
             ModelConfig(
                 model_id=f"{adapter.name}-baseline",
                 type=adapter.name,
                 source=f"<baseline adapter of {self.plugin}>",
             )
-            for adapter in self.own("model_adapter")
+            for adapter in self.own(ModelAdapterSpec)
             if adapter.baseline and (not adapter.modalities or modality in adapter.modalities)
         ]
-        protocol = self.registry.get("protocol", benchmark.protocol)
-        needs_embedding = any("embed" in group for group in protocol.needs)
+        protocol = self.registry.get(ProtocolSpec, benchmark.protocol)
+        needs_embedding = any(Embeds in group for group in protocol.needs)
         if needs_embedding:
             import_path = "fmbench.testing:RawFeatures"
         elif benchmark.task == "regression":
@@ -506,7 +529,7 @@ class _Checker:
         from fmbench.running.suite_run import RunOptions, run_suite
 
         what = f"BenchmarkSpec {benchmark.name!r}"
-        dataset_spec = self.registry.get("dataset", benchmark.dataset)
+        dataset_spec = self.registry.get(DatasetSpec, benchmark.dataset)
         if dataset_spec.generate is None or not dataset_spec.toy_path:
             raise self.fail(
                 what,
@@ -654,7 +677,8 @@ def _check(
 ) -> PluginCheck:
     import pluggy
 
-    from fmbench.plugin_system.registry import KINDS, build_registry
+    from fmbench.plugin_system.kinds import KINDS
+    from fmbench.plugin_system.registry import build_registry
 
     registry = build_registry(external=True, only=(name, *with_plugins))
     matches = _plugin_names(registry, name)
@@ -673,39 +697,39 @@ def _check(
     except pluggy.PluginValidationError as exc:
         raise AssertionError(
             f"plugin {info.name!r}: {exc} (known hooks: "
-            f"{', '.join(hook for hook, _, _ in KINDS.values())})"
+            f"{', '.join(kind.hook for kind in KINDS.values())})"
         ) from None
     checker = _Checker(registry, info.name, seed, workdir)
     checker.check_conflicts()
     check = PluginCheck(plugin=info.name, version=info.version)
-    for kind in KINDS:
-        names = [r.name for r in checker.own(kind)]
+    for record_type, kind in KINDS.items():
+        names = [r.name for r in checker.own(record_type)]
         if names:
-            check.records[kind] = names
+            check.records[kind.name] = names
     if not check.records:
         raise AssertionError(
             f"plugin {info.name!r} registers nothing (hooks found: "
             f"{', '.join(info.hooks) or 'none'}); hook functions need @fmbench.hookimpl and "
             "must return or yield records"
         )
-    for kind in KINDS:
-        for record in checker.own(kind):
+    for record_type in KINDS:
+        for record in checker.own(record_type):
             check.references += checker.check_references(record)
-    for bm in checker.own("benchmark"):
+    for bm in checker.own(BenchmarkSpec):
         checker.check_benchmark_names(bm)
-    for suite in checker.own("suite"):
+    for suite in checker.own(SuiteSpec):
         checker.check_suite_names(suite)
-    for spec in checker.own("dataset"):
+    for spec in checker.own(DatasetSpec):
         if checker.check_dataset(spec):
             check.datasets.append(spec.name)
-    for spec in checker.own("probe"):
+    for spec in checker.own(ProbeSpec):
         checker.check_probe(spec, probe_inputs)
         check.probes.append(spec.name)
-    for spec in checker.own("metric"):
+    for spec in checker.own(MetricSpec):
         checker.check_metric(spec)
         check.metrics.append(spec.name)
-    for bm in checker.own("benchmark"):
-        dataset = registry.get("dataset", bm.dataset)
+    for bm in checker.own(BenchmarkSpec):
+        dataset = registry.get(DatasetSpec, bm.dataset)
         if dataset.generate is None:
             where = "downloaded by fmbench datasets fetch" if dataset.sources else "real data"
             check.not_run[bm.name] = f"dataset {dataset.name} has no toy data ({where})"
@@ -714,12 +738,12 @@ def _check(
         record = result.outcomes[0].record
         check.benchmarks[bm.name] = record["primary_metric"]["value"]
         check.models.append(result.model.model_id)
-    toy = registry.get("benchmark", "BM-TOY-CLASS")
-    if model is not None and not checker.own("benchmark"):
+    toy = registry.get(BenchmarkSpec, "BM-TOY-CLASS")
+    if model is not None and not checker.own(BenchmarkSpec):
         result = checker.run(toy, model)
         check.benchmarks[toy.name] = result.outcomes[0].record["primary_metric"]["value"]
         check.models.append(result.model.model_id)
-    for spec in checker.own("reporter"):
+    for spec in checker.own(ReporterSpec):
         result = checker.run(toy, None, reporters=(spec.name,))
         written = _reporter_files(result.out_dir)
         if not written:
@@ -747,7 +771,7 @@ def make_fake_distribution(
     *,
     entry_point: str | None,
     version: str = "0.1.0",
-    requires: Sequence[str] = ("fmbench>=0.1,<0.2",),
+    requires: Sequence[str] = ("fmbench-core>=0.1,<0.2",),
 ) -> Path:
     """Write an "installed" distribution (a ``*.dist-info`` folder and its files) under ``root``.
 

@@ -38,7 +38,9 @@ def toy_xy(toy_root: Path) -> tuple[Any, Any]:
 @pytest.fixture(scope="session")
 def tiny_encoder_weights(tmp_path_factory: pytest.TempPathFactory, toy_xy: Any) -> dict[str, Path]:
     """A tiny torch encoder trained on the toy data, saved as safetensors and torch files."""
-    pytest.importorskip("torch", reason="torch is not installed (pip install 'fmbench[torch]')")
+    pytest.importorskip(
+        "torch", reason="torch is not installed (pip install 'fmbench-core[torch]')"
+    )
     from fmbench.adapters.tiny import save_tiny_encoder
 
     return save_tiny_encoder(tmp_path_factory.mktemp("weights"), *toy_xy)

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'fmbench[hf]')")
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed (pip install 'fmbench-core[hf]')"
+)
 pytest.importorskip(
-    "transformers", reason="transformers is not installed (pip install 'fmbench[hf]')"
+    "transformers", reason="transformers is not installed (pip install 'fmbench-core[hf]')"
 )
 
 from fmbench.adapters.tiny import (  # noqa: E402
@@ -20,8 +22,10 @@ from fmbench.adapters.tiny import (  # noqa: E402
     write_dna_folder,
 )
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.models.config import parse_model_config  # noqa: E402
+from fmbench.models.handle import load_model  # noqa: E402
 from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.plugin_system.specs import SuiteSpec  # noqa: E402
 from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -60,7 +64,7 @@ def test_dna_sequences_linear_probe_through_run_suite(tmp_path: Path, bert: Path
     )
     options = RunOptions(progress=False, cache_dir=str(tmp_path / "cache"))
     result = run_suite(
-        registry, registry.get("suite", "SUITE-DNA"), config, tmp_path / "out", options
+        registry, registry.get(SuiteSpec, "SUITE-DNA"), config, tmp_path / "out", options
     )
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
@@ -86,7 +90,7 @@ def test_numeric_inputs_run_the_toy_probe(tmp_path: Path, bert: Path, toy_root: 
     )
     options = RunOptions(progress=False, data_root=str(toy_root), use_cache=False)
     result = run_suite(
-        registry, registry.get("suite", "SUITE-HF-NUM"), config, tmp_path / "o", options
+        registry, registry.get(SuiteSpec, "SUITE-HF-NUM"), config, tmp_path / "o", options
     )
     assert result.outcomes[0].record["status"] == "Completed", result.outcomes[0].record
 

@@ -10,14 +10,17 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is needed to export the test graph")
 pytest.importorskip(
-    "onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench[onnx]')"
+    "onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench-core[onnx]')"
 )
-pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench[onnx]')")
+pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench-core[onnx]')")
 
 from fmbench.adapters.tiny import probe_suite_plugin  # noqa: E402
+from fmbench.capabilities import PredictsProba  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.models.config import parse_model_config  # noqa: E402
+from fmbench.models.handle import load_model  # noqa: E402
 from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.plugin_system.specs import SuiteSpec  # noqa: E402
 from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -51,7 +54,7 @@ def test_toy_suite_zero_shot_and_probe(
     )
     options = RunOptions(progress=False, data_root=str(toy_root), cache_dir=str(tmp_path / "c"))
     zero = run_suite(
-        registry, registry.get("suite", "SUITE-TOY-CLASS"), config, tmp_path / "a", options
+        registry, registry.get(SuiteSpec, "SUITE-TOY-CLASS"), config, tmp_path / "a", options
     )
     record = zero.outcomes[0].record
     assert record["status"] == "Completed", record
@@ -61,7 +64,7 @@ def test_toy_suite_zero_shot_and_probe(
     assert model["n_parameters"] == 3794
     assert model["providers"] == ["CPUExecutionProvider"]
     probe = run_suite(
-        registry, registry.get("suite", "SUITE-ONNX"), config, tmp_path / "b", options
+        registry, registry.get(SuiteSpec, "SUITE-ONNX"), config, tmp_path / "b", options
     )
     assert probe.outcomes[0].record["status"] == "Completed", probe.outcomes[0].record
 
@@ -105,7 +108,7 @@ def test_bad_graphs_and_names_fail_clearly(
     with pytest.raises(ConfigError, match="path: required"):
         _load(registry, type="onnx")
     model = _load(registry, type="onnx", path=str(tiny_encoder_weights["onnx"]))
-    assert not model.has("predict_proba")
+    assert not model.has(PredictsProba)
     with pytest.raises(ModelError, match="onnxruntime failed on input"):
         model.embed(np.zeros((3, 7)))
 

@@ -14,15 +14,20 @@ import numpy as np
 import pytest
 import yaml
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'fmbench[torch]')")
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed (pip install 'fmbench-core[torch]')"
+)
 pytest.importorskip("safetensors", reason="safetensors is not installed")
 
 from click.testing import CliRunner  # noqa: E402
 
 from fmbench.adapters.tiny import probe_suite_plugin, save_tiny_encoder  # noqa: E402
+from fmbench.capabilities import PredictsProba  # noqa: E402
 from fmbench.errors import ConfigError, ModelError  # noqa: E402
-from fmbench.models.handle import load_model, parse_model_config  # noqa: E402
+from fmbench.models.config import parse_model_config  # noqa: E402
+from fmbench.models.handle import load_model  # noqa: E402
 from fmbench.plugin_system.registry import build_registry  # noqa: E402
+from fmbench.plugin_system.specs import SuiteSpec  # noqa: E402
 from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
 ENCODER = "fmbench.adapters.tiny:TinyEncoder"
@@ -69,7 +74,7 @@ def test_toy_suite_zero_shot_uses_the_trained_weights(
         },
         source="<t>",
     )
-    suite = registry.get("suite", "SUITE-TOY-CLASS")
+    suite = registry.get(SuiteSpec, "SUITE-TOY-CLASS")
     result = run_suite(registry, suite, config, tmp_path / "out", _options(toy_root))
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
@@ -131,7 +136,7 @@ def test_linear_probe_benchmark_through_run_suite(
         source="<t>",
     )
     cache = tmp_path / "cache"
-    suite = registry.get("suite", "SUITE-T-PROBE")
+    suite = registry.get(SuiteSpec, "SUITE-T-PROBE")
     first = run_suite(registry, suite, config, tmp_path / "a", _options(toy_root, cache))
     record = first.outcomes[0].record
     assert record["status"] == "Completed", record
@@ -158,7 +163,7 @@ def test_missing_weights_file_fails_the_run(tmp_path: Path, toy_root: Path, regi
     with pytest.raises(ModelError, match=r"weights file not found: .*nope\.safetensors"):
         run_suite(
             registry,
-            registry.get("suite", "SUITE-TOY-CLASS"),
+            registry.get(SuiteSpec, "SUITE-TOY-CLASS"),
             config,
             tmp_path / "o",
             _options(toy_root),
@@ -301,7 +306,7 @@ def test_bad_configs(tiny_encoder_weights: dict[str, Path], registry: Any) -> No
         import_path=ENCODER,
         weights=str(tiny_encoder_weights["torch"]),
     )
-    assert not model.has("predict_proba")  # no head configured: no probabilities offered
+    assert not model.has(PredictsProba)  # no head configured: no probabilities offered
     with pytest.raises(ModelError, match="torch_module takes numeric arrays"):
         model.embed(np.array(["ACGT", "GGCC"], dtype=object))
 
@@ -319,7 +324,7 @@ def test_relative_weights_path_is_read_from_the_config_folder(
         folder / "model.yaml", type="torch_module", import_path=ENCODER, weights="w.safetensors"
     )
     monkeypatch.chdir(tmp_path)
-    from fmbench.models.handle import read_model_config
+    from fmbench.models.config import read_model_config
 
     model = load_model(registry, read_model_config(path))
     assert model.describe()["weights_file"] == "w.safetensors"

@@ -9,6 +9,7 @@ from sklearn import metrics as skm
 
 from fmbench.evaluation.protocols import Predictions
 from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import MetricSpec
 from fmbench.statistics import bootstrap as bs
 
 
@@ -77,7 +78,7 @@ CLASSIFICATION = ["AUROC", "Accuracy", "BalancedAccuracy", "F1-Score", "Brier"]
 @pytest.mark.parametrize("name", CLASSIFICATION)
 def test_weighted_classification_metrics_match_sklearn(registry, name, k, ties) -> None:  # type: ignore[no-untyped-def]
     p = _classification(150, k, seed=k + 10 * ties, ties=ties)
-    spec = registry.get("metric", name)
+    spec = registry.get(MetricSpec, name)
     scorer = bs.metric_scorer(spec)
     W = np.concatenate(list(bs.resample_weights(150, 12, 5)))
     from fmbench.evaluation.scoring import metric_input
@@ -92,7 +93,7 @@ def test_weighted_classification_metrics_match_sklearn(registry, name, k, ties) 
 @pytest.mark.parametrize("name", ["MSE", "MAE", "R2", "PearsonR"])
 def test_weighted_regression_metrics_match_reference(registry, name, outputs) -> None:  # type: ignore[no-untyped-def]
     p = _regression(120, seed=outputs, outputs=outputs)
-    spec = registry.get("metric", name)
+    spec = registry.get(MetricSpec, name)
     W = np.concatenate(list(bs.resample_weights(120, 10, 9)))
     got = bs.metric_scorer(spec)(p.y_true, p.values, W)
     for row in range(W.shape[0]):
@@ -105,7 +106,7 @@ def test_unit_weights_reproduce_the_point_metric(registry) -> None:  # type: ign
 
     p = _classification(200, 3, seed=1)
     for name in [*CLASSIFICATION, "ECE"]:
-        spec = registry.get("metric", name)
+        spec = registry.get(MetricSpec, name)
         got = bs.metric_scorer(spec)(p.y_true, metric_input(spec, p), np.ones((1, 200)))
         assert got[0] == pytest.approx(score_one(spec, p), abs=1e-6)
 
@@ -113,7 +114,7 @@ def test_unit_weights_reproduce_the_point_metric(registry) -> None:  # type: ign
 def test_intervals_agree_with_a_slow_reference_loop(registry) -> None:  # type: ignore[no-untyped-def]
     p = _classification(300, 2, seed=3)
     names = ["AUROC", "BalancedAccuracy"]
-    specs = {n: registry.get("metric", n) for n in names}
+    specs = {n: registry.get(MetricSpec, n) for n in names}
     seed = bs.rng_seed(7, "BM-REF")
     got = bs.bootstrap_intervals(specs, p, seed=seed, n_resamples=400)
     W = np.concatenate(list(bs.resample_weights(300, 400, seed)))
@@ -129,7 +130,7 @@ def test_intervals_agree_with_a_slow_reference_loop(registry) -> None:  # type: 
 
 def test_resamples_are_seeded_and_independent_of_threads(registry, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     p = _classification(2000, 2, seed=4)
-    specs = {"AUROC": registry.get("metric", "AUROC")}
+    specs = {"AUROC": registry.get(MetricSpec, "AUROC")}
     monkeypatch.setattr(bs, "CHUNK_CELLS", 50_000)  # many chunks
     monkeypatch.setenv("FMBENCH_BOOTSTRAP_THREADS", "1")
     one = bs.bootstrap_distribution(specs, p, seed=bs.rng_seed(1, "BM"), n_resamples=300)
@@ -162,7 +163,7 @@ def test_cluster_bootstrap_resamples_subjects() -> None:
 
 def test_cluster_and_sample_bootstraps_differ_where_subjects_correlate(registry) -> None:  # type: ignore[no-untyped-def]
     p, units = _clustered()
-    specs = {"Accuracy": registry.get("metric", "Accuracy")}
+    specs = {"Accuracy": registry.get(MetricSpec, "Accuracy")}
     by_sample = bs.bootstrap_intervals(specs, p, seed=1, n_resamples=1000)["Accuracy"]
     by_subject = bs.bootstrap_intervals(specs, p, seed=1, n_resamples=1000, units=units)["Accuracy"]
     width_sample = by_sample.interval[1] - by_sample.interval[0]
@@ -177,7 +178,7 @@ def test_undefined_resamples_are_skipped_and_counted(registry) -> None:  # type:
     proba1 = np.linspace(0.1, 0.9, 30)
     p = Predictions(indices=np.arange(30), y_true=y, fold=np.zeros(30, int),
                     proba=np.c_[1 - proba1, proba1])  # fmt: skip
-    res = bs.bootstrap_intervals({"AUROC": registry.get("metric", "AUROC")}, p, seed=2)["AUROC"]
+    res = bs.bootstrap_intervals({"AUROC": registry.get(MetricSpec, "AUROC")}, p, seed=2)["AUROC"]
     assert 0 < res.n_used < 1000
     assert res.interval is not None
 
@@ -185,13 +186,13 @@ def test_undefined_resamples_are_skipped_and_counted(registry) -> None:  # type:
 def test_all_undefined_gives_null_with_reason(registry) -> None:  # type: ignore[no-untyped-def]
     p = Predictions(indices=np.arange(10), y_true=np.zeros(10, int), fold=np.zeros(10, int),
                     proba=np.full((10, 2), 0.5))  # fmt: skip
-    res = bs.bootstrap_intervals({"AUROC": registry.get("metric", "AUROC")}, p, seed=2)["AUROC"]
+    res = bs.bootstrap_intervals({"AUROC": registry.get(MetricSpec, "AUROC")}, p, seed=2)["AUROC"]
     assert res.interval is None
     assert res.n_used == 0
     assert "undefined in every resample" in (res.reason or "")
     no_proba = Predictions(indices=np.arange(10), y_true=np.zeros(10, int),
                            fold=np.zeros(10, int), labels=np.zeros(10, int))  # fmt: skip
-    res = bs.bootstrap_intervals({"AUROC": registry.get("metric", "AUROC")}, no_proba, seed=2)
+    res = bs.bootstrap_intervals({"AUROC": registry.get(MetricSpec, "AUROC")}, no_proba, seed=2)
     assert res["AUROC"].interval is None
     assert "probabilities" in (res["AUROC"].reason or "")
 
@@ -199,11 +200,11 @@ def test_all_undefined_gives_null_with_reason(registry) -> None:  # type: ignore
 def test_plugin_metric_without_weighted_form_falls_back_to_a_loop(registry) -> None:  # type: ignore[no-untyped-def]
     import attrs
 
-    spec = attrs.evolve(registry.get("metric", "Accuracy"), weighted=None)
+    spec = attrs.evolve(registry.get(MetricSpec, "Accuracy"), weighted=None)
     p = _classification(100, 2, seed=8)
     slow = bs.bootstrap_intervals({"A": spec}, p, seed=3, n_resamples=200)["A"]
     fast = bs.bootstrap_intervals(
-        {"A": registry.get("metric", "Accuracy")}, p, seed=3, n_resamples=200
+        {"A": registry.get(MetricSpec, "Accuracy")}, p, seed=3, n_resamples=200
     )["A"]
     assert slow.interval == fast.interval
 

@@ -17,9 +17,10 @@ from click.testing import CliRunner
 from fmbench.errors import ConfigError, MetricUndefined
 from fmbench.evaluation import operating_points as clinical
 from fmbench.evaluation.protocols import Predictions, TrainingPredictions
-from fmbench.models.handle import load_model, read_model_config
+from fmbench.models.config import read_model_config
+from fmbench.models.handle import load_model
 from fmbench.plugin_system.definitions import parse_benchmark
-from fmbench.plugin_system.specs import ClinicalSpec, SplitSpec
+from fmbench.plugin_system.specs import BenchmarkSpec, ClinicalSpec, MetricSpec, SplitSpec
 from fmbench.running.suite_run import RunOptions, evaluate_benchmark
 from fmbench.statistics.bootstrap import metric_scorer, resample_weights
 from fmbench.statistics.clinical_block import clinical_block
@@ -152,7 +153,7 @@ def test_net_benefit_matches_a_slow_reference() -> None:
 )  # fmt: skip
 @pytest.mark.parametrize("k", [2, 3])
 def test_registered_metrics_weighted_form_equals_the_loop(core_registry, name: str, k: int) -> None:
-    spec = core_registry.get("metric", name)
+    spec = core_registry.get(MetricSpec, name)
     assert spec.weighted is not None and spec.needs == "proba"
     rng = np.random.default_rng(k)
     y = rng.integers(0, k, 50)
@@ -270,7 +271,7 @@ def test_zero_shot_training_predictions_are_model_outputs_on_training_samples(
     core_registry, toy_root, model_dir
 ) -> None:
     bm = attrs.evolve(
-        core_registry.get("benchmark", "BM-TOY-CLASS"),
+        core_registry.get(BenchmarkSpec, "BM-TOY-CLASS"),
         split=SplitSpec(method="kfold", folds=4, group_by="subject_id"),
         clinical=ClinicalSpec(youden=True),
     )
@@ -375,7 +376,7 @@ def test_bad_clinical_blocks_name_the_field(block: dict, message: str) -> None: 
 
 
 def test_shipped_benchmarks_declare_clinical_blocks(core_registry) -> None:
-    bm = core_registry.get("benchmark", "BM-TOY-CLASS-PROBE")
+    bm = core_registry.get(BenchmarkSpec, "BM-TOY-CLASS-PROBE")
     assert bm.clinical is not None and bm.clinical.youden
     assert bm.clinical.prevalences == {"screening": 0.01, "specialist": 0.3}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fmbench.errors import ConfigError
-from fmbench.models.handle import read_model_config
+from fmbench.models.config import read_model_config
 from fmbench.plugin_system.definitions import (
     load_definition_file,
     load_definitions,

@@ -13,8 +13,9 @@ from fmbench.data.dataset import Dataset
 from fmbench.evaluation.protocols import EvalContext
 from fmbench.evaluation.splits import Fold
 from fmbench.models import embedding_cache as cache_module
+from fmbench.models.config import ModelConfig
 from fmbench.models.embedding_cache import EmbeddingCache, default_cache_dir, open_cache
-from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import build_registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration
 

@@ -13,7 +13,7 @@ from fmbench.errors import ConfigError, DataError
 from fmbench.plugin_system.specs import DatasetSpec, Source
 from fmbench.testing_http import LocalFileServer
 
-pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
+pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 
 
 def _real_data() -> Path:

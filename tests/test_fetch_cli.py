@@ -21,7 +21,7 @@ from fmbench.cli import cli
 from fmbench.plugin_system.registry import build_registry
 from fmbench.testing_http import LocalFileServer
 
-pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
+pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 
 URL = "https://data.example.org/cohort/v1/cohort.tar.gz"
 

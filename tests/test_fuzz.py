@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmbench.errors import FmbenchError
-from fmbench.models.handle import parse_model_config
+from fmbench.models.config import parse_model_config
 from fmbench.plugin_system.definitions import parse_benchmark, parse_suite
 from fmbench.plugin_system.registry import build_registry
 from fmbench.results.eval_file import read_eval

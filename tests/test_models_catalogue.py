@@ -10,8 +10,9 @@ from types import ModuleType
 
 import pytest
 
-from fmbench.models.handle import read_model_config
+from fmbench.models.config import read_model_config
 from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import ModelAdapterSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
@@ -56,7 +57,7 @@ def test_example_configs_parse_and_use_allowed_keys(card: dict) -> None:
     config = read_model_config(ROOT / card["config"])
     assert config.type == card["adapter"]
     assert config.model_id == card["model_id"]
-    adapter = registry.get("model_adapter", config.type)
+    adapter = registry.get(ModelAdapterSpec, config.type)
     unknown = set(config.settings) - set(adapter.config_keys)
     assert not unknown, f"{card['config']}: keys not allowed for {config.type}: {unknown}"
 

@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 from fmbench.plugin_system import hookspecs
-from fmbench.plugin_system.registry import KINDS
+from fmbench.plugin_system.kinds import KINDS, Kind
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins"
 REFERENCE = DOCS / "reference.md"
@@ -71,7 +71,7 @@ SECTIONS = sections(REFERENCE_TEXT)
 
 
 def test_every_hook_has_a_record_kind() -> None:
-    assert sorted(hook for hook, _, _ in KINDS.values()) == hook_names()
+    assert sorted(kind.hook for kind in KINDS.values()) == hook_names()
 
 
 def test_the_reference_documents_exactly_the_hooks() -> None:
@@ -87,9 +87,9 @@ def test_documented_signature_matches_the_code(hook: str) -> None:
     )
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
-def test_documented_record_fields_match_the_code(kind: str) -> None:
-    hook, record, _ = KINDS[kind]
+@pytest.mark.parametrize("kind", list(KINDS.values()), ids=lambda kind: kind.name)
+def test_documented_record_fields_match_the_code(kind: Kind) -> None:
+    hook, record = kind.hook, kind.record
     expected = [(f.name, str(f.type), documented_default(f)) for f in attrs.fields(record)]
     assert table_rows(SECTIONS[hook], record.__name__) == expected
 

@@ -20,6 +20,7 @@ from fmbench.cli import cli
 from fmbench.errors import PluginError
 from fmbench.plugin_system.loading import BUILTIN_PLUGINS, load_plugins, new_plugin_manager
 from fmbench.plugin_system.registry import build_registry, get_registry
+from fmbench.plugin_system.specs import MetricSpec, ProbeSpec
 from fmbench.testing import make_fake_distribution
 
 GOOD_PLUGIN = """
@@ -120,7 +121,7 @@ def test_a_command_that_needs_a_failed_plugin_says_so(site: Path) -> None:
     )
     registry = build_registry()
     with pytest.raises(Exception, match="plugins that did not load: fmbench-broken-two"):
-        registry.get("probe", "no_such_probe_anywhere")
+        registry.get(ProbeSpec, "no_such_probe_anywhere")
 
 
 def test_incompatible_plugin_is_listed_and_not_imported(site: Path) -> None:
@@ -137,10 +138,70 @@ def test_incompatible_plugin_is_listed_and_not_imported(site: Path) -> None:
     assert info.requires_fmbench == ">=99"
     assert "requires fmbench >=99" in (info.error or "")
     assert "fmbench_future_mod" not in sys.modules
-    assert not registry.has("probe", "future_probe")
+    assert not registry.has(ProbeSpec, "future_probe")
     code, out = invoke("plugins", "list")
     assert code == 0
     assert "fmbench-future 0.1.0  [incompatible]" in out
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "fmbench-core[onnx]>=0.1; python_version >= '3.8'",  # what an adapter plugin writes
+        "fmbench_core[onnx,torch] >=0.1, <1",
+        "fmbench-core @ https://example.org/fmbench_core-0.1.0-py3-none-any.whl",
+        "fmbench>=0.1,<0.2",  # the core's name before it was published
+        "fmbench-core>=99; python_version < '3'",  # a marker that does not hold here
+        'fmbench-core>=99; extra == "test"',  # a requirement of the plugin's own extra
+    ],
+)
+def test_requirements_on_the_core_are_read_like_pip_reads_them(
+    site: Path, requirement: str
+) -> None:
+    module = "fmbench_req_mod"
+    make_fake_distribution(
+        site,
+        "fmbench-req",
+        {f"{module}.py": good_plugin(module, "req_probe")},
+        entry_point=module,
+        requires=("numpy>=1", requirement),
+    )
+    registry = build_registry()
+    info = registry.plugin("fmbench-req")
+    assert info.status == "loaded", info.error
+    assert registry.has(ProbeSpec, "req_probe")
+    assert registry.provider(ProbeSpec, "req_probe") == "fmbench-req"
+
+
+def test_incompatible_extra_requirement_shows_the_specifier_that_failed(site: Path) -> None:
+    make_fake_distribution(
+        site,
+        "fmbench-later",
+        {"fmbench_later_mod.py": good_plugin("fmbench_later_mod", "later_probe")},
+        entry_point="fmbench_later_mod",
+        requires=("fmbench-core[onnx]>=5,<6; python_version >= '3.8'",),
+    )
+    info = build_registry().plugin("fmbench-later")
+    assert info.status == "incompatible"
+    assert info.error is not None
+    assert "requires fmbench-core[onnx] <6,>=5, this is fmbench-core" in info.error
+
+
+def test_debug_shows_the_traceback_of_a_plugin_that_failed(site: Path) -> None:
+    make_fake_distribution(
+        site,
+        "fmbench-trace",
+        {"fmbench_trace_mod.py": "def helper():\n    raise RuntimeError('deep down')\nhelper()\n"},
+        entry_point="fmbench_trace_mod",
+    )
+    code, out = invoke("plugins", "list")
+    assert code == 0
+    assert "error: RuntimeError: deep down" in out
+    assert "Traceback" not in out
+    code, out = invoke("--debug", "plugins", "list")
+    assert code == 0
+    assert "Traceback (most recent call last)" in out
+    assert "in helper" in out
 
 
 def test_compatible_plugin_loads_and_contributes(site: Path) -> None:
@@ -155,7 +216,7 @@ def test_compatible_plugin_loads_and_contributes(site: Path) -> None:
     assert info.status == "loaded", info.error
     assert info.hooks == ["fmbench_probes"]
     assert info.contributes == {"probe": ["okay_probe"]}
-    assert registry.provider("probe", "okay_probe") == "fmbench-okay"
+    assert registry.provider(ProbeSpec, "okay_probe") == "fmbench-okay"
     code, out = invoke("list-probes")
     assert code == 0
     assert "okay_probe" in out
@@ -168,9 +229,9 @@ def test_duplicate_names_are_an_error_naming_both_providers(site: Path) -> None:
             site, dist, {f"{module}.py": good_plugin(module, "shared_probe")}, entry_point=module
         )
     registry = build_registry()
-    assert registry.conflicts["probe"]["shared_probe"] == ["fmbench-dup-a", "fmbench-dup-b"]
+    assert registry.conflicts[ProbeSpec]["shared_probe"] == ["fmbench-dup-a", "fmbench-dup-b"]
     with pytest.raises(PluginError) as caught:
-        registry.get("probe", "shared_probe")
+        registry.get(ProbeSpec, "shared_probe")
     assert "'fmbench-dup-a' and 'fmbench-dup-b'" in str(caught.value)
     code, out = invoke("plugins", "list")
     assert code == 0
@@ -201,7 +262,7 @@ def test_hook_yielding_a_wrong_type_fails_the_plugin(site: Path) -> None:
         "fmbench_probes: TypeError: fmbench_probes() yielded dict, expected fmbench.ProbeSpec"
     )
     # none of a failed plugin's records are used, not even those of its good hooks
-    assert not registry.has("metric", "wrongtype_metric")
+    assert not registry.has(MetricSpec, "wrongtype_metric")
     code, out = invoke("plugins", "list")
     assert code == 0
     assert "fmbench-wrongtype 0.1.0  [failed]" in out
@@ -258,7 +319,7 @@ def test_env_switch_off_means_plugins_load(site: Path, monkeypatch: pytest.Monke
         entry_point="fmbench_switch_on",
     )
     monkeypatch.setenv("FMBENCH_NO_PLUGINS", "0")
-    assert build_registry().has("probe", "on_probe")
+    assert build_registry().has(ProbeSpec, "on_probe")
 
 
 def test_block_list_disables_one_plugin_by_any_spelling(

@@ -14,6 +14,7 @@ import fmbench
 from fmbench.cli import cli
 from fmbench.errors import PluginError, UnknownNameError
 from fmbench.plugin_system.registry import KINDS, Registry, conflict_message
+from fmbench.plugin_system.specs import MetricSpec, ProbeSpec, SuiteSpec
 
 
 def probe(name: str) -> fmbench.ProbeSpec:
@@ -31,22 +32,22 @@ def plugin_module(name: str, **hooks: object) -> types.ModuleType:
 
 def test_isolated_registry_has_only_the_builtins(fmbench_registry: Registry) -> None:
     assert [p.name for p in fmbench_registry.plugins] == ["fmbench.builtin"]
-    assert fmbench_registry.provider("suite", "SUITE-TOY-CLASS") == "fmbench.builtin"
-    assert fmbench_registry.names("probe") == ["dropout", "masking", "noise"]
+    assert fmbench_registry.provider(SuiteSpec, "SUITE-TOY-CLASS") == "fmbench.builtin"
+    assert fmbench_registry.names(ProbeSpec) == ["dropout", "masking", "noise"]
     assert set(fmbench_registry.records) == set(KINDS)
 
 
 def test_unknown_names_get_a_suggestion(fmbench_registry: Registry) -> None:
     with pytest.raises(UnknownNameError, match="did you mean 'SUITE-TOY-CLASS'"):
-        fmbench_registry.get("suite", "SUITE-TOY-CLAS")
+        fmbench_registry.get(SuiteSpec, "SUITE-TOY-CLAS")
     with pytest.raises(UnknownNameError, match="available: dropout, masking, noise"):
-        fmbench_registry.get("probe", "zzzz")
+        fmbench_registry.get(ProbeSpec, "zzzz")
 
 
 def test_in_test_plugin_records_are_tagged_with_their_provider(register_plugin) -> None:  # type: ignore[no-untyped-def]
     module = plugin_module("acme_in_test", fmbench_probes=lambda: [probe("acme_scale")])
     registry = register_plugin(module)
-    assert registry.provider("probe", "acme_scale") == "acme_in_test"
+    assert registry.provider(ProbeSpec, "acme_scale") == "acme_in_test"
     assert registry.plugin("acme_in_test").contributes == {"probe": ["acme_scale"]}
     assert registry.plugin("acme_in_test").hooks == ["fmbench_probes"]
 
@@ -64,8 +65,8 @@ def test_a_single_hook_function_or_an_object_can_be_registered(register_plugin) 
             return [probe("from_object")]
 
     registry = register_plugin(fmbench_probes, ObjectPlugin())
-    assert registry.has("probe", "from_function")
-    assert registry.provider("probe", "from_object") == "object_plugin"
+    assert registry.has(ProbeSpec, "from_function")
+    assert registry.provider(ProbeSpec, "from_object") == "object_plugin"
 
 
 def test_the_cli_sees_the_in_test_plugin(register_plugin) -> None:  # type: ignore[no-untyped-def]
@@ -78,11 +79,11 @@ def test_the_cli_sees_the_in_test_plugin(register_plugin) -> None:  # type: igno
 
 def test_a_name_taken_by_a_builtin_is_a_conflict_naming_both(register_plugin) -> None:  # type: ignore[no-untyped-def]
     registry = register_plugin(plugin_module("clashing", fmbench_probes=lambda: [probe("noise")]))
-    assert registry.conflicts["probe"]["noise"] == ["fmbench.builtin", "clashing"]
+    assert registry.conflicts[ProbeSpec]["noise"] == ["fmbench.builtin", "clashing"]
     with pytest.raises(PluginError, match=r"both 'fmbench\.builtin' and 'clashing'"):
-        registry.get("probe", "noise")
+        registry.get(ProbeSpec, "noise")
     # other names still work
-    assert registry.get("probe", "masking").name == "masking"
+    assert registry.get(ProbeSpec, "masking").name == "masking"
 
 
 def test_a_plugin_yielding_one_name_twice_is_reported(register_plugin) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +91,7 @@ def test_a_plugin_yielding_one_name_twice_is_reported(register_plugin) -> None: 
         plugin_module("twice", fmbench_probes=lambda: [probe("same"), probe("same")])
     )
     with pytest.raises(PluginError, match="registered 2 times by 'twice'"):
-        registry.get("probe", "same")
+        registry.get(ProbeSpec, "same")
 
 
 def test_a_hook_that_raises_fails_its_plugin_and_drops_all_its_records(register_plugin) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +111,7 @@ def test_a_hook_that_raises_fails_its_plugin_and_drops_all_its_records(register_
     assert (
         info.error == "fmbench_probes: ValueError: ProbeSpec 'p': levels needs at least two values"
     )
-    assert not registry.has("metric", "HalfMetric")
+    assert not registry.has(MetricSpec, "HalfMetric")
     assert "half_broken" not in registry.plugin_versions()
 
 
@@ -121,11 +122,11 @@ def test_a_hook_returning_none_registers_nothing(register_plugin) -> None:  # ty
 
 
 def test_conflict_message() -> None:
-    assert conflict_message("suite", "S", ["a", "b", "c"]) == (
+    assert conflict_message(SuiteSpec, "S", ["a", "b", "c"]) == (
         "suite 'S' is registered by both 'a' and 'b' and 'c'; uninstall one of them or block "
         "it with FMBENCH_BLOCK_PLUGINS"
     )
-    assert "registered 3 times by 'a'" in conflict_message("metric", "M", ["a", "a", "a"])
+    assert "registered 3 times by 'a'" in conflict_message(MetricSpec, "M", ["a", "a", "a"])
 
 
 def test_unknown_plugin_name_suggests(fmbench_registry: Registry) -> None:

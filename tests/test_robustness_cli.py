@@ -19,6 +19,7 @@ import fmbench
 from fmbench.cli import cli
 from fmbench.data.toy_files import write_array_dataset
 from fmbench.plugin_system.registry import build_registry
+from fmbench.plugin_system.specs import ProbeSpec
 from fmbench.results.eval_file import schema_errors, verify_digest
 
 MODELS = textwrap.dedent(
@@ -104,7 +105,7 @@ def test_default_probes_are_those_for_the_modality(workdir: Path) -> None:
     registry = build_registry()
     expected = [
         p.name
-        for p in registry.all("probe")
+        for p in registry.all(ProbeSpec)
         if (not p.modalities or "eeg" in p.modalities) and not p.requires  # no sampling_freq here
     ]
     assert doc["run_metadata"]["probes"] == expected

@@ -15,10 +15,11 @@ from fmbench.builtin.probe_functions import noise
 from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError
 from fmbench.evaluation.protocols import Predictions
+from fmbench.models.config import ModelConfig
 from fmbench.models.dummy import DummyClassifier
-from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import build_registry
-from fmbench.plugin_system.specs import ProbeEntry
+from fmbench.plugin_system.specs import ProbeEntry, ProbeSpec
 from fmbench.results.eval_file import strip_timing
 from fmbench.robustness.engine import (
     ProbeFailure,
@@ -141,7 +142,7 @@ def test_relative_curve_is_chance_relative_and_clipped() -> None:
 
 # --- probes: contract, SNR, read-only, failures ------------------------------------------------
 
-_ALL_PROBES = build_registry().all("probe")
+_ALL_PROBES = build_registry().all(ProbeSpec)
 _SHAPES = {
     "eeg": (3, 4, 256),
     "meg": (3, 4, 256),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fmbench.errors import ModelError, ResultsError
-from fmbench.models.handle import read_model_config
+from fmbench.models.config import read_model_config
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import SuiteEntry, SuiteSpec
 from fmbench.results.eval_file import read_eval, strip_timing, verify_digest
@@ -17,7 +17,7 @@ from fmbench.running.suite_run import RunOptions, run_suite
 
 def _run(registry: Registry, toy_root: Path, config: Path, out: Path, **kw: object):
     options = RunOptions(data_root=str(toy_root), progress=False, **kw)  # type: ignore[arg-type]
-    suite = registry.get("suite", "SUITE-TOY-CLASS")
+    suite = registry.get(SuiteSpec, "SUITE-TOY-CLASS")
     return run_suite(registry, suite, read_model_config(config), out, options)
 
 

@@ -1,6 +1,6 @@
 """``fmbench plugins new``: the generated packages, installed in place (a fake dist-info on
 ``sys.path``), pass the contract check; the full check (wheel, fresh venv, the package's own
-pytest) is ``plugins/check_examples.sh`` (``make plugins-check``)."""
+pytest) is ``scripts/check_wheelhouse.sh`` (``make wheels-check``)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def install_in_place(package: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     entry = f"{names['__MODULE__']}.plugin"
     assert f'{package.name} = "{entry}"' in text
     make_fake_distribution(
-        package, package.name, {}, entry_point=entry, requires=["fmbench>=0.1,<0.2"]
+        package, package.name, {}, entry_point=entry, requires=["fmbench-core>=0.1,<0.2"]
     )
     monkeypatch.syspath_prepend(str(package))
     monkeypatch.delenv("FMBENCH_NO_PLUGINS", raising=False)
@@ -56,7 +56,7 @@ def test_every_kind_generates_a_valid_package(tmp_path: Path, kind: str) -> None
     assert pyproject["project"]["entry-points"]["fmbench"] == {
         f"fmbench-gen-{kind}": f"fmbench_gen_{kind}.plugin"
     }
-    assert pyproject["project"]["dependencies"][0] == "fmbench>=0.1,<0.2"
+    assert pyproject["project"]["dependencies"][0] == "fmbench-core>=0.1,<0.2"
     for path in package.rglob("*.py"):
         ast.parse(path.read_text(), filename=str(path))
         assert "__" not in path.read_text().replace("__init__", "").replace(

@@ -283,6 +283,8 @@ def test_ref_fields_cover_every_lazy_reference_of_the_records() -> None:
         if fields:
             found[name] = fields
     assert found == REF_FIELDS
+    assert REF_FIELDS["ProbeSpec"] == ("perturb",)
+    assert REF_FIELDS["DatasetSpec"] == ("load", "generate", "prepare")
 
 
 def test_helpers() -> None:

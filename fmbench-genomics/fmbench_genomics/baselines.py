@@ -32,7 +32,7 @@ import numpy as np
 
 from fmbench.data.dataset import is_sparse
 from fmbench.errors import ConfigError
-from fmbench.models.handle import ModelConfig
+from fmbench.models.config import ModelConfig
 
 __all__ = [
     "ExpressionBaseline",

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fmbench.capabilities import CLASSIFIES, EMBEDS, Fits
 from fmbench.plugin_system.hookspecs import hookimpl
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     DatasetSpec,
     MetricSpec,
     ModelAdapterSpec,
+    ModelSpec,
     ProbeSpec,
     ProtocolSpec,
     SuiteSpec,
@@ -182,13 +184,13 @@ def fmbench_protocols() -> Iterator[ProtocolSpec]:
         name="fit_predict",
         summary="the model's own fit on each training split, then predict_proba on its test",
         evaluate=f"{_PKG}.protocols:fit_predict",
-        needs=("fit", "predict_proba|predict"),
+        needs=(Fits, CLASSIFIES),
     )
     yield ProtocolSpec(
         name="embedding_clustering",
         summary="k-means on frozen embeddings (labels) + the embeddings (values); no training",
         evaluate=f"{_PKG}.protocols:embedding_clustering",
-        needs=("embed|encode|get_embeddings|encode_sequences",),
+        needs=(EMBEDS,),
     )
 
 
@@ -269,3 +271,11 @@ def fmbench_suites() -> list[SuiteSpec]:
     from fmbench.plugin_system.definitions import load_definitions
 
     return load_definitions(_PKG, "suites")
+
+
+@hookimpl
+def fmbench_models() -> list[ModelSpec]:
+    """The package's baseline model configs (``definitions/models/``), runnable by name."""
+    from fmbench.plugin_system.definitions import load_definitions
+
+    return load_definitions(_PKG, "models")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fmbench.capabilities import CLASSIFIES, Fits, PredictsProba
 from fmbench.errors import ModelError
 from fmbench.evaluation.protocols import EvalContext, Predictions
 
@@ -45,7 +46,7 @@ def fit_predict(ctx: EvalContext) -> Predictions:
     """The model's own fit on each training split, then its predictions on the test split."""
     if ctx.task != "classification":
         raise ModelError(f"benchmark {ctx.benchmark.name}: fit_predict supports classification")
-    ctx.model.require(("fit", "predict_proba|predict"), "the fit_predict protocol")
+    ctx.model.require((Fits, CLASSIFIES), "the fit_predict protocol")
     if any(len(f.train) == 0 for f in ctx.folds):
         raise ModelError(
             f"benchmark {ctx.benchmark.name}: fit_predict needs training data, but its split "
@@ -54,7 +55,7 @@ def fit_predict(ctx: EvalContext) -> Predictions:
     y = np.asarray(ctx.dataset.y)
     indices = ctx.test_indices()
     order = {int(i): pos for pos, i in enumerate(indices)}
-    use_proba = ctx.model.has("predict_proba")
+    use_proba = ctx.model.has(PredictsProba)
     proba = np.zeros((len(indices), ctx.n_classes))
     labels = np.zeros(len(indices), dtype=int)
     for fold in ctx.folds:

@@ -9,6 +9,7 @@ import pytest
 from fmbench_genomics import plugin
 
 from fmbench.plugin_system.registry import Registry, build_registry
+from fmbench.plugin_system.specs import DatasetSpec
 
 REAL_FILES = {"h5ad": "10x_pbmc68k_reduced.h5ad", "vcf": "1kg.vcf.gz"}
 
@@ -43,8 +44,8 @@ def toy_root(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Pa
     from fmbench.data.generate_toy import generate_all
 
     root = tmp_path_factory.mktemp("toy")
-    wanted = [s.name for s in registry.all("dataset") if s.name.startswith("DS-TOY-")]
-    wanted = [n for n in wanted if registry.provider("dataset", n) != "fmbench.builtin"]
+    wanted = [s.name for s in registry.all(DatasetSpec) if s.name.startswith("DS-TOY-")]
+    wanted = [n for n in wanted if registry.provider(DatasetSpec, n) != "fmbench.builtin"]
     list(generate_all(registry, root, seed=42, only=wanted))
     return root
 

@@ -8,11 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fmbench.models.handle import ModelConfig, load_model
+from fmbench.models.config import ModelConfig
+from fmbench.models.handle import load_model
 from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import BenchmarkSpec
 from fmbench.running.suite_run import RunOptions, evaluate_benchmark
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_genomics" / "definitions" / "models"
 
 
 def run(
@@ -27,7 +29,7 @@ def run(
         registry, ModelConfig(model_id="baseline", type=adapter, settings=settings, source="<test>")
     )
     options = RunOptions(data_root=str(root) if root else None, protocol=protocol, progress=False)
-    outcome = evaluate_benchmark(registry, registry.get("benchmark", benchmark), model, options)
+    outcome = evaluate_benchmark(registry, registry.get(BenchmarkSpec, benchmark), model, options)
     assert outcome.ok, outcome.record
     assert model.baseline
     return outcome.record

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_genomics" / "definitions" / "models"
 HEAVY = ("anndata", "sklearn", "scipy", "pandas", "h5py")
 
 
@@ -63,7 +63,7 @@ def test_dna_suite_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
             "--suite",
             "SUITE-DNA-CLASS",
             "--model",
-            str(CONFIGS / "baseline_kmer.yaml"),
+            str(CONFIGS / "kmer.yaml"),
             "--out",
             "results/dna",
             "--no-progress",
@@ -92,7 +92,7 @@ def test_malformed_fasta_is_one_clear_line(tmp_path: Path, monkeypatch) -> None:
             "--suite",
             "SUITE-DNA-CLASS",
             "--model",
-            str(CONFIGS / "baseline_kmer.yaml"),
+            str(CONFIGS / "kmer.yaml"),
             "--out",
             "out",
             "--dataset",

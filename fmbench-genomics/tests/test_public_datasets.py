@@ -25,10 +25,16 @@ from fmbench_genomics.public import PBMC3K_SOURCE, PBMC68K_SOURCE, public_datase
 from fmbench.cli import cli
 from fmbench.testing_http import LocalFileServer
 
-pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
+pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 pytest.importorskip("anndata", reason="the PBMC files are h5ad (pip install anndata)")
 
-CONFIG = Path(__file__).resolve().parents[1] / "configs" / "baseline_expression.yaml"
+CONFIG = (
+    Path(__file__).resolve().parents[1]
+    / "fmbench_genomics"
+    / "definitions"
+    / "models"
+    / "expression.yaml"
+)
 URL_PATH = PBMC68K_SOURCE.url.split("://", 1)[1]
 
 

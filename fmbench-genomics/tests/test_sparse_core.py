@@ -6,7 +6,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from fmbench.data.dataset import Dataset, dataset_sha256, describe_shape, is_sparse, n_rows
-from fmbench.models.handle import ModelConfig, ModelHandle
+from fmbench.models.config import ModelConfig
+from fmbench.models.handle import ModelHandle
 
 
 def sparse_dataset(value: float = 1.0) -> Dataset:

@@ -14,7 +14,8 @@ anybody can reproduce. None of them is a foundation model.
 - ``roi_reconstruction``: fills a masked region from the other regions by least squares over
   the unmasked volumes; ``embed`` and ``predict`` return that reconstruction.
 
-Model config example (``configs/model_eeg_bandpower.yaml``)::
+The package ships a model config for each (``fmbench_neuro/definitions/models/``), so
+``fmbench run --model baseline_eeg_bandpower ...`` needs no file; as a file it reads::
 
     model_id: baseline_eeg_bandpower
     type: eeg_bandpower
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models.handle import ModelConfig
+from fmbench.models.config import ModelConfig
 from fmbench_neuro.connectivity import fisher_z_connectivity
 
 __all__ = [

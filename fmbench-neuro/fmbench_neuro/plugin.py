@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fmbench.capabilities import EMBEDS
 from fmbench.plugin_system.definitions import load_definitions
 from fmbench.plugin_system.hookspecs import hookimpl
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     DatasetSpec,
     ModelAdapterSpec,
+    ModelSpec,
     ProbeSpec,
     ProtocolSpec,
     SuiteSpec,
@@ -237,7 +239,7 @@ def fmbench_protocols() -> Iterator[ProtocolSpec]:
         summary="held-out canonical correlation of embeddings and phenotype covariates, "
         "with a permutation test",
         evaluate="fmbench_neuro.analysis.cca_protocol:cca_phenotype",
-        needs=("embed|encode|get_embeddings|encode_sequences",),
+        needs=(EMBEDS,),
         targets="protocol",
     )
 
@@ -250,3 +252,9 @@ def fmbench_benchmarks() -> list[BenchmarkSpec]:
 @hookimpl
 def fmbench_suites() -> list[SuiteSpec]:
     return load_definitions("fmbench_neuro", "suites")
+
+
+@hookimpl
+def fmbench_models() -> list[ModelSpec]:
+    """The package's baseline model configs (``definitions/models/``), runnable by name."""
+    return load_definitions("fmbench_neuro", "models")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from fmbench.plugin_system.specs import DatasetSpec
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -28,7 +30,7 @@ def toy_root(tmp_path_factory: pytest.TempPathFactory, registry) -> Path:  # typ
     from fmbench.data.generate_toy import generate_all
 
     root = tmp_path_factory.mktemp("toy_data")
-    names = [s.name for s in registry.all("dataset") if s.name.startswith("DS-NEURO-")]
+    names = [s.name for s in registry.all(DatasetSpec) if s.name.startswith("DS-NEURO-")]
     list(generate_all(registry, root, seed=42, only=names))
     return root
 
@@ -45,4 +47,4 @@ def real_data() -> Path:
     pytest.skip("real NIfTI files not found: set FMBENCH_REAL_DATA to the shared/data/real folder")
 
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_neuro" / "definitions" / "models"

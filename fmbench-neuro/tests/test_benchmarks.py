@@ -14,17 +14,18 @@ import yaml
 
 from fmbench.data.locate import load_dataset
 from fmbench.evaluation.splits import make_folds
-from fmbench.models.handle import read_model_config
+from fmbench.models.config import read_model_config
+from fmbench.plugin_system.specs import BenchmarkSpec, SuiteSpec
 from fmbench.running.suite_run import RunOptions, run_suite
 
 from .conftest import CONFIGS
 
 # suite and the baseline config that must beat chance on it
 CASES = [
-    ("SUITE-NEURO-CLASS-001", "model_fmri_connectivity.yaml"),
-    ("SUITE-NEURO-EEG-001", "model_eeg_bandpower.yaml"),
-    ("SUITE-NEURO-SMRI-001", "model_smri_regional.yaml"),
-    ("SUITE-NEURO-RECON-001", "model_roi_reconstruction.yaml"),
+    ("SUITE-NEURO-CLASS-001", "fmri_connectivity.yaml"),
+    ("SUITE-NEURO-EEG-001", "eeg_bandpower.yaml"),
+    ("SUITE-NEURO-SMRI-001", "smri_regional.yaml"),
+    ("SUITE-NEURO-RECON-001", "roi_reconstruction.yaml"),
 ]
 
 
@@ -37,7 +38,7 @@ def baseline_runs(
     for suite_id, config in CASES:
         out = tmp_path_factory.mktemp(suite_id)
         options = RunOptions(data_root=str(toy_root), progress=False)
-        suite = registry.get("suite", suite_id)
+        suite = registry.get(SuiteSpec, suite_id)
         runs[suite_id] = run_suite(
             registry, suite, read_model_config(CONFIGS / config), out, options
         )
@@ -84,7 +85,7 @@ def test_brain_mae_scored_per_region_and_age(baseline_runs: dict[str, Any]) -> N
     ["BM-EEG-ABNORMAL", "BM-BRAIN-MAE", "BM-FMRI-GRANULAR", "BM-SMRI-AD"],
 )
 def test_grouped_folds_never_share_a_subject(registry, toy_root: Path, benchmark: str) -> None:
-    bm = registry.get("benchmark", benchmark)
+    bm = registry.get(BenchmarkSpec, benchmark)
     dataset, _ = load_dataset(registry, bm.dataset, root=toy_root)
     folds = make_folds(dataset, bm.split, seed=42, task=bm.task)
     subjects = np.asarray(dataset.metadata["subject_id"])
@@ -125,14 +126,14 @@ def test_robustness_suite_runs_the_eeg_probes(registry, toy_root: Path, tmp_path
     )
     from fmbench_neuro.toy.eeg import generate_eeg_robustness
 
-    from fmbench.models.handle import parse_model_config
+    from fmbench.models.config import parse_model_config
 
     generate_eeg_robustness(tmp_path / "train", seed=7)  # other subjects than the test set
     config = parse_model_config(
         {"model_id": "baseline_bandpower_lr", "type": "eeg_bandpower",
          "train_data": str(tmp_path / "train")}, source="<test>",
     )  # fmt: skip
-    suite = registry.get("suite", "SUITE-ROBUSTNESS-NEURO")
+    suite = registry.get(SuiteSpec, "SUITE-ROBUSTNESS-NEURO")
     options = RunOptions(data_root=str(toy_root), progress=False)
     document = run_suite(registry, suite, config, tmp_path / "o", options).document
     assert document["benchmarks"][0]["metrics"]["AUROC"] > 0.8
@@ -147,7 +148,7 @@ def test_cli_run_in_a_subprocess(tmp_path: Path) -> None:
                    cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
     out = subprocess.run(
         [*fmbench, "run", "--suite", "SUITE-NEURO-EEG-001", "--model",
-         str(CONFIGS / "model_eeg_bandpower.yaml"), "--out", "results/eeg", "--no-progress"],
+         str(CONFIGS / "eeg_bandpower.yaml"), "--out", "results/eeg", "--no-progress"],
         cwd=tmp_path, capture_output=True, text=True,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -167,7 +168,7 @@ def test_cli_bad_recording_is_one_line(tmp_path: Path) -> None:
     (folder / "labels.csv").write_text("file,subject,label\nx.edf,s1,normal\n")
     out = subprocess.run(
         [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-NEURO-EEG-001", "--model",
-         str(CONFIGS / "model_eeg_bandpower.yaml"), "--dataset", str(folder), "--out", "r",
+         str(CONFIGS / "eeg_bandpower.yaml"), "--dataset", str(folder), "--out", "r",
          "--no-progress"],
         cwd=tmp_path, capture_output=True, text=True,
     )  # fmt: skip

@@ -69,7 +69,7 @@ def test_bad_input_errors() -> None:
 
 def test_recipe_on_the_toy_fmri(registry, toy_root: Path) -> None:
     result = embedding_phenotype_cca(
-        registry, CONFIGS / "model_fmri_connectivity.yaml", "DS-NEURO-FMRI-CONNECTIVITY",
+        registry, CONFIGS / "fmri_connectivity.yaml", "DS-NEURO-FMRI-CONNECTIVITY",
         ["diagnosis", "age", "sex"], data_root=str(toy_root), n_permutations=100, group_by="site",
     )  # fmt: skip
     assert result.p_values[0] < 0.05  # diagnosis shapes connectivity in the generator

@@ -18,7 +18,7 @@ from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError
 from fmbench.evaluation.protocols import EvalContext
 from fmbench.evaluation.splits import Fold
-from fmbench.plugin_system.specs import ProtocolSpec
+from fmbench.plugin_system.specs import BenchmarkSpec, ProtocolSpec
 
 from .conftest import CONFIGS
 
@@ -48,7 +48,7 @@ def _context(registry: Any, emb: np.ndarray, metadata: dict[str, Any], **options
         Fold(train=np.sort(np.setdiff1d(order, part)), test=np.sort(part))
         for part in np.array_split(order, 4)
     ]
-    benchmark = registry.get("benchmark", BENCHMARK)
+    benchmark = registry.get(BenchmarkSpec, BENCHMARK)
     return EvalContext(
         benchmark=benchmark,
         dataset=dataset,
@@ -118,12 +118,12 @@ def test_protocol_option_errors(registry) -> None:
 
 
 def test_protocol_is_registered_with_its_own_targets(registry) -> None:
-    spec = registry.get("protocol", "cca_phenotype")
+    spec = registry.get(ProtocolSpec, "cca_phenotype")
     assert spec.targets == "protocol"
-    assert registry.get("protocol", "linear_probe").targets == "dataset"
+    assert registry.get(ProtocolSpec, "linear_probe").targets == "dataset"
     with pytest.raises(ValueError, match="targets must be one of dataset, protocol"):
         ProtocolSpec(name="x", summary="y", evaluate="a.b:c", targets="labels")
-    bm = registry.get("benchmark", BENCHMARK)
+    bm = registry.get(BenchmarkSpec, BENCHMARK)
     assert bm.task == "regression" and bm.metrics.primary == "PearsonR"
     assert bm.split.group_by == "subject_id"
     assert "not a clinical" in bm.clinical_relevance
@@ -137,7 +137,7 @@ def _run(tmp_path: Path, out: str, *extra: str) -> dict[str, Any]:
             "--suite",
             SUITE,
             "--model",
-            str(CONFIGS / "model_fmri_connectivity.yaml"),
+            str(CONFIGS / "fmri_connectivity.yaml"),
             "--out",
             str(tmp_path / out),
             "--no-progress",
@@ -207,7 +207,7 @@ def test_a_dataset_targets_protocol_still_gets_the_task_check(
             "--suite",
             SUITE,
             "--model",
-            str(CONFIGS / "model_fmri_connectivity.yaml"),
+            str(CONFIGS / "fmri_connectivity.yaml"),
             "--out",
             str(tmp_path / "out"),
             "--no-progress",

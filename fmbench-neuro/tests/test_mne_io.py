@@ -225,7 +225,7 @@ def test_suite_runs_end_to_end_on_fif_and_brainvision(tmp_path: Path) -> None:
     write_labels(folder, rows)
     out = subprocess.run(
         [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-NEURO-EEG-001", "--model",
-         str(CONFIGS / "model_eeg_bandpower.yaml"), "--dataset", str(folder), "--out", "r",
+         str(CONFIGS / "eeg_bandpower.yaml"), "--dataset", str(folder), "--out", "r",
          "--no-progress"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip

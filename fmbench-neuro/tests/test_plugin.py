@@ -9,6 +9,13 @@ import sys
 from click.testing import CliRunner
 
 from fmbench.cli import cli
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    DatasetSpec,
+    ModelAdapterSpec,
+    ProbeSpec,
+    SuiteSpec,
+)
 
 NEURO_PROBES = {"line_noise", "line_noise_60", "permutation", "shift", "bias_field", "contrast",
                 "motion", "thermal_noise", "roi_dropout"}  # fmt: skip
@@ -28,25 +35,25 @@ def test_plugin_loaded_and_contributes(registry) -> None:
 
 def test_baselines_are_labelled(registry) -> None:
     for name in ("eeg_bandpower", "fmri_connectivity", "smri_regional", "roi_reconstruction"):
-        spec = registry.get("model_adapter", name)
+        spec = registry.get(ModelAdapterSpec, name)
         assert spec.baseline is True
         assert spec.summary.startswith("BASELINE")
 
 
 def test_every_benchmark_has_its_topic_fields(registry) -> None:
     for name in NEURO_BENCHMARKS:
-        bm = registry.get("benchmark", name)
+        bm = registry.get(BenchmarkSpec, name)
         for field in ("health_domain", "health_topic", "clinical_relevance", "ai_task",
                       "input_modality", "output_type"):  # fmt: skip
             assert getattr(bm, field), f"{name} lacks {field}"
         assert bm.stratification.columns, name
-        assert registry.has("dataset", bm.dataset)
+        assert registry.has(DatasetSpec, bm.dataset)
         if bm.protocol != "zero_shot":  # trained protocols never split a subject
             assert bm.split.group_by == "subject_id", name
 
 
 def test_robustness_suite_declares_the_eeg_probes(registry) -> None:
-    suite = registry.get("suite", "SUITE-ROBUSTNESS-NEURO")
+    suite = registry.get(SuiteSpec, "SUITE-ROBUSTNESS-NEURO")
     assert [p.name for p in suite.probes] == [
         "dropout",
         "noise",
@@ -55,14 +62,14 @@ def test_robustness_suite_declares_the_eeg_probes(registry) -> None:
         "shift",
     ]
     for probe in suite.probes:
-        assert registry.has("probe", probe.name)
-    bm = registry.get("benchmark", suite.benchmarks[0].benchmark)
-    assert registry.get("dataset", bm.dataset).modality == "eeg"
+        assert registry.has(ProbeSpec, probe.name)
+    bm = registry.get(BenchmarkSpec, suite.benchmarks[0].benchmark)
+    assert registry.get(DatasetSpec, bm.dataset).modality == "eeg"
 
 
 def test_probe_grids_start_at_identity(registry) -> None:
     for name in NEURO_PROBES:
-        spec = registry.get("probe", name)
+        spec = registry.get(ProbeSpec, name)
         assert spec.levels[0] == 0.0
         assert spec.unit
         assert spec.modalities

@@ -11,7 +11,7 @@ import pytest
 from fmbench_neuro.probes import eeg, mri
 
 from fmbench.errors import DataError
-from fmbench.plugin_system.specs import resolve
+from fmbench.plugin_system.specs import ProbeSpec, resolve
 
 FS = 200.0
 INFO = {"sampling_freq": FS, "modality": "eeg"}
@@ -54,7 +54,7 @@ CASES: list[tuple[str, np.ndarray, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("name", "x", "info"), CASES, ids=[f"{c[0]}-{c[1].ndim}d" for c in CASES])
 def test_probe_contract(registry, name: str, x: np.ndarray, info: dict[str, Any]) -> None:
-    spec = registry.get("probe", name)
+    spec = registry.get(ProbeSpec, name)
     perturb: Callable[..., np.ndarray] = resolve(spec.perturb)
     frozen = x.copy()
     frozen.setflags(write=False)  # a probe must never write into its input

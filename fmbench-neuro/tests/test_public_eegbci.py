@@ -32,9 +32,15 @@ from fmbench.cli import cli
 from fmbench.errors import DataError
 from fmbench.testing_http import LocalFileServer
 
-pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
+pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 
-CONFIG = Path(__file__).resolve().parents[1] / "configs" / "model_eeg_bandpower.yaml"
+CONFIG = (
+    Path(__file__).resolve().parents[1]
+    / "fmbench_neuro"
+    / "definitions"
+    / "models"
+    / "eeg_bandpower.yaml"
+)
 CHANNELS = ["Fc5.", "Cz..", "O1..", "Oz.."]
 FS = 160.0
 SUBJECTS = [f"S{i:03d}" for i in range(1, 7)]

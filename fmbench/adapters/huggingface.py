@@ -56,7 +56,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.torch_module import TorchRunner, select_output
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models.handle import ModelConfig
+from fmbench.models.config import ModelConfig
 
 __all__ = ["CONFIG_KEYS", "HuggingFaceModel", "load_huggingface"]
 
@@ -308,7 +308,8 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
                 "(model.safetensors or pytorch_model.bin); the model is not run without them"
             )
     trust = settings.boolean("trust_remote_code", False)
-    common = {
+    # Typed as Any: the keyword types of from_pretrained differ between transformers releases.
+    common: dict[str, Any] = {
         "revision": revision,
         "trust_remote_code": trust,
         "local_files_only": path is not None or settings.boolean("local_files_only", False),

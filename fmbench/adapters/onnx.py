@@ -41,7 +41,7 @@ from fmbench.adapters.runtime import (
     sub_batches,
 )
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models.handle import ModelConfig
+from fmbench.models.config import ModelConfig
 
 __all__ = ["CONFIG_KEYS", "OnnxClassifier", "OnnxModel", "load_onnx"]
 

@@ -291,7 +291,7 @@ def require_modules(modules: tuple[str, ...], *, extra: str, adapter: str) -> No
     if missing:
         raise ModelError(
             f"model adapter {adapter!r} needs {', '.join(missing)}, which is not installed: "
-            f"pip install 'fmbench[{extra}]'"
+            f"pip install 'fmbench-core[{extra}]'"
         )
 
 

@@ -53,7 +53,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.runtime import writable as _writable
 from fmbench.errors import ConfigError, ModelError
-from fmbench.models.handle import ModelConfig
+from fmbench.models.config import ModelConfig
 from fmbench.plugin_system.imports import import_object
 
 __all__ = [

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from fmbench.errors import ConfigError, ModelError
 from fmbench.plugin_system.hookspecs import hookimpl
-from fmbench.plugin_system.specs import ModelAdapterSpec
+from fmbench.plugin_system.specs import ModelAdapterSpec, ModelSpec
 
 if TYPE_CHECKING:  # fmbench.models.handle imports numpy; listing plugins must not
-    from fmbench.models.handle import ModelConfig
+    from fmbench.models.config import ModelConfig
 
 
 def load_python_class(config: ModelConfig) -> Any:
@@ -35,6 +35,14 @@ def load_python_class(config: ModelConfig) -> Any:
         return cls(**init_kwargs)
     except TypeError as exc:
         raise ModelError(f"model {class_name}(**init_kwargs) failed: {exc}") from None
+
+
+@hookimpl
+def fmbench_models() -> list[ModelSpec]:
+    """The reference models in ``builtin/definitions/models/``: ``--model dummy_classifier``."""
+    from fmbench.plugin_system.definitions import load_definitions
+
+    return load_definitions("fmbench.builtin", "models")
 
 
 @hookimpl

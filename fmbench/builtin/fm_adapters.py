@@ -2,7 +2,7 @@
 
 Registering them imports neither torch, transformers nor onnxruntime: each ``load`` is a lazy
 ``"module:function"`` reference, and each implementation imports its library when a model is
-loaded. When the library is missing, the run fails with the ``pip install 'fmbench[...]'``
+loaded. When the library is missing, the run fails with the ``pip install 'fmbench-core[...]'``
 line to fix it.
 
 Example:
@@ -28,19 +28,19 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         summary="a torch.nn.Module class + a local weights file, loaded safely and strictly",
         load="fmbench.adapters.torch_module:load_torch_module",
         config_keys=TORCH_MODULE_KEYS,
-        requires=("fmbench[torch]",),
+        requires=("fmbench-core[torch]",),
     )
     yield ModelAdapterSpec(
         name="huggingface",
         summary="a transformers checkpoint (local folder, or hub id + revision), AutoModel",
         load="fmbench.adapters.huggingface:load_huggingface",
         config_keys=HUGGINGFACE_KEYS,
-        requires=("fmbench[hf]",),
+        requires=("fmbench-core[hf]",),
     )
     yield ModelAdapterSpec(
         name="onnx",
         summary="an exported ONNX graph run through onnxruntime",
         load="fmbench.adapters.onnx:load_onnx",
         config_keys=ONNX_KEYS,
-        requires=("fmbench[onnx]",),
+        requires=("fmbench-core[onnx]",),
     )

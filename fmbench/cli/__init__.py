@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "list-metrics": "fmbench.cli.listing:list_metrics",
     "list-datasets": "fmbench.cli.listing:list_datasets",
     "list-adapters": "fmbench.cli.listing:list_adapters",
+    "list-models": "fmbench.cli.listing:list_models",
     "list-protocols": "fmbench.cli.listing:list_protocols",
     "plugins": "fmbench.cli.listing:plugins",
     "run": "fmbench.cli.run_cmd:run",
@@ -46,6 +47,7 @@ SHORT_HELP: dict[str, str] = {
     "list-metrics": "List the registered metrics.",
     "list-datasets": "List the registered datasets and file readers.",
     "list-adapters": "List the model-config types (adapters).",
+    "list-models": "List the models plugins ship, runnable as --model NAME.",
     "list-protocols": "List the evaluation protocols.",
     "plugins": "Show and manage plugins (plugins list, plugins new).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
@@ -125,7 +127,18 @@ def cli(ctx: click.Context, debug: bool, no_plugins: bool) -> None:
     ctx.obj["debug"] = debug
     ctx.obj["external"] = False if no_plugins else None
     if debug:
+        # worker processes of this command inherit the setting; it ends with the command, so a
+        # caller that runs several commands in one process (a notebook, CliRunner) is unaffected
+        before = os.environ.get("FMBENCH_DEBUG")
         os.environ["FMBENCH_DEBUG"] = "1"
+        ctx.call_on_close(lambda: _restore_env("FMBENCH_DEBUG", before))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def main(argv: list[str] | None = None) -> Any:

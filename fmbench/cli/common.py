@@ -41,13 +41,14 @@ def command_line() -> str:
 
 
 def model_option(command: Any) -> Any:
-    """``--model``: the model config of a run (required)."""
+    """``--model``: the model of a run, a config file or a shipped model's name (required)."""
     return click.option(
         "--model",
-        "model_path",
+        "model",
         required=True,
-        type=click.Path(dir_okay=False),
-        help="Model config YAML (model_id, type, ...).",
+        metavar="CONFIG|NAME",
+        help="Model config YAML (model_id, type, ...), or the name of a model an installed "
+        "plugin ships (see `fmbench list-models`).",
     )(command)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from fmbench.cli.common import echo_json, registry_from
+from fmbench.plugin_system.specs import DatasetSpec
 
 __all__ = ["datasets"]
 
@@ -63,7 +64,7 @@ def list_cmd(ctx: click.Context, as_json: bool, data_root: str | None) -> None:
     from fmbench.data.fetch import data_home
 
     registry = registry_from(ctx)
-    rows = [_row(s, data_root) for s in registry.all("dataset") if not s.reads]
+    rows = [_row(s, data_root) for s in registry.all(DatasetSpec) if not s.reads]
     if as_json:
         echo_json({"cache": str(data_home()), "datasets": rows})
         return
@@ -87,7 +88,7 @@ def fetch_cmd(ctx: click.Context, names: tuple[str, ...], offline: bool, no_prog
     from fmbench.data.fetch import fetch_dataset
 
     registry = registry_from(ctx)
-    specs = [registry.get("dataset", name) for name in names]
+    specs = [registry.get(DatasetSpec, name) for name in names]
     for spec in specs:
         path = fetch_dataset(spec, offline=offline or None, progress=not no_progress)
         click.echo(f"{spec.name}: {path}")
@@ -103,9 +104,9 @@ def verify_cmd(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> int
 
     registry = registry_from(ctx)
     specs = (
-        [registry.get("dataset", n) for n in names]
+        [registry.get(DatasetSpec, n) for n in names]
         if names
-        else [s for s in registry.all("dataset") if s.sources]
+        else [s for s in registry.all(DatasetSpec) if s.sources]
     )
     report: list[dict[str, Any]] = []
     bad = 0

@@ -6,7 +6,19 @@ from typing import Any
 
 import click
 
+from fmbench.capabilities import describe_group
 from fmbench.cli.common import echo_json, registry_from
+from fmbench.plugin_system.kinds import KINDS
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    DatasetSpec,
+    MetricSpec,
+    ModelAdapterSpec,
+    ModelSpec,
+    ProbeSpec,
+    ProtocolSpec,
+    SuiteSpec,
+)
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
@@ -16,26 +28,29 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
-def _listing(kind: str, header: list[str], row: Any, as_dict: Any) -> click.Command:
-    @click.command(name=f"list-{kind}s" if kind != "model_adapter" else "list-adapters")
+def _listing(record: type, header: list[str], row: Any, as_dict: Any) -> click.Command:
+    kind = KINDS[record]
+
+    @click.command(name=kind.listing.removeprefix("fmbench "))
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
     @click.pass_context
     def command(ctx: click.Context, as_json: bool) -> None:
         registry = registry_from(ctx)
-        records = registry.all(kind)
+        records = registry.all(record)
         if as_json:
             echo_json(
-                [{**as_dict(r), "provider": registry.provider(kind, r.name)} for r in records]
+                [{**as_dict(r), "provider": registry.provider(record, r.name)} for r in records]
             )
             return
         if not records:
-            click.echo(f"no {kind.replace('_', ' ')}s registered")
+            click.echo(f"no {kind.noun}s registered")
             return
-        _table([[*row(r), registry.provider(kind, r.name)] for r in records], [*header, "PROVIDER"])
+        _table(
+            [[*row(r), registry.provider(record, r.name)] for r in records],
+            [*header, "PROVIDER"],
+        )
 
-    command.help = (
-        f"List the registered {kind.replace('_', ' ')}s (and which plugin provides each)."
-    )
+    command.help = f"List the registered {kind.noun}s (and which plugin provides each)."
     return command
 
 
@@ -85,16 +100,16 @@ def _plain_dict(r: Any) -> dict[str, Any]:
 
 
 list_suites = _listing(
-    "suite", ["SUITE_ID", "VERSION", "BENCHMARKS", "NAME"], _suite_row, _suite_dict
+    SuiteSpec, ["SUITE_ID", "VERSION", "BENCHMARKS", "NAME"], _suite_row, _suite_dict
 )
 list_benchmarks = _listing(
-    "benchmark",
+    BenchmarkSpec,
     ["BENCHMARK_ID", "VERSION", "HEALTH_DOMAIN", "AI_TASK", "PROTOCOL", "PRIMARY", "NAME"],
     _bm_row,
     _bm_dict,
 )
 list_probes = _listing(
-    "probe",
+    ProbeSpec,
     ["PROBE", "MODALITIES", "LEVELS", "SUMMARY"],
     lambda p: [
         p.name,
@@ -105,13 +120,13 @@ list_probes = _listing(
     _plain_dict,
 )
 list_metrics = _listing(
-    "metric",
+    MetricSpec,
     ["METRIC", "TASK", "NEEDS", "BETTER", "SUMMARY"],
     lambda m: [m.name, m.task, m.needs, m.direction, m.summary],
     _plain_dict,
 )
 list_datasets = _listing(
-    "dataset",
+    DatasetSpec,
     ["DATASET", "MODALITY", "TASK", "WHERE", "SUMMARY"],
     lambda d: [
         d.name,
@@ -125,15 +140,28 @@ list_datasets = _listing(
     _plain_dict,
 )
 list_adapters = _listing(
-    "model_adapter",
+    ModelAdapterSpec,
     ["TYPE", "BASELINE", "SUMMARY"],
     lambda a: [a.name, "yes" if a.baseline else "no", a.summary],
     _plain_dict,
 )
+list_models = _listing(
+    ModelSpec,
+    ["MODEL", "TYPE", "SUMMARY"],
+    lambda m: [m.name, m.type, m.summary],
+    lambda m: {
+        "model_id": m.name,
+        "type": m.type,
+        "summary": m.summary,
+        "settings": dict(m.settings),
+        "license": m.license,
+        "citation": m.citation,
+    },
+)
 list_protocols = _listing(
-    "protocol",
+    ProtocolSpec,
     ["PROTOCOL", "NEEDS", "SUMMARY"],
-    lambda p: [p.name, ",".join(p.needs), p.summary],
+    lambda p: [p.name, "; ".join(describe_group(g) for g in p.needs), p.summary],
     _plain_dict,
 )
 
@@ -149,22 +177,30 @@ def plugins() -> None:
 def plugins_list(ctx: click.Context, as_json: bool) -> None:
     """Every plugin: name, version, status, hooks, what it contributes, and errors."""
     registry = registry_from(ctx)
-    conflicts = {kind: dict(names) for kind, names in registry.conflicts.items() if names}
+    conflicts = {
+        KINDS[record].name: dict(names) for record, names in registry.conflicts.items() if names
+    }
     if as_json:
         echo_json({"plugins": [p.to_dict() for p in registry.plugins], "conflicts": conflicts})
         return
+    from fmbench.plugin_system.loading import plugin_traceback
+
+    debug = bool((ctx.find_root().obj or {}).get("debug"))
     for info in registry.plugins:
         label = "built-in" if info.builtin else info.module
         click.echo(f"{info.name} {info.version}  [{info.status}]  ({label})")
         if info.error:
             click.echo(f"    error: {info.error}")
+        trace = plugin_traceback(info.name) if debug else None
+        if trace:
+            click.echo("    " + trace.rstrip().replace("\n", "\n    "))
         for kind, names in sorted(info.contributes.items()):
             click.echo(f"    {kind}s: {', '.join(sorted(names))}")
     from fmbench.plugin_system.registry import conflict_message
 
-    for kind, names in conflicts.items():
+    for record, names in registry.conflicts.items():
         for name, providers in names.items():
-            click.echo(f"CONFLICT: {conflict_message(kind, name, providers)}")
+            click.echo(f"CONFLICT: {conflict_message(record, name, providers)}")
 
 
 @plugins.command(name="new")

@@ -62,7 +62,7 @@ def _probe_names(text: str | None) -> tuple[str, ...] | None:
 @click.pass_context
 def run_robustness(
     ctx: click.Context,
-    model_path: str,
+    model: str,
     data: str,
     out_dir: str,
     probes: str | None,
@@ -81,7 +81,7 @@ def run_robustness(
     Writes eval.yaml (curves, rAUCs, robustness_score), report.md and a plot per probe.
     Exits non-zero when a probe fails (the others still run and are reported).
     """
-    from fmbench.models.handle import read_model_config
+    from fmbench.models.config import resolve_model_config
     from fmbench.robustness.engine import parse_levels
     from fmbench.robustness.standalone import RobustnessOptions
     from fmbench.robustness.standalone import run_robustness as run
@@ -96,10 +96,10 @@ def run_robustness(
         data_root=data_root,
         overwrite=overwrite,
         progress=not no_progress,
-        model_config_path=model_path,
+        model_config_path=model,
         command=command_line(),
     )
-    config = read_model_config(model_path)
+    config = resolve_model_config(registry, model)
     result = run(registry, config, data, Path(out_dir), options)
     eval_id = result.document["eval_id"]
     copy_to_legacy_folders(Path(out_dir), eval_id, evals_dir, reports_dir)

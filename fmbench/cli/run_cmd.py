@@ -14,13 +14,13 @@ from fmbench.cli.common import (
     registry_from,
     run_options,
 )
+from fmbench.plugin_system.specs import SuiteSpec
 
 
 def resolve_suite(registry: object, suite: str) -> object:
     """A suite id, or a path to a suite YAML file."""
     from fmbench.errors import ConfigError
     from fmbench.plugin_system.definitions import load_definition_file
-    from fmbench.plugin_system.specs import SuiteSpec
 
     path = Path(suite)
     if suite.endswith((".yaml", ".yml")) and path.is_file():
@@ -28,7 +28,7 @@ def resolve_suite(registry: object, suite: str) -> object:
         if not isinstance(spec, SuiteSpec):
             raise ConfigError(f"{path} is a benchmark definition; --suite needs a suite")
         return spec
-    return registry.get("suite", suite)  # type: ignore[attr-defined]
+    return registry.get(SuiteSpec, suite)  # type: ignore[attr-defined]
 
 
 @click.command(name="run")
@@ -118,7 +118,7 @@ def resolve_suite(registry: object, suite: str) -> object:
 def run(
     ctx: click.Context,
     suite: str,
-    model_path: str,
+    model: str,
     out_dir: str,
     dataset: str | None,
     data_root: str | None,
@@ -144,12 +144,12 @@ def run(
     scheduler: str | None = None,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
-    from fmbench.models.handle import read_model_config
+    from fmbench.models.config import resolve_model_config
     from fmbench.running.suite_run import RunOptions, run_suite
 
     registry = registry_from(ctx)
     suite_spec = resolve_suite(registry, suite)
-    config = read_model_config(model_path)
+    config = resolve_model_config(registry, model)
     if fetch_data:
         from fmbench.data.fetch import fetch_for_suite
 
@@ -168,7 +168,7 @@ def run(
         protocol=protocol,
         overwrite=overwrite,
         progress=not no_progress,
-        model_config_path=model_path,
+        model_config_path=model,
         command=command_line(),
         reporters=tuple(reporters) or None,
         n_resamples=n_resamples,

@@ -10,10 +10,11 @@ __all__ = ["download_weights"]
 @click.command(name="download-weights")
 @click.option(
     "--model",
-    "model_path",
+    "model",
     default=None,
-    type=click.Path(dir_okay=False),
-    help="Model config naming weights_url + weights_sha256, or hf_repo_id + hf_revision.",
+    metavar="CONFIG|NAME",
+    help="Model config (or a shipped model's name) naming weights_url + weights_sha256, or "
+    "hf_repo_id + hf_revision.",
 )
 @click.option("--url", default=None, help="Weights URL (instead of --model).")
 @click.option("--sha256", default=None, help="sha256 of the file at --url.")
@@ -22,7 +23,7 @@ __all__ = ["download_weights"]
 @click.option("--offline", is_flag=True, help="Never download; use files placed by hand.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def download_weights(
-    model_path: str | None,
+    model: str | None,
     url: str | None,
     sha256: str | None,
     filename: str | None,
@@ -35,10 +36,11 @@ def download_weights(
     from fmbench.errors import ConfigError
 
     settings: dict[str, object]
-    if model_path:
-        from fmbench.models.handle import read_model_config
+    if model:
+        from fmbench.models.config import resolve_model_config
+        from fmbench.plugin_system.registry import get_registry
 
-        config = read_model_config(model_path)
+        config = resolve_model_config(get_registry(), model)
         settings = {**dict(config.settings), "model_id": config.model_id}
     elif url:
         if not sha256:

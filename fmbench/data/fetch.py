@@ -39,7 +39,7 @@ import attrs
 from fmbench.data.archives import safe_extract, unpacked_name
 from fmbench.data.download import ResumableDownloader, file_hash
 from fmbench.errors import ConfigError, DataError
-from fmbench.plugin_system.specs import DatasetSpec, Source, resolve
+from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, Source, resolve
 
 __all__ = [
     "FileStatus",
@@ -255,7 +255,7 @@ def fetch_file(
         import pooch
     except ImportError:
         raise DataError(
-            f"{what}: downloading needs pooch; pip install 'fmbench[fetch]' (or place "
+            f"{what}: downloading needs pooch; pip install 'fmbench-core[fetch]' (or place "
             f"{source.name} from {source.url} at {path} by hand)"
         ) from None
     pooch.get_logger().setLevel("WARNING")  # our own progress says what is downloaded
@@ -428,15 +428,15 @@ def fetch_for_suite(
     """Fetch every declared dataset a suite's benchmarks use; return their ids."""
     names: list[str] = []
     for entry in suite.benchmarks:
-        benchmark = registry.get("benchmark", entry.benchmark)
+        benchmark = registry.get(BenchmarkSpec, entry.benchmark)
         name = dataset or entry.dataset or benchmark.dataset
         if name not in names:
             names.append(name)
     fetched = []
     for name in names:
-        if not registry.has("dataset", name):
+        if not registry.has(DatasetSpec, name):
             continue  # a folder path, or an unknown id that the run reports
-        spec = registry.get("dataset", name)
+        spec = registry.get(DatasetSpec, name)
         if spec.sources:
             fetch_dataset(spec, offline=offline, progress=progress)
             fetched.append(name)

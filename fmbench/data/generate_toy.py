@@ -22,7 +22,7 @@ __all__ = ["generate_all", "toy_specs"]
 
 def toy_specs(registry: Registry) -> list[DatasetSpec]:
     """Registered datasets that can generate themselves."""
-    return [s for s in registry.all("dataset") if s.generate is not None and s.toy_path]
+    return [s for s in registry.all(DatasetSpec) if s.generate is not None and s.toy_path]
 
 
 def generate_all(
@@ -51,7 +51,7 @@ def generate_all(
             "dataset_id": spec.name,
             "generator": spec.generate if isinstance(spec.generate, str) else repr(spec.generate),
             "seed": seed,
-            "provider": registry.provider("dataset", spec.name),
+            "provider": registry.provider(DatasetSpec, spec.name),
             "files": sorted(
                 p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"
             ),

@@ -23,7 +23,7 @@ __all__ = ["dataset_path", "find_reader", "load_dataset"]
 
 def find_reader(registry: Registry, path: Path) -> DatasetSpec | None:
     """The first registered reader whose ``reads`` patterns match ``path``."""
-    for spec in registry.all("dataset"):
+    for spec in registry.all(DatasetSpec):
         if spec.reads and matches_reader(path, spec.reads):
             return spec
     return None
@@ -45,8 +45,11 @@ def load_dataset(
 ) -> tuple[Dataset, DatasetSpec | None]:
     """Load a dataset by registered id or by path; returns it and its spec (if registered)."""
     options = dict(options or {})
-    if registry.has("dataset", name_or_path) and not registry.get("dataset", name_or_path).reads:
-        spec: DatasetSpec = registry.get("dataset", name_or_path)
+    if (
+        registry.has(DatasetSpec, name_or_path)
+        and not registry.get(DatasetSpec, name_or_path).reads
+    ):
+        spec: DatasetSpec = registry.get(DatasetSpec, name_or_path)
         path = dataset_path(spec, root)
         if spec.sources:  # a public dataset: from the download cache (never downloads here)
             from fmbench.data.fetch import data_path
@@ -66,10 +69,10 @@ def load_dataset(
     if not path.exists():
         if "/" in name_or_path or "\\" in name_or_path or path.suffix:
             raise DataError(f"dataset path not found: {path}")
-        registry.get("dataset", name_or_path)  # raises with a suggestion
+        registry.get(DatasetSpec, name_or_path)  # raises with a suggestion
     reader = find_reader(registry, path)
     if reader is None:
-        patterns = sorted({p for s in registry.all("dataset") for p in s.reads})
+        patterns = sorted({p for s in registry.all(DatasetSpec) for p in s.reads})
         raise DataError(
             f"{path}: no installed reader understands it; readable: {', '.join(patterns)} "
             "(an array folder needs X.npy and y.npy)"

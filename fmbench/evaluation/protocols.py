@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from fmbench import capabilities
 from fmbench.data.dataset import Dataset
 from fmbench.errors import ModelError
 from fmbench.evaluation.splits import Fold
@@ -138,7 +139,7 @@ class EvalContext:
         With a ``cache``, embeddings of the same model on the same data come from disk.
         """
         if self._embeddings is None:
-            self.model.require(("embed|encode|get_embeddings|encode_sequences",), "this protocol")
+            self.model.require((capabilities.EMBEDS,), "this protocol")
             everything = np.arange(self.dataset.n_samples)
             if self.cache is None:
                 self._embeddings = self._compute_embeddings(everything)
@@ -185,10 +186,10 @@ def zero_shot(ctx: EvalContext) -> Predictions:
     indices = ctx.test_indices()
     y_true = np.asarray(ctx.dataset.y)[indices]
     if ctx.task == "classification":
-        ctx.model.require(("predict_proba|predict",), "the zero_shot protocol")
+        ctx.model.require((capabilities.CLASSIFIES,), "the zero_shot protocol")
     else:
-        ctx.model.require(("predict",), "the zero_shot protocol for regression")
-    use_proba = ctx.task == "classification" and ctx.model.has("predict_proba")
+        ctx.model.require((capabilities.Predicts,), "the zero_shot protocol for regression")
+    use_proba = ctx.task == "classification" and ctx.model.has(capabilities.PredictsProba)
     parts: list[np.ndarray] = []
     with ctx.phase("predict"):
         for chunk, batch in ctx.dataset.batches(indices, ctx.batch_size):

@@ -71,7 +71,7 @@ def score_metrics(
     values: dict[str, float | None] = {}
     undefined: dict[str, str] = {}
     for name in names:
-        spec = registry.get("metric", name)
+        spec = registry.get(MetricSpec, name)
         try:
             values[name] = score_one(spec, predictions)
         except MetricUndefined as exc:

@@ -39,6 +39,7 @@ import attrs
 
 from fmbench.leaderboard.collect import Collected, EvalFile, Rejected
 from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, MetricSpec
 
 __all__ = [
     "REFERENCE_CLASSES",
@@ -322,10 +323,10 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
         bid = str(record["benchmark_id"])
         declared = record.get("primary_metric") or {}
         primary, direction = str(declared.get("name")), str(declared.get("direction"))
-        if registry is not None and registry.has("benchmark", bid):
-            primary = registry.get("benchmark", bid).metrics.primary
-        if registry is not None and registry.has("metric", primary):
-            direction = registry.get("metric", primary).direction
+        if registry is not None and registry.has(BenchmarkSpec, bid):
+            primary = registry.get(BenchmarkSpec, bid).metrics.primary
+        if registry is not None and registry.has(MetricSpec, primary):
+            direction = registry.get(MetricSpec, primary).direction
         metrics_raw = record.get("metrics") or {}
         metrics = {str(k)[:100]: _num(v) for k, v in sorted(metrics_raw.items(), key=str)}
         undefined_raw = record.get("metrics_undefined") or {}
@@ -355,8 +356,8 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
         if value is None:
             reason = undefined.get(primary) or "not reported"
             entry.unranked = f"primary metric {primary} is undefined: {reason}"
-        elif registry is not None and registry.has("benchmark", bid):
-            expected = registry.get("benchmark", bid).dataset
+        elif registry is not None and registry.has(BenchmarkSpec, bid):
+            expected = registry.get(BenchmarkSpec, bid).dataset
             if record.get("dataset_id") != expected:
                 entry.unranked = (
                     f"run on dataset {str(record.get('dataset_id'))[:100]}, not the benchmark's "
@@ -403,11 +404,11 @@ def rank_rows(best: Sequence[Entry], direction: str) -> list[Row]:
 def _board_info(
     bid: str, version: str, entries: list[Entry], registry: Registry | None
 ) -> dict[str, Any]:
-    if registry is not None and registry.has("benchmark", bid):
-        spec = registry.get("benchmark", bid)
+    if registry is not None and registry.has(BenchmarkSpec, bid):
+        spec = registry.get(BenchmarkSpec, bid)
         modality = "other"
-        if registry.has("dataset", spec.dataset):
-            modality = registry.get("dataset", spec.dataset).modality
+        if registry.has(DatasetSpec, spec.dataset):
+            modality = registry.get(DatasetSpec, spec.dataset).modality
         return {
             "title": spec.title or spec.summary,
             "domain": spec.health_domain or "other",

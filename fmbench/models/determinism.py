@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from fmbench.capabilities import PredictsProba
 from fmbench.errors import MetricUndefined
 from fmbench.evaluation.protocols import Predictions
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import MetricSpec
 from fmbench.statistics.bootstrap import rng_seed
 
 __all__ = ["DEFAULT_DETERMINISM_SAMPLES", "check_determinism", "max_abs_diff"]
@@ -74,7 +76,7 @@ def _metric_diff(
             p.values = out.reshape(y.shape) if out.size == y.size else out
         runs.append(p)
     for name in names:
-        spec = registry.get("metric", name)
+        spec = registry.get(MetricSpec, name)
         try:
             a, b = score_one(spec, runs[0]), score_one(spec, runs[1])
         except MetricUndefined:
@@ -105,7 +107,7 @@ def check_determinism(
         if record.get("protocol") == "zero_shot":
             how = (
                 "predict_proba"
-                if record["task"] == "classification" and model.has("predict_proba")
+                if record["task"] == "classification" and model.has(PredictsProba)
                 else "predict"
             )
         else:

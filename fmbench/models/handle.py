@@ -1,94 +1,43 @@
-"""The AI Solution under test: model configs, adapters, and a guarded, batched handle.
+"""The AI Solution under test: a model loaded through its adapter, in a guarded, batched handle.
 
-A model config is YAML::
-
-    model_id: my_awesome_model
-    type: python_class                       # or a type another plugin registers
-    import_path: "my_model:MyModelWrapper"   # the current directory is importable
-    init_kwargs: {}
-
-The object it yields may have ``predict(X)``, ``predict_proba(X)``, ``embed(X)`` (or
-``encode``), ``encode_sequences(list[str])``, ``fit(X, y)`` and ``prepare(info)``.
-:class:`ModelHandle` calls it in batches and checks every output (shape, length, NaN).
+A model config (:mod:`fmbench.models.config`) names an adapter ``type``; the object the adapter
+returns may have ``predict(X)``, ``predict_proba(X)``, ``embed(X)`` (or ``encode``),
+``encode_sequences(list[str])``, ``fit(X, y)`` and ``prepare(info)`` (its capabilities,
+:mod:`fmbench.capabilities`, are read once). :class:`ModelHandle` calls it in batches and
+checks every output (shape, length, NaN).
 
 Example:
-    >>> cfg = parse_model_config(
-    ...     {"model_id": "m", "type": "python_class", "import_path": "x:Y"}, source="<doc>")
-    >>> cfg.model_id, cfg.type
-    ('m', 'python_class')
+    >>> from fmbench.models.config import parse_model_config
+    >>> from fmbench.plugin_system.registry import build_registry
+    >>> cfg = parse_model_config({"model_id": "m", "type": "python_class",
+    ...     "import_path": "fmbench.models.dummy:DummyClassifier"}, source="<doc>")
+    >>> handle = load_model(build_registry(external=False), cfg)
+    >>> sorted(p.__name__ for p in handle.capabilities)
+    ['Predicts', 'PredictsProba', 'Prepares']
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 
+from fmbench import capabilities as caps
 from fmbench.data.dataset import n_rows
 from fmbench.errors import ConfigError, FmbenchError, ModelError, suggest
-from fmbench.plugin_system.definitions import read_yaml
+from fmbench.models.config import ModelConfig
 from fmbench.plugin_system.registry import Registry
-from fmbench.plugin_system.specs import resolve
+from fmbench.plugin_system.specs import ModelAdapterSpec, resolve
 
-__all__ = ["ModelConfig", "ModelHandle", "load_model", "parse_model_config", "read_model_config"]
-
-_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-
-
-@attrs.frozen(kw_only=True)
-class ModelConfig:
-    """A parsed model config: its id, adapter type, and the adapter's own settings."""
-
-    model_id: str
-    type: str
-    settings: Mapping[str, Any] = attrs.field(factory=dict)
-    source: str = ""
-
-    @property
-    def sha256(self) -> str:
-        blob = json.dumps(
-            {"model_id": self.model_id, "type": self.type, **dict(self.settings)},
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def parse_model_config(data: Any, *, source: str) -> ModelConfig:
-    """Validate the common keys of a model config (each adapter checks its own)."""
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"model config {source}: expected a mapping with model_id and type")
-    if "model_id" not in data:
-        raise ConfigError(f"model config {source}: missing required key 'model_id'")
-    model_id = str(data["model_id"])
-    if not _MODEL_ID.match(model_id):
-        raise ConfigError(
-            f"model config {source}: model_id {model_id!r} must be letters, digits, '_', '-' "
-            "or '.' (at most 128), since it names result files"
-        )
-    if "type" not in data:
-        raise ConfigError(
-            f"model config {source}: missing required key 'type' (e.g. python_class; "
-            "see `fmbench list-adapters`)"
-        )
-    settings = {k: v for k, v in data.items() if k not in {"model_id", "type"}}
-    return ModelConfig(model_id=model_id, type=str(data["type"]), settings=settings, source=source)
-
-
-def read_model_config(path: str | Path) -> ModelConfig:
-    """Read and validate a model config file."""
-    return parse_model_config(read_yaml(path, what="model config"), source=str(path))
+__all__ = ["ModelHandle", "load_model"]
 
 
 def load_model(registry: Registry, config: ModelConfig) -> ModelHandle:
     """Instantiate the model through the adapter its ``type`` names."""
-    adapter = registry.get("model_adapter", config.type)
+    adapter = registry.get(ModelAdapterSpec, config.type)
     if adapter.config_keys:
         allowed = list(adapter.config_keys)
         for key in config.settings:
@@ -117,9 +66,6 @@ def load_model(registry: Registry, config: ModelConfig) -> ModelHandle:
     return ModelHandle(model=model, config=config, baseline=adapter.baseline)
 
 
-_EMBED_METHODS = ("embed", "encode", "get_embeddings")
-
-
 @attrs.define(kw_only=True, eq=False)
 class ModelHandle:
     """Calls a model in batches and checks what comes back.
@@ -133,29 +79,33 @@ class ModelHandle:
     baseline: bool = False
     calls: dict[str, int] = attrs.field(factory=dict)
     samples: dict[str, int] = attrs.field(factory=dict)
+    #: what the model offers (:mod:`fmbench.capabilities`), checked once when it is loaded
+    capabilities: caps.Capabilities = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.capabilities = caps.capabilities_of(self.model)
 
     @property
     def model_id(self) -> str:
         return self.config.model_id
 
-    def has(self, method: str) -> bool:
-        """Does the model offer ``method`` (``"a|b"`` means either)?"""
-        return any(callable(getattr(self.model, m, None)) for m in method.split("|"))
+    def has(self, need: type | caps.Group) -> bool:
+        """Does the model offer this capability (or one of this group)?"""
+        return bool(self.capabilities.intersection(caps.as_group(need)))
 
-    def require(self, methods: tuple[str, ...], why: str) -> None:
-        for group in methods:
-            if not self.has(group):
-                names = " or ".join(f"{m}()" for m in group.split("|"))
-                raise ModelError(
-                    f"model {self.model_id!r} ({type(self.model).__name__}) has no {names}, "
-                    f"which {why} needs"
-                )
+    def require(self, needs: Iterable[type | caps.Group], why: str) -> None:
+        """Raise a clear error if the model lacks a capability that ``why`` needs."""
+        lacking = caps.missing(self.capabilities, needs)
+        if lacking:
+            raise ModelError(
+                f"model {self.model_id!r} ({type(self.model).__name__}) has no "
+                f"{caps.describe_group(lacking[0])}, which {why} needs"
+            )
 
     def prepare(self, info: Mapping[str, Any]) -> None:
         """Tell the model the dataset's facts (n_classes, modality, ...) if it asks."""
-        method = getattr(self.model, "prepare", None)
-        if callable(method):
-            self._invoke("prepare", method, dict(info))
+        if caps.Prepares in self.capabilities:
+            self._invoke("prepare", self.model.prepare, dict(info))
 
     def fit(self, X: Any, y: np.ndarray) -> None:
         self._invoke("fit", self.model.fit, X, y)
@@ -230,12 +180,14 @@ class ModelHandle:
         return self._checked("predict", out, n_rows(X))
 
     def embed(self, X: Any) -> np.ndarray:
-        if isinstance(X, list) and callable(getattr(self.model, "encode_sequences", None)):
-            out = self._invoke("encode_sequences", self.model.encode_sequences, X)
-            name = "encode_sequences"
-        else:
-            name = next(m for m in _EMBED_METHODS if callable(getattr(self.model, m, None)))
-            out = self._invoke(name, getattr(self.model, name), X)
+        sequences = isinstance(X, list) and caps.EncodesSequences in self.capabilities
+        protocol = (
+            caps.EncodesSequences
+            if sequences
+            else next(p for p in caps.EMBEDS if p in self.capabilities)
+        )
+        name = caps.method_name(protocol)
+        out = self._invoke(name, getattr(self.model, name), X)
         array = self._checked(name, out, n_rows(X))
         return array.reshape(n_rows(X), -1)
 

@@ -32,6 +32,7 @@ from fmbench.plugin_system.specs import (
     ClinicalSpec,
     DataSpecification,
     MetricsDeclaration,
+    ModelSpec,
     ProbeEntry,
     SplitSpec,
     Stratification,
@@ -43,6 +44,7 @@ __all__ = [
     "definition_sha256",
     "load_definitions",
     "parse_benchmark",
+    "parse_model",
     "parse_suite",
     "read_yaml",
 ]
@@ -304,6 +306,36 @@ def parse_suite(data: Any, *, source: str) -> SuiteSpec:
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def parse_model(data: Any, *, source: str) -> ModelSpec:
+    """A model config file shipped by a plugin -> :class:`ModelSpec`.
+
+    It is a model config (``model_id``, ``type`` and the adapter's settings) with a
+    ``summary`` line for ``fmbench list-models`` and, where weights come with a licence,
+    ``license`` and ``citation``.
+
+    Example:
+        >>> parse_model({"model_id": "bl", "type": "raw_features", "summary": "inputs as "
+        ...              "features"}, source="<doc>").type
+        'raw_features'
+    """
+    data = _require_mapping(data, source)
+    for key in ("model_id", "type", "summary"):
+        if key not in data:
+            raise ConfigError(f"{source}: missing required key {key!r}")
+    described = {"model_id", "type", "summary", "license", "citation"}
+    try:
+        return ModelSpec(
+            name=str(data["model_id"]),
+            summary=str(data["summary"]),
+            type=str(data["type"]),
+            settings={k: v for k, v in data.items() if k not in described},
+            license=None if data.get("license") is None else str(data["license"]),
+            citation=None if data.get("citation") is None else str(data["citation"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
 def _iter_yaml_files(package: str, folder: str) -> Iterator[tuple[str, str]]:
     root = resources.files(package)
     for part in folder.split("/"):
@@ -316,18 +348,19 @@ def _iter_yaml_files(package: str, folder: str) -> Iterator[tuple[str, str]]:
 
 
 def load_definitions(package: str, kind: str, folder: str | None = None) -> list[Any]:
-    """Parse every YAML file in a package-data folder into benchmark or suite records.
+    """Parse every YAML file in a package-data folder into benchmark, suite or model records.
 
     Args:
         package: the importable package holding the files, e.g. ``"fmbench_neuro"``.
-        kind: ``"benchmarks"`` or ``"suites"``.
+        kind: ``"benchmarks"``, ``"suites"`` or ``"models"``.
         folder: the folder inside the package (default ``"definitions/<kind>"``).
 
     Example:
         >>> [s.name for s in load_definitions("fmbench.builtin", "suites")][:1]
         ['SUITE-TOY-CLASS']
     """
-    parse = {"benchmarks": parse_benchmark, "suites": parse_suite}[kind]
+    parsers = {"benchmarks": parse_benchmark, "suites": parse_suite, "models": parse_model}
+    parse = parsers[kind]
     records = []
     for source, text in _iter_yaml_files(package, folder or f"definitions/{kind}"):
         try:

@@ -18,6 +18,7 @@ from fmbench.plugin_system.specs import (
     DatasetSpec,
     MetricSpec,
     ModelAdapterSpec,
+    ModelSpec,
     ProbeSpec,
     ProtocolSpec,
     ReporterSpec,
@@ -66,6 +67,20 @@ def fmbench_model_adapters() -> Iterable[ModelAdapterSpec]:
                 summary="ACME networks from a checkpoint folder",
                 load="fmbench_acme.adapter:load",        # load(config) -> model object
             )
+    """
+
+
+@hookspec
+def fmbench_models() -> Iterable[ModelSpec]:
+    """Register model configs that users can run by name (``--model NAME``).
+
+    Example::
+
+        @fmbench.hookimpl
+        def fmbench_models():
+            yield from fmbench.load_definitions("fmbench_acme", "models")
+            # or: yield fmbench.ModelSpec(name="acme_baseline", summary="...", type="acme_net",
+            #                             settings={"layers": 2})
     """
 
 
@@ -160,6 +175,6 @@ def fmbench_protocols() -> Iterable[ProtocolSpec]:
                 name="ridge_probe",
                 summary="closed-form ridge on frozen embeddings",
                 evaluate="fmbench_acme.protocols:ridge_probe",
-                needs=("embed|encode",),
+                needs=(fmbench.capabilities.EMBEDS,),
             )
     """

@@ -16,12 +16,13 @@ import importlib
 import os
 import re
 import traceback
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from importlib import metadata
 from typing import Any
 
 import attrs
 import pluggy
+from packaging.requirements import InvalidRequirement, Requirement
 
 from fmbench._version import __version__
 from fmbench.plugin_system import hookspecs
@@ -29,11 +30,16 @@ from fmbench.plugin_system import hookspecs
 __all__ = [
     "BLOCK_ENV",
     "BUILTIN_PLUGINS",
+    "CORE_DISTRIBUTIONS",
     "DISABLE_ENV",
     "PluginInfo",
     "canonical_name",
+    "core_requirement",
+    "incompatibility",
     "load_plugins",
     "new_plugin_manager",
+    "plugin_traceback",
+    "remember_traceback",
 ]
 
 #: fmbench's own plugins, registered through the same hooks as everybody else's.
@@ -106,29 +112,59 @@ def _hook_names(module: object) -> list[str]:
     )
 
 
-def _fmbench_requirement(dist: metadata.Distribution) -> str | None:
-    for requirement in dist.requires or []:
-        head = requirement.split(";")[0].strip()
-        if "extra ==" in requirement:
+#: The core's distribution name, and the name it had before it was published (plugins written
+#: for that name still declare it; the package index gives that name to another project).
+CORE_DISTRIBUTIONS = ("fmbench-core", "fmbench")
+
+
+def core_requirement(requires: Iterable[str]) -> Requirement | None:
+    """The plugin's requirement on the core, if it declares one that applies here.
+
+    Requirements are read with :class:`packaging.requirements.Requirement`, so extras
+    (``fmbench-core[onnx]>=0.1``), environment markers and URL requirements work; a
+    requirement that belongs to one of the plugin's own extras, or whose marker does not hold
+    in this environment, does not apply.
+
+    Example:
+        >>> str(core_requirement(["numpy>=1", "fmbench-core[onnx]>=0.1; python_version >= '3.8'"]))
+        'fmbench-core[onnx]>=0.1; python_version >= "3.8"'
+        >>> core_requirement(['fmbench-core>=9; extra == "test"']) is None
+        True
+    """
+    for text in requires:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
             continue
-        name = head.split("[")[0]
-        for sep in "<>=!~ (":
-            name = name.split(sep)[0]
-        if name.strip().lower() == "fmbench":
-            spec = head[len(name) :].strip().strip("()")
-            return spec or None
+        if canonical_name(requirement.name) not in CORE_DISTRIBUTIONS:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        return requirement
     return None
 
 
-def _is_compatible(spec: str | None) -> bool:
-    if not spec:
-        return True
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+def incompatibility(requirement: Requirement | None, version: str = __version__) -> str | None:
+    """Why the core at ``version`` does not satisfy the plugin's requirement (None if it does).
 
-    try:
-        return SpecifierSet(spec).contains(__version__, prereleases=True)
-    except InvalidSpecifier:
-        return False
+    A URL requirement (``fmbench-core @ https://...``) names no version range, so any
+    installed core satisfies it.
+
+    Example:
+        >>> incompatibility(Requirement("fmbench-core[onnx]>=5"), "0.1.0")
+        'requires fmbench-core[onnx] >=5, this is fmbench-core 0.1.0'
+        >>> incompatibility(Requirement("fmbench>=0.1,<0.2"), "0.1.0") is None
+        True
+    """
+    if requirement is None or not str(requirement.specifier):
+        return None
+    if requirement.specifier.contains(version, prereleases=True):
+        return None
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    return (
+        f"requires {requirement.name}{extras} {requirement.specifier}, "
+        f"this is fmbench-core {version}"
+    )
 
 
 def _short_error(exc: BaseException) -> str:
@@ -197,13 +233,13 @@ def load_plugins(
         if wanted is not None and canonical_name(dist_name) not in wanted:
             continue
         version = dist.version if dist is not None else "unknown"
-        requires = _fmbench_requirement(dist) if dist is not None else None
+        requirement = core_requirement(dist.requires or []) if dist is not None else None
         info = PluginInfo(
             name=dist_name,
             version=version,
             module=entry_point.value,
             status="loaded",
-            requires_fmbench=requires,
+            requires_fmbench=str(requirement.specifier) or None if requirement else None,
         )
         infos.append(info)
         if not external or canonical_name(dist_name) in blocked:
@@ -218,9 +254,10 @@ def load_plugins(
                 "(it may import others)"
             )
             continue
-        if not _is_compatible(requires):
+        reason = incompatibility(requirement)
+        if reason is not None:
             info.status = "incompatible"
-            info.error = f"requires fmbench {requires}, this is fmbench {__version__}"
+            info.error = reason
             continue
         try:
             module = entry_point.load()
@@ -228,7 +265,7 @@ def load_plugins(
         except Exception as exc:  # a broken plugin is data, not a crash
             info.status = "failed"
             info.error = _short_error(exc)
-            _remember_traceback(info, exc)
+            remember_traceback(info.name, exc)
             continue
         info.hooks = _hook_names(module)
     return manager, infos
@@ -237,8 +274,9 @@ def load_plugins(
 _TRACEBACKS: dict[str, str] = {}
 
 
-def _remember_traceback(info: PluginInfo, exc: BaseException) -> None:
-    _TRACEBACKS[info.name] = "".join(traceback.format_exception(exc))
+def remember_traceback(name: str, exc: BaseException) -> None:
+    """Keep the traceback of a plugin that failed to load or whose hook raised."""
+    _TRACEBACKS[name] = "".join(traceback.format_exception(exc))
 
 
 def plugin_traceback(name: str) -> str | None:

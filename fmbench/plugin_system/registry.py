@@ -3,9 +3,10 @@
 Example:
     >>> from fmbench.plugin_system.registry import build_registry
     >>> registry = build_registry(external=False)
-    >>> registry.get("suite", "SUITE-TOY-CLASS").name
+    >>> from fmbench.plugin_system.specs import SuiteSpec
+    >>> registry.get(SuiteSpec, "SUITE-TOY-CLASS").name
     'SUITE-TOY-CLASS'
-    >>> registry.provider("suite", "SUITE-TOY-CLASS")
+    >>> registry.provider(SuiteSpec, "SUITE-TOY-CLASS")
     'fmbench.builtin'
 """
 
@@ -13,94 +14,73 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
 
 from fmbench.errors import PluginError, UnknownNameError, suggest
-from fmbench.plugin_system.loading import PluginInfo, load_plugins
-from fmbench.plugin_system.specs import (
-    BenchmarkSpec,
-    DatasetSpec,
-    MetricSpec,
-    ModelAdapterSpec,
-    ProbeSpec,
-    ProtocolSpec,
-    ReporterSpec,
-    SuiteSpec,
-)
+from fmbench.plugin_system.kinds import KINDS, Kind
+from fmbench.plugin_system.loading import PluginInfo, load_plugins, remember_traceback
 
 __all__ = ["KINDS", "Registry", "build_registry", "collect", "conflict_message", "get_registry"]
 
-#: kind -> (hook name, record class, the word used in messages)
-KINDS: dict[str, tuple[str, type, str]] = {
-    "dataset": ("fmbench_datasets", DatasetSpec, "dataset"),
-    "model_adapter": ("fmbench_model_adapters", ModelAdapterSpec, "model adapter type"),
-    "metric": ("fmbench_metrics", MetricSpec, "metric"),
-    "probe": ("fmbench_probes", ProbeSpec, "probe"),
-    "reporter": ("fmbench_reporters", ReporterSpec, "reporter"),
-    "benchmark": ("fmbench_benchmarks", BenchmarkSpec, "benchmark"),
-    "suite": ("fmbench_suites", SuiteSpec, "suite"),
-    "protocol": ("fmbench_protocols", ProtocolSpec, "protocol"),
-}
+R = TypeVar("R")
 
-_LIST_COMMANDS = {
-    "dataset": "fmbench list-datasets",
-    "model_adapter": "fmbench list-adapters",
-    "metric": "fmbench list-metrics",
-    "probe": "fmbench list-probes",
-    "reporter": "fmbench plugins list",
-    "benchmark": "fmbench list-benchmarks",
-    "suite": "fmbench list-suites",
-    "protocol": "fmbench list-protocols",
-}
+
+def _per_kind() -> dict[type, dict[str, Any]]:
+    return {record: {} for record in KINDS}
 
 
 @attrs.define
 class Registry:
-    """Records by kind and name, each tagged with the plugin that registered it."""
+    """Records by kind and name, each tagged with the plugin that registered it.
+
+    Lookups take the record class, and return that class:
+    ``registry.get(ProbeSpec, "noise")`` is a :class:`~fmbench.ProbeSpec`.
+    """
 
     plugins: list[PluginInfo]
     manager: pluggy.PluginManager | None = None
-    records: dict[str, dict[str, Any]] = attrs.field(factory=lambda: {k: {} for k in KINDS})
-    providers: dict[str, dict[str, str]] = attrs.field(factory=lambda: {k: {} for k in KINDS})
-    conflicts: dict[str, dict[str, list[str]]] = attrs.field(factory=lambda: {k: {} for k in KINDS})
+    records: dict[type, dict[str, Any]] = attrs.field(factory=_per_kind)
+    providers: dict[type, dict[str, str]] = attrs.field(factory=_per_kind)
+    conflicts: dict[type, dict[str, list[str]]] = attrs.field(factory=_per_kind)
 
-    def names(self, kind: str) -> list[str]:
+    def names(self, kind: type) -> list[str]:
         """Registered names of one kind, sorted."""
         return sorted(self.records[kind])
 
-    def all(self, kind: str) -> list[Any]:
+    def all(self, kind: type[R]) -> list[R]:
         """Registered records of one kind, sorted by name."""
         return [self.records[kind][name] for name in self.names(kind)]
 
-    def has(self, kind: str, name: str) -> bool:
+    def has(self, kind: type, name: str) -> bool:
         return name in self.records[kind]
 
-    def provider(self, kind: str, name: str) -> str:
+    def provider(self, kind: type, name: str) -> str:
         """The plugin that registered ``name``."""
         return self.providers[kind][name]
 
-    def get(self, kind: str, name: str) -> Any:
+    def get(self, kind: type[R], name: str) -> R:
         """Return the record, or raise an error that lists or suggests the right names."""
         if name in self.conflicts[kind]:
             raise PluginError(conflict_message(kind, name, self.conflicts[kind][name]))
         try:
-            return self.records[kind][name]
+            record: R = self.records[kind][name]
+            return record
         except KeyError:
             pass
-        word = KINDS[kind][2]
+        about = KINDS[kind]
         known = self.names(kind)
         hint = suggest(name, known)
         failed = [p.name for p in self.plugins if p.status in {"failed", "incompatible"}]
         extra = f"; plugins that did not load: {', '.join(failed)}" if failed else ""
         if hint:
-            raise UnknownNameError(f"unknown {word} {name!r}{hint}{extra}")
+            raise UnknownNameError(f"unknown {about.noun} {name!r}{hint}{extra}")
         listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         raise UnknownNameError(
-            f"unknown {word} {name!r}; available: {listing or 'none'} "
-            f"(see `{_LIST_COMMANDS[kind]}`){extra}"
+            f"unknown {about.noun} {name!r}; available: {listing or 'none'} "
+            f"(see `{about.listing}`){extra}"
         )
 
     def plugin(self, name: str) -> PluginInfo:
@@ -116,14 +96,15 @@ class Registry:
         return {p.name: p.version for p in self.plugins if p.status == "loaded"}
 
 
-def conflict_message(kind: str, name: str, providers: list[str]) -> str:
+def conflict_message(kind: type | Kind, name: str, providers: list[str]) -> str:
     """The error for a name registered more than once, naming every provider.
 
     Example:
-        >>> conflict_message("probe", "gain", ["fmbench-a", "fmbench-b"])
+        >>> from fmbench.plugin_system.specs import ProbeSpec
+        >>> conflict_message(ProbeSpec, "gain", ["fmbench-a", "fmbench-b"])
         "probe 'gain' is registered by both 'fmbench-a' and 'fmbench-b'; uninstall one of them or block it with FMBENCH_BLOCK_PLUGINS"
     """
-    word = KINDS[kind][2]
+    word = (kind if isinstance(kind, Kind) else KINDS[kind]).noun
     distinct = list(dict.fromkeys(providers))
     if len(distinct) == 1:
         return (
@@ -154,9 +135,10 @@ def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
     """
     registry = Registry(plugins=infos, manager=manager)
     by_name = {info.name: info for info in infos}
-    gathered: dict[str, list[tuple[str, Any]]] = {}
+    gathered: dict[type, list[tuple[str, Any]]] = {}
     failed: set[str] = set()
-    for kind, (hook_name, record_type, _word) in KINDS.items():
+    for record_type, kind in KINDS.items():
+        hook_name = kind.hook
         hook = getattr(manager.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order
             provider = _display_name(impl.plugin_name, infos)
@@ -177,25 +159,26 @@ def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
                 if info is not None:
                     info.status = "failed"
                     info.error = f"{hook_name}: {type(exc).__name__}: {exc}".splitlines()[0]
+                    remember_traceback(info.name, exc)
                 gathered = {k: [(p, r) for p, r in v if p != provider] for k, v in gathered.items()}
                 continue
-            gathered.setdefault(kind, []).extend((provider, item) for item in items)
-    for kind, pairs in gathered.items():
+            gathered.setdefault(record_type, []).extend((provider, item) for item in items)
+    for record_type, pairs in gathered.items():
         for provider, record in pairs:
             if provider in failed:
                 continue
             name = record.name
-            if name in registry.records[kind]:
+            if name in registry.records[record_type]:
                 # Every registration after the first is kept, even from the same plugin, so
                 # that a plugin yielding one name twice is reported as such.
-                first = registry.providers[kind][name]
-                registry.conflicts[kind].setdefault(name, [first]).append(provider)
+                first = registry.providers[record_type][name]
+                registry.conflicts[record_type].setdefault(name, [first]).append(provider)
                 continue
-            registry.records[kind][name] = record
-            registry.providers[kind][name] = provider
+            registry.records[record_type][name] = record
+            registry.providers[record_type][name] = provider
             info = by_name.get(provider)
             if info is not None:
-                info.contributes.setdefault(kind, []).append(name)
+                info.contributes.setdefault(KINDS[record_type].name, []).append(name)
     return registry
 
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
+
+from fmbench import capabilities
 
 __all__ = [
     "BenchmarkSpec",
@@ -31,6 +33,7 @@ __all__ = [
     "DatasetSpec",
     "MetricSpec",
     "ModelAdapterSpec",
+    "ModelSpec",
     "ProbeSpec",
     "ProtocolSpec",
     "Ref",
@@ -190,6 +193,12 @@ class Source:
         return last or "download"
 
 
+def _groups(values: Any) -> tuple[capabilities.Group, ...]:
+    if isinstance(values, type):
+        values = (values,)
+    return tuple(capabilities.as_group(v) for v in values)
+
+
 def _source_tuple(values: Any) -> tuple[Source, ...]:
     if isinstance(values, Source):
         return (values,)
@@ -223,6 +232,11 @@ class DatasetSpec:
         ... ).modality
         'eeg'
     """
+
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "dataset"
+    NOUN: ClassVar[str] = "dataset"
+    LISTING: ClassVar[str] = "fmbench list-datasets"
 
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
@@ -260,6 +274,11 @@ class ModelAdapterSpec:
         'python_class'
     """
 
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "model_adapter"
+    NOUN: ClassVar[str] = "model adapter type"
+    LISTING: ClassVar[str] = "fmbench list-adapters"
+
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
     load: Ref = attrs.field(validator=_check_ref)
@@ -267,6 +286,58 @@ class ModelAdapterSpec:
     baseline: bool = False
     requires: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     modalities: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+
+def _check_model_id(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$", value):
+        raise ValueError(
+            f"ModelSpec.name must be a model_id (letters, digits, '_', '-' or '.', at most "
+            f"128), got {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class ModelSpec:
+    """A model config a plugin ships, so that ``--model NAME`` runs it without a file.
+
+    ``name`` is the config's ``model_id``; ``type`` and ``settings`` are the rest of the
+    config (what a model YAML file holds). Usually parsed from the YAML files in a package's
+    ``definitions/models/`` with ``fmbench.load_definitions(package, "models")``. ``license``
+    and ``citation`` describe weights the model uses, if any.
+
+    Example:
+        >>> ModelSpec(
+        ...     name="baseline_kmer4",
+        ...     summary="4-mer frequencies + logistic regression",
+        ...     type="genomics_kmer_baseline",
+        ...     settings={"k": 4},
+        ... ).config("fmbench-genomics").settings
+        {'k': 4}
+    """
+
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "model"
+    NOUN: ClassVar[str] = "model"
+    LISTING: ClassVar[str] = "fmbench list-models"
+
+    name: str = attrs.field(validator=_check_model_id)
+    summary: str = attrs.field(validator=_check_summary)
+    type: str = attrs.field(validator=_check_name)
+    settings: Mapping[str, Any] = attrs.field(factory=dict)
+    license: str | None = None
+    citation: str | None = None
+
+    def config(self, provider: str = "") -> Any:
+        """The :class:`fmbench.models.config.ModelConfig` that ``--model NAME`` runs."""
+        from fmbench.models.config import ModelConfig
+
+        where = f" of {provider}" if provider else ""
+        return ModelConfig(
+            model_id=self.name,
+            type=self.type,
+            settings=dict(self.settings),
+            source=f"<model {self.name}{where}>",
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -293,6 +364,11 @@ class MetricSpec:
         ... ).direction
         'higher'
     """
+
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "metric"
+    NOUN: ClassVar[str] = "metric"
+    LISTING: ClassVar[str] = "fmbench list-metrics"
 
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
@@ -324,6 +400,11 @@ class ProbeSpec:
         ''
     """
 
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "probe"
+    NOUN: ClassVar[str] = "probe"
+    LISTING: ClassVar[str] = "fmbench list-probes"
+
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
     perturb: Ref = attrs.field(validator=_check_ref)
@@ -354,6 +435,11 @@ class ReporterSpec:
         'markdown'
     """
 
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "reporter"
+    NOUN: ClassVar[str] = "reporter"
+    LISTING: ClassVar[str] = "fmbench plugins list"
+
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
     write: Ref = attrs.field(validator=_check_ref)
@@ -364,8 +450,10 @@ class ReporterSpec:
 class ProtocolSpec:
     """An evaluation protocol: how a model's outputs become predictions on test samples.
 
-    ``evaluate(context) -> Predictions`` (see :mod:`fmbench.evaluation.protocols`). ``needs`` lists the
-    model methods it requires (any one of each group separated by ``|``). ``targets`` says
+    ``evaluate(context) -> Predictions`` (see :mod:`fmbench.evaluation.protocols`). ``needs``
+    lists the model capabilities it requires (:mod:`fmbench.capabilities`): each entry is a
+    capability protocol, or a group of them of which any one will do. The run checks them
+    once the model is loaded. ``targets`` says
     where the targets (``Predictions.y_true``) come from: ``"dataset"`` (the dataset's labels;
     the run checks that the dataset's task is the benchmark's) or ``"protocol"`` (the protocol
     derives them itself, e.g. canonical variates of covariates, so the dataset's label task is
@@ -376,15 +464,20 @@ class ProtocolSpec:
         ...     name="zero_shot",
         ...     summary="the model's own predict_proba / predict",
         ...     evaluate="fmbench.evaluation.protocols:zero_shot",
-        ...     needs=("predict_proba|predict",),
-        ... ).needs
-        ('predict_proba|predict',)
+        ...     needs=(capabilities.CLASSIFIES,),
+        ... ).needs == ((capabilities.PredictsProba, capabilities.Predicts),)
+        True
     """
+
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "protocol"
+    NOUN: ClassVar[str] = "protocol"
+    LISTING: ClassVar[str] = "fmbench list-protocols"
 
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
     evaluate: Ref = attrs.field(validator=_check_ref)
-    needs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    needs: tuple[capabilities.Group, ...] = attrs.field(default=(), converter=_groups)
     targets: str = attrs.field(default="dataset", validator=_one_of("dataset", "protocol"))
 
 
@@ -557,6 +650,11 @@ class BenchmarkSpec:
         'zero_shot'
     """
 
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "benchmark"
+    NOUN: ClassVar[str] = "benchmark"
+    LISTING: ClassVar[str] = "fmbench list-benchmarks"
+
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)
     task: str = attrs.field(validator=_one_of(*TASKS))
@@ -605,6 +703,11 @@ class SuiteSpec:
         ... ).version
         '1.0.0'
     """
+
+    #: the kind of record (registry and messages), and the command that lists them
+    KIND: ClassVar[str] = "suite"
+    NOUN: ClassVar[str] = "suite"
+    LISTING: ClassVar[str] = "fmbench list-suites"
 
     name: str = attrs.field(validator=_check_name)
     summary: str = attrs.field(validator=_check_summary)

@@ -16,6 +16,7 @@ import attrs
 
 from fmbench.errors import FmbenchError
 from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec, ModelAdapterSpec, SuiteSpec
 from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
 
 __all__ = ["FileReport", "Finding", "check_eval", "validate_file"]
@@ -80,9 +81,9 @@ def _range_finding(bid: str, name: str, number: float, spec: Any) -> Finding | N
 def _check_suite(doc: Mapping[str, Any], registry: Registry) -> list[Finding]:
     meta = doc.get("run_metadata") or {}
     suite_id, version = meta.get("suite_id"), meta.get("suite_version")
-    if not isinstance(suite_id, str) or not registry.has("suite", suite_id):
+    if not isinstance(suite_id, str) or not registry.has(SuiteSpec, suite_id):
         return []
-    spec = registry.get("suite", suite_id)
+    spec = registry.get(SuiteSpec, suite_id)
     if version is not None and version != spec.version:
         return [
             Finding(
@@ -109,8 +110,8 @@ def _check_primary(bid: str, record: Mapping[str, Any], registry: Registry | Non
                 f"{metrics[name]}",
             )
         )
-    if registry is not None and registry.has("benchmark", bid):
-        declared = registry.get("benchmark", bid).metrics.primary
+    if registry is not None and registry.has(BenchmarkSpec, bid):
+        declared = registry.get(BenchmarkSpec, bid).metrics.primary
         if name != declared:
             out.append(
                 Finding(
@@ -118,8 +119,8 @@ def _check_primary(bid: str, record: Mapping[str, Any], registry: Registry | Non
                     f"{bid}: primary metric is {name}, but the benchmark declares {declared}",
                 )
             )
-    if registry is not None and isinstance(name, str) and registry.has("metric", name):
-        direction = registry.get("metric", name).direction
+    if registry is not None and isinstance(name, str) and registry.has(MetricSpec, name):
+        direction = registry.get(MetricSpec, name).direction
         if primary.get("direction") != direction:
             out.append(
                 Finding(
@@ -174,8 +175,8 @@ def _check_stratified(
                         Finding("error", f"{bid}: {column}={group}: {name} is not a finite number")
                     )
                     continue
-                if registry is not None and registry.has("metric", name):
-                    finding = _range_finding(bid, name, number, registry.get("metric", name))
+                if registry is not None and registry.has(MetricSpec, name):
+                    finding = _range_finding(bid, name, number, registry.get(MetricSpec, name))
                     if finding is not None and finding.severity == "error":
                         out.append(Finding("error", f"{column}={group}: {finding.message}"))
     return out
@@ -197,8 +198,8 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
         findings += _check_suite(doc, registry)
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")
-        if registry is not None and registry.has("benchmark", bid):
-            spec = registry.get("benchmark", bid)
+        if registry is not None and registry.has(BenchmarkSpec, bid):
+            spec = registry.get(BenchmarkSpec, bid)
             if record.get("benchmark_version") != spec.version:
                 findings.append(
                     Finding(
@@ -232,16 +233,16 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
             if not math.isfinite(number):
                 findings.append(Finding("error", f"{bid}: metric {name} is {number}"))
                 continue
-            if registry is not None and registry.has("metric", name):
-                spec = registry.get("metric", name)
-                finding = _range_finding(bid, name, number, spec)
+            if registry is not None and registry.has(MetricSpec, name):
+                metric = registry.get(MetricSpec, name)
+                finding = _range_finding(bid, name, number, metric)
                 if finding is not None:
                     findings.append(finding)
                     if finding.severity == "error":
                         continue
                 chance = _number((record.get("chance") or {}).get(name))
                 if chance is not None:
-                    worse = number < chance if spec.direction == "higher" else number > chance
+                    worse = number < chance if metric.direction == "higher" else number > chance
                     if worse:
                         findings.append(
                             Finding(
@@ -277,14 +278,14 @@ def validate_file(path: Path, registry: Registry | None) -> FileReport:
             report.kind = "suite" if "suite_id" in doc else "benchmark"
             if registry is not None and report.kind == "suite":
                 for entry in spec.benchmarks:  # type: ignore[union-attr]
-                    registry.get("benchmark", entry.benchmark)
+                    registry.get(BenchmarkSpec, entry.benchmark)
         elif "model_id" in doc:
-            from fmbench.models.handle import read_model_config
+            from fmbench.models.config import read_model_config
 
             report.kind = "model config"
             config = read_model_config(path)
             if registry is not None:
-                registry.get("model_adapter", config.type)
+                registry.get(ModelAdapterSpec, config.type)
         else:
             report.findings.append(
                 Finding(

@@ -246,13 +246,13 @@ def plan_probes(
     another modality, or a probe that needs a fact (``requires``) the dataset lacks.
     """
     modality = str(info.get("modality") or "tabular")
-    available = registry.names("probe")
+    available = registry.names(ProbeSpec)
     if entries is None:
         # the default selection: probes for this modality whose required facts the data give
         # (a probe asked for by name still fails loudly when a fact is missing)
         entries = [
             ProbeEntry(name=s.name)
-            for s in registry.all("probe")
+            for s in registry.all(ProbeSpec)
             if _applies(s, modality) and all(info.get(f) is not None for f in s.requires)
         ]
         if not entries:
@@ -266,12 +266,12 @@ def plan_probes(
         if entry.name in seen:
             raise ConfigError(f"{where}: probe {entry.name!r} is listed twice")
         seen.add(entry.name)
-        if not registry.has("probe", entry.name):
+        if not registry.has(ProbeSpec, entry.name):
             raise ConfigError(
                 f"{where}: unknown probe {entry.name!r}{suggest(entry.name, available)}; "
                 f"available: {', '.join(available) or 'none'} (see `fmbench list-probes`)"
             )
-        spec: ProbeSpec = registry.get("probe", entry.name)
+        spec: ProbeSpec = registry.get(ProbeSpec, entry.name)
         if spec.modalities and modality not in spec.modalities:
             raise ConfigError(
                 f"{where}: probe {spec.name!r} applies to {', '.join(spec.modalities)} data, "
@@ -623,7 +623,7 @@ def evaluate_probes(
     from fmbench.progress import Progress
 
     started = time.perf_counter()
-    primary: MetricSpec = registry.get("metric", primary_metric)
+    primary: MetricSpec = registry.get(MetricSpec, primary_metric)
     clean = _clean_outputs(predictions, task)
     use_proba = clean.proba is not None
     n_classes = int(dataset.info.get("n_classes", 0))

@@ -23,10 +23,12 @@ from typing import Any
 
 import attrs
 
+from fmbench import capabilities
 from fmbench.data.locate import load_dataset
 from fmbench.errors import ConfigError, ModelError
 from fmbench.io import atomic_write_text
-from fmbench.models.handle import ModelConfig, load_model
+from fmbench.models.config import ModelConfig
+from fmbench.models.handle import load_model
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
@@ -133,15 +135,15 @@ def run_robustness(
         )
     task = str(dataset.info.get("task") or "classification")
     model = load_model(registry, model_config)
-    needs = "predict_proba|predict" if task == "classification" else "predict"
+    needs = capabilities.CLASSIFIES if task == "classification" else (capabilities.Predicts,)
     if not model.has(needs):
-        names = " or ".join(f"{m}()" for m in needs.split("|"))
+        names = capabilities.describe_group(needs)
         raise ModelError(
             f"model {model.model_id!r} has no {names}: run-robustness scores the model's own "
             "predictions (zero_shot). An encoder with only embed() needs a benchmark with a "
             "linear_probe protocol; robustness probes are not run on fitted probes"
         )
-    primary = primary_metric(task, has_proba=model.has("predict_proba"))
+    primary = primary_metric(task, has_proba=model.has(capabilities.PredictsProba))
     benchmark = BenchmarkSpec(
         name=BENCHMARK_ID,
         summary="robustness probes on one dataset (zero_shot on every sample)",

@@ -3,7 +3,7 @@
 - ``inprocess`` (default): one after another, in this process;
 - ``processes``: a local process pool (``--jobs N``);
 - ``dask``: an existing Dask cluster (``--executor dask --scheduler tcp://host:8786``; needs
-  ``pip install 'fmbench[dask]'``; workers need fmbench and the model's code importable).
+  ``pip install 'fmbench-core[dask]'``; workers need fmbench and the model's code importable).
 
 Units carry everything that determines their result (and their own seeds), so results are the
 same whichever executor runs them and in whatever order. Each worker limits BLAS/OpenMP threads
@@ -127,7 +127,7 @@ def _run_dask(
         from distributed import Client, as_completed
     except ImportError:
         raise ConfigError(
-            "--executor dask needs the Dask extra: pip install 'fmbench[dask]'"
+            "--executor dask needs the Dask extra: pip install 'fmbench-core[dask]'"
         ) from None
     try:
         client = Client(scheduler, timeout="10s", set_as_default=False)

@@ -30,10 +30,19 @@ from fmbench.errors import ConfigError, DataError, FmbenchError, ModelError, Res
 from fmbench.evaluation.protocols import EvalContext, Predictions
 from fmbench.evaluation.scoring import chance_level, score_metrics, stratified_metrics
 from fmbench.evaluation.splits import make_folds
+from fmbench.models.config import ModelConfig
 from fmbench.models.embedding_cache import open_cache
-from fmbench.models.handle import ModelConfig, ModelHandle, load_model
+from fmbench.models.handle import ModelHandle, load_model
 from fmbench.plugin_system.registry import Registry
-from fmbench.plugin_system.specs import BenchmarkSpec, SuiteEntry, SuiteSpec, resolve
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    MetricSpec,
+    ProtocolSpec,
+    ReporterSpec,
+    SuiteEntry,
+    SuiteSpec,
+    resolve,
+)
 from fmbench.resource_usage import peak_rss_mb
 from fmbench.results.eval_file import SCHEMA_VERSION, write_eval
 from fmbench.results.predictions import store_run_predictions
@@ -143,7 +152,7 @@ def _check_benchmark(
     """
     names = [benchmark.metrics.primary, *benchmark.metrics.secondary]
     for name in names:
-        spec = registry.get("metric", name)
+        spec = registry.get(MetricSpec, name)
         if spec.task != benchmark.task:
             raise ConfigError(
                 f"benchmark {benchmark.name}: metric {name!r} is a {spec.task} metric, "
@@ -197,7 +206,7 @@ def evaluate_benchmark(
         )
     phases["load_data"] = time.perf_counter() - t0
     protocol_name = options.protocol or benchmark.protocol
-    protocol = registry.get("protocol", protocol_name)
+    protocol = registry.get(ProtocolSpec, protocol_name)
     names = _check_benchmark(
         registry, benchmark, dataset, own_targets=protocol.targets == "protocol"
     )
@@ -222,7 +231,7 @@ def evaluate_benchmark(
     values, undefined = score_metrics(registry, names, predictions)
     stratified, skipped = stratified_metrics(registry, benchmark, dataset, predictions, names)
     phases["metrics"] = time.perf_counter() - t0
-    primary = registry.get("metric", benchmark.metrics.primary)
+    primary = registry.get(MetricSpec, benchmark.metrics.primary)
     wall = time.perf_counter() - started
     model_time = sum(phases.get(p, 0.0) for p in ("predict", "embed", "fit"))
     record: dict[str, Any] = {
@@ -243,7 +252,7 @@ def evaluate_benchmark(
     if undefined:
         record["metrics_undefined"] = undefined
     record["chance"] = {
-        n: chance_level(registry.get("metric", n), predictions.y_true) for n in names
+        n: chance_level(registry.get(MetricSpec, n), predictions.y_true) for n in names
     }
     if stratified:
         record["stratified"] = stratified
@@ -519,7 +528,7 @@ def run_suite(
         journal = RunJournal(out_dir)
         _check_resumable(out_dir, journal, options)
         benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
-            (entry, registry.get("benchmark", entry.benchmark)) for entry in suite.benchmarks
+            (entry, registry.get(BenchmarkSpec, entry.benchmark)) for entry in suite.benchmarks
         ]
         model = load_model(registry, model_config)
         # units run in this process use this registry and this model object
@@ -635,7 +644,7 @@ def write_reports(registry: Registry, result: RunResult, options: RunOptions) ->
     """Call each chosen reporter; a reporter that fails is reported, not fatal to the results."""
     written: list[Path] = []
     chosen = options.reporters
-    for spec in registry.all("reporter"):
+    for spec in registry.all(ReporterSpec):
         if (chosen is None and not spec.default) or (
             chosen is not None and spec.name not in chosen
         ):

@@ -19,7 +19,7 @@ Example:
     >>> p1 = np.clip(0.3 * y + 0.7 * rng.random(200), 0, 1)
     >>> pred = Predictions(indices=np.arange(200), y_true=y, fold=np.zeros(200, int),
     ...                    proba=np.c_[1 - p1, p1], labels=(p1 > 0.5).astype(int))
-    >>> spec = build_registry(external=False).get("metric", "Accuracy")
+    >>> spec = build_registry(external=False).get(MetricSpec, "Accuracy")
     >>> res = bootstrap_intervals({"Accuracy": spec}, pred, seed=rng_seed(42, "BM-X"))
     >>> lo, hi = res["Accuracy"].interval
     >>> point = float(np.mean(pred.labels == y))

@@ -23,6 +23,7 @@ import numpy as np
 
 from fmbench.errors import MetricUndefined, ResultsError
 from fmbench.plugin_system.registry import Registry
+from fmbench.plugin_system.specs import MetricSpec
 from fmbench.results.eval_file import read_eval
 from fmbench.results.predictions import PREDICTIONS_FILE, StoredPredictions, load_predictions
 from fmbench.statistics.bootstrap import (
@@ -116,7 +117,7 @@ def compare_runs(
                 f"benchmark {benchmark_id}: the runs rank by different primary metrics "
                 f"({name} vs {other})"
             )
-        spec = registry.get("metric", name)
+        spec = registry.get(MetricSpec, name)
         units = (
             a.units
             if a.units is not None and b.units is not None and np.array_equal(a.units, b.units)

@@ -123,7 +123,7 @@ def add_statistics(
     to a benchmark ``record`` (in place); returns each test sample's bootstrap unit."""
     n_resamples = n_resamples or benchmark.bootstrap.n_resamples or DEFAULT_RESAMPLES
     confidence = benchmark.bootstrap.confidence
-    specs = {n: registry.get("metric", n) for n in names}
+    specs = {n: registry.get(MetricSpec, n) for n in names}
     units = sample_units(benchmark, dataset, predictions.indices)
     results = bootstrap_intervals(
         specs,

@@ -16,7 +16,7 @@ Example (a snippet that runs on the toy data after ``fmbench generate-toy-data``
     from fmbench_neuro.analysis.cca import embedding_phenotype_cca
 
     result = embedding_phenotype_cca(
-        build_registry(), "fmbench-neuro/configs/model_fmri_connectivity.yaml",
+        build_registry(), "baseline_fmri_connectivity",  # a shipped model's name, or a config file
         "DS-NEURO-FMRI-CONNECTIVITY", ["age", "sex", "diagnosis", "field_strength"],
     )
     print(result.summary())
@@ -235,16 +235,18 @@ def embedding_phenotype_cca(
     seed: int = 0,
     batch_size: int = 256,
 ) -> CCAResult:
-    """Embed a dataset with a model (by its config) and run the CCA permutation test.
+    """Embed a dataset with a model (a config file or a shipped model's name) and run the CCA
+    permutation test.
 
     ``dataset`` is a registered id or a folder; ``columns`` name metadata covariates;
     ``group_by`` restricts permutations to within that column's groups (e.g. ``site``).
     """
     from fmbench.data.locate import load_dataset
-    from fmbench.models.handle import load_model, read_model_config
+    from fmbench.models.config import resolve_model_config
+    from fmbench.models.handle import load_model
 
     data, _ = load_dataset(registry, dataset, root=data_root)
-    model = load_model(registry, read_model_config(model_config))
+    model = load_model(registry, resolve_model_config(registry, str(model_config)))
     model.prepare(dict(data.info))
     parts = [model.embed(batch) for _, batch in data.batches(np.arange(data.n_samples), batch_size)]
     covariates, names = encode_covariates(data.metadata, columns)
