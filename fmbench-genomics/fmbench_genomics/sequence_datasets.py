@@ -85,6 +85,15 @@ class _Rows:
         self.ids.append(name)
         self.marks.append(mark)
 
+    def extend(self, ids: list[str], sequences: list[str], label: str, mark: str) -> None:
+        """Many sequences of one class and split, whose ids cannot repeat, without fields."""
+        for values in self.columns.values():
+            values.extend([""] * len(ids))
+        self.sequences += sequences
+        self.labels += [label] * len(ids)
+        self.ids += ids
+        self.marks += [mark] * len(ids)
+
 
 def load_sequences(
     path: str | os.PathLike[str] | None,
@@ -146,12 +155,11 @@ def _add_fasta(rows: _Rows, source: SequenceSource, label_key: str) -> None:
 
 
 def _add_texts(rows: _Rows, source: SequenceSource) -> None:
-    label = str(source.label)
-    split = str(source.split)
-    for stem, sequence in read_text_sequences(source.path):
-        # ids are unique by construction (one file per id in each class folder)
-        rows.add(str(source.path / f"{stem}.txt"), f"{split}/{label}/{stem}", sequence, label,
-                 split, {})  # fmt: skip
+    found = read_text_sequences(source.path)
+    prefix = f"{source.split}/{source.label}/"
+    # ids are unique by construction (one file per id in one folder per split and class)
+    rows.extend([prefix + stem for stem, _ in found], [seq for _, seq in found],
+                str(source.label), str(source.split))  # fmt: skip
 
 
 def _dataset(root: Path, layout: SequenceLayout, rows: _Rows, dataset_id: str | None) -> Dataset:

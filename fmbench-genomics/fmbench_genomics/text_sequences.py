@@ -2,8 +2,9 @@
 
 ``genomic_benchmarks`` writes each sequence to its own file, ``<split>/<class>/<id>.txt``,
 holding the bases and nothing else. A dataset has tens of thousands of them, so the folder is
-listed once with :func:`os.scandir` (no ``stat`` per file), each file is read as bytes in one
-call, and the alphabet is checked with one compiled regular expression per sequence.
+listed once with :func:`os.scandir` (no ``stat`` per file), each file is opened relative to
+the folder's descriptor and read as bytes in one call, and the alphabet is checked with one
+compiled regular expression per sequence.
 
 Example:
     >>> import tempfile, pathlib
@@ -23,6 +24,8 @@ from fmbench.errors import DataError
 from fmbench_genomics.sequences import DNA_ALPHABET, non_dna_characters
 
 __all__ = ["read_text_sequences"]
+
+_CHUNK = 1 << 16
 
 
 def _file_order(name: str) -> tuple[int, int, str]:
@@ -56,21 +59,40 @@ def read_text_sequences(folder: str | os.PathLike[str]) -> list[tuple[str, str]]
         raise DataError(f"{root}: empty class folder (expected <id>.txt files, one sequence each)")
     names.sort(key=_file_order)
     found: list[tuple[str, str]] = []
-    for name in names:
-        path = os.path.join(root, name)
-        try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise DataError(f"cannot read {path}: {exc}") from None
-        try:
-            sequence = raw.decode("ascii").strip().upper()
-        except UnicodeDecodeError:
-            raise DataError(f"{path}: not ASCII text; expected the bases of one sequence") from None
-        if not sequence:
-            raise DataError(f"{path}: empty file; each .txt file holds one sequence")
-        bad = non_dna_characters(sequence)
-        if bad:
-            raise DataError(f"{path}: characters {bad!r} are not DNA ({DNA_ALPHABET})")
-        found.append((name[:-4], sequence))
+    # open each file relative to the folder's descriptor: no path string is built or
+    # resolved per file, and one read() gets a whole small file
+    folder_fd = os.open(root, os.O_RDONLY)
+    try:
+        for name in names:
+            raw = _read_small_file(root, name, folder_fd)
+            try:
+                sequence = raw.decode("ascii").strip().upper()
+            except UnicodeDecodeError:
+                raise DataError(
+                    f"{root / name}: not ASCII text; expected the bases of one sequence"
+                ) from None
+            if not sequence:
+                raise DataError(f"{root / name}: empty file; each .txt file holds one sequence")
+            bad = non_dna_characters(sequence)
+            if bad:
+                raise DataError(f"{root / name}: characters {bad!r} are not DNA ({DNA_ALPHABET})")
+            found.append((name[:-4], sequence))
+    finally:
+        os.close(folder_fd)
     return found
+
+
+def _read_small_file(root: Path, name: str, folder_fd: int) -> bytes:
+    try:
+        fd = os.open(name, os.O_RDONLY, dir_fd=folder_fd)
+    except OSError as exc:
+        raise DataError(f"cannot read {root / name}: {exc}") from None
+    try:
+        chunks = [os.read(fd, _CHUNK)]
+        while len(chunks[-1]) == _CHUNK:  # a long sequence: read on to the end
+            chunks.append(os.read(fd, _CHUNK))
+    except OSError as exc:
+        raise DataError(f"cannot read {root / name}: {exc}") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

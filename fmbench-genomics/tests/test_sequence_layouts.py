@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fmbench_genomics.sequence_datasets import load_sequences
 from fmbench_genomics.sequence_layouts import detect_layout
-from fmbench_genomics.sequence_strata import gc_fraction
+from fmbench_genomics.sequence_strata import add_sequence_strata, gc_fraction
 from fmbench_genomics.sequences import load_fasta
 
 from fmbench.datasets import load_dataset
@@ -124,6 +124,17 @@ def test_labelled_fasta_keeps_its_header_gc_and_old_name(tmp_path: Path) -> None
     assert np.isnan(ds.metadata["gc"][1])  # a given column is kept as given, gaps and all
     assert ds.metadata["gc"][0] == 0.5
     assert "split" not in ds.metadata
+
+
+def test_gc_of_all_sequences_at_once_equals_gc_of_each() -> None:
+    rng = np.random.default_rng(0)
+    sequences = ["".join(rng.choice(list("ACGTNRY-"), size=n)) for n in rng.integers(0, 40, 300)]
+    sequences += ["", "NNN", "é", "GCé"]
+    metadata: dict[str, np.ndarray] = {}
+    add_sequence_strata(metadata, sequences)
+    expected = [gc_fraction(s) for s in sequences]
+    np.testing.assert_array_equal(metadata["gc"], expected)  # bit for bit, NaN where NaN
+    assert metadata["length"].tolist() == [len(s) for s in sequences]
 
 
 def test_same_folder_same_dataset(tmp_path: Path) -> None:
