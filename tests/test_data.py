@@ -79,7 +79,7 @@ def test_sequence_folder_with_variable_lengths(tmp_path: Path):
     assert ds.info["n_classes"] == 2
 
 
-def test_sequence_folder_computes_length_when_no_column_gives_it(tmp_path: Path):
+def test_sequence_folder_computes_length_when_no_column_gives_it(tmp_path: Path) -> None:
     (tmp_path / "train.tsv").write_text("seq\tlabel\nACGT\t0\nACGTACGTAA\t1\n")
     ds = load_sequence_folder(tmp_path)
     assert ds.metadata["length"].tolist() == [4.0, 10.0]
@@ -90,7 +90,7 @@ def test_sequence_folder_computes_length_when_no_column_gives_it(tmp_path: Path)
     assert "computed_metadata" not in given.info
 
 
-def test_reader_patterns_with_a_folder_look_inside(tmp_path: Path):
+def test_reader_patterns_with_a_folder_look_inside(tmp_path: Path) -> None:
     (tmp_path / "train" / "promoter").mkdir(parents=True)
     assert not matches_reader(tmp_path, ("train/*/*.txt",))
     (tmp_path / "train" / "promoter" / "0.txt").write_text("ACGT")

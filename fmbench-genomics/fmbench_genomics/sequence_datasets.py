@@ -204,8 +204,10 @@ def _from_tables(root: Path, layout: SequenceLayout, dataset_id: str | None) -> 
     if dataset.info.get("modality", "dna") != "dna":
         return dataset  # info.json says these are not DNA: no DNA checks, no GC
     tables = [s.path for s in layout.sources]
-    marks = dataset.split if dataset.split is not None else [tables[0].name.split(".")[0]] * len(
-        dataset.X
+    marks = (
+        dataset.split
+        if dataset.split is not None
+        else [tables[0].name.split(".")[0]] * len(dataset.X)
     )
     line_in = {t.name.split(".")[0]: 1 for t in tables}  # the header is line 1
     sequences = []
@@ -223,4 +225,3 @@ def _from_tables(root: Path, layout: SequenceLayout, dataset_id: str | None) -> 
     computed = add_sequence_strata(dataset.metadata, sequences)
     dataset.info["computed_metadata"] = [*dataset.info.get("computed_metadata", []), *computed]
     return dataset
-

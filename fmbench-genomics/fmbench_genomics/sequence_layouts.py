@@ -240,7 +240,9 @@ def _tables(
             f"over FASTA in one folder, so add {'/'.join(f'{m}.tsv' for m in missing)} or move "
             "the FASTA files to their own folder"
         )
-    sources = tuple(SequenceSource(path=t, kind="table", split=t.name.split(".")[0]) for t in tables)
+    sources = tuple(
+        SequenceSource(path=t, kind="table", split=t.name.split(".")[0]) for t in tables
+    )
     return SequenceLayout(
         name="tables",
         sources=sources,

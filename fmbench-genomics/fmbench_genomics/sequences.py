@@ -31,15 +31,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
-import numpy as np
 
 from fmbench.data import Dataset
 from fmbench.errors import DataError
 from fmbench_genomics.sequence_layouts import FASTA_SUFFIXES
 
 __all__ = [
-    "FASTA_PATTERNS",
     "DNA_ALPHABET",
+    "FASTA_PATTERNS",
     "FastaRecord",
     "load_fasta",
     "non_dna_characters",

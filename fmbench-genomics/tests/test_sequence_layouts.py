@@ -48,6 +48,7 @@ def test_per_class_fasta_files_every_suffix(tmp_path: Path) -> None:
     assert ds.info["class_names"] == ["non_promoter", "promoter"]
     assert ds.metadata["sequence_id"].tolist() == ["n1", "n2", "p1", "p2", "n3", "p3"]
     assert ds.y.tolist() == [0, 0, 1, 1, 0, 1]
+    assert ds.split is not None
     assert ds.split.tolist() == ["train"] * 4 + ["test"] * 2
     assert ds.X.tolist()[:3] == ["ATAT", "ATTAGC", "GGCCGC"]
     assert ds.X[5] == "GGCA"  # read in upper case
@@ -65,6 +66,7 @@ def test_split_folders_of_class_fasta_files(tmp_path: Path) -> None:
     assert ds.info["layout"] == "split-folders-fasta"
     assert ds.info["class_names"] == ["nonpromoter", "promoter"]
     assert ds.metadata["sequence_id"].tolist() == ["train-n", "train-p", "test-n", "test-p"]
+    assert ds.split is not None
     assert ds.split.tolist() == ["train", "train", "test", "test"]
 
 
@@ -79,6 +81,7 @@ def test_genomic_benchmarks_folders_one_sequence_per_file(tmp_path: Path) -> Non
         "train/negative/0", "train/negative/1", "train/negative/2", "train/negative/10",
     ]  # fmt: skip
     assert ds.n_samples == 12
+    assert ds.split is not None
     assert ds.split.tolist() == ["train"] * 8 + ["test"] * 4
     assert ds.X[2] == "ATATTA"  # 2.txt: 4 + 2 % 5 bases
     assert ds.metadata["gc"].tolist()[8:10] == [0.0, 0.0]  # ATAT / ATATT: no G or C
@@ -98,6 +101,7 @@ def test_tables_win_over_fasta_files_beside_them(tmp_path: Path) -> None:
     assert ds.metadata["gc"].tolist() == [0.9, 0.1, 0.2]  # the column wins over computing
     assert ds.metadata["length"].tolist() == [4, 4, 4]
     assert ds.info["computed_metadata"] == ["length"]
+    assert ds.split is not None
     assert ds.split.tolist() == ["train", "train", "test"]
 
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -72,7 +73,7 @@ def write_tables_and_fasta(root: Path) -> Path:
     return root
 
 
-def _run(folder: Path, out: Path) -> tuple[int, str, dict]:  # type: ignore[type-arg]
+def _run(folder: Path, out: Path) -> tuple[int, str, dict[str, Any]]:
     result = CliRunner().invoke(
         cli,
         [
@@ -81,11 +82,13 @@ def _run(folder: Path, out: Path) -> tuple[int, str, dict]:  # type: ignore[type
         ],
         obj={},
     )  # fmt: skip
-    document = yaml.safe_load((out / "eval.yaml").read_text()) if (out / "eval.yaml").is_file() else {}
+    document = (
+        yaml.safe_load((out / "eval.yaml").read_text()) if (out / "eval.yaml").is_file() else {}
+    )
     return result.exit_code, result.output, document
 
 
-def _check_document(document: dict) -> None:  # type: ignore[type-arg]
+def _check_document(document: dict[str, Any]) -> None:
     assert document["status"] == "Completed"
     assert [r["benchmark_id"] for r in document["benchmarks"]] == [
         "BM-DNA-PROMOTER", "BM-DNA-ENHANCER",
@@ -135,7 +138,7 @@ def test_an_ambiguous_folder_fails_in_one_line_naming_the_files(tmp_path: Path) 
 
 
 def test_per_class_fasta_folder_in_a_subprocess(tmp_path: Path) -> None:
-    folder = write_per_class_fasta(tmp_path / "promoters")
+    write_per_class_fasta(tmp_path / "promoters")
     env = {**os.environ, "FMBENCH_NO_PLUGINS": ""}
     fmbench = [sys.executable, "-m", "fmbench"]
     done = subprocess.run(
