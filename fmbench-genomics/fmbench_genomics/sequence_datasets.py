@@ -214,11 +214,11 @@ def _from_tables(root: Path, layout: SequenceLayout, dataset_id: str | None) -> 
     for raw, mark in zip(dataset.X, marks, strict=True):
         line_in[str(mark)] += 1
         sequence = str(raw).strip().upper()
-        where = f"{root / f'{mark}.tsv'}: line {line_in[str(mark)]}"
-        if not sequence:
-            raise DataError(f"{where}: empty sequence")
         bad = non_dna_characters(sequence)
-        if bad:
+        if bad or not sequence:
+            where = f"{root / f'{mark}.tsv'}: line {line_in[str(mark)]}"
+            if not sequence:
+                raise DataError(f"{where}: empty sequence")
             raise DataError(f"{where}: characters {bad!r} are not DNA ({DNA_ALPHABET})")
         sequences.append(sequence)
     dataset.X = np.array(sequences, dtype=object)
