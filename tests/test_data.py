@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmbench.data.dataset import load_array_folder, load_sequence_folder
+from fmbench.data.dataset import load_array_folder, load_sequence_folder, matches_reader
 from fmbench.data.locate import load_dataset
 from fmbench.errors import DataError, UnknownNameError
 
@@ -77,6 +77,26 @@ def test_sequence_folder_with_variable_lengths(tmp_path: Path):
     assert list(ds.X) == ["ACGT", "ACGTACGTAA", "A"]
     assert list(ds.split) == ["train", "train", "test"]
     assert ds.info["n_classes"] == 2
+
+
+def test_sequence_folder_computes_length_when_no_column_gives_it(tmp_path: Path) -> None:
+    (tmp_path / "train.tsv").write_text("seq\tlabel\nACGT\t0\nACGTACGTAA\t1\n")
+    ds = load_sequence_folder(tmp_path)
+    assert ds.metadata["length"].tolist() == [4.0, 10.0]
+    assert ds.info["computed_metadata"] == ["length"]
+    (tmp_path / "train.tsv").write_text("seq\tlabel\tlength\nACGT\t0\t7\nAC\t1\t9\n")
+    given = load_sequence_folder(tmp_path)
+    assert given.metadata["length"].tolist() == [7.0, 9.0]
+    assert "computed_metadata" not in given.info
+
+
+def test_reader_patterns_with_a_folder_look_inside(tmp_path: Path) -> None:
+    (tmp_path / "train" / "promoter").mkdir(parents=True)
+    assert not matches_reader(tmp_path, ("train/*/*.txt",))
+    (tmp_path / "train" / "promoter" / "0.txt").write_text("ACGT")
+    assert matches_reader(tmp_path, ("train/*/*.txt",))
+    assert not matches_reader(tmp_path, ("test/*/*.txt", "*.fa"))
+    assert not matches_reader(tmp_path / "train" / "promoter" / "0.txt", ("train/*/*.txt",))
 
 
 def test_sequence_folder_needs_columns(tmp_path: Path):

@@ -27,6 +27,7 @@ from fmbench.plugin_system.specs import (
     SuiteSpec,
 )
 from fmbench_genomics.public import public_datasets
+from fmbench_genomics.sequence_layouts import READ_PATTERNS as SEQUENCE_READ_PATTERNS
 
 _PKG = "fmbench_genomics"
 _TOY = f"{_PKG}.toy:"
@@ -98,11 +99,14 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         reads=("*.h5ad",),
     )
     yield DatasetSpec(
-        name="fasta",
-        summary="labelled FASTA (>id label=...), a file or train.fa / test.fa",
+        name="dna-sequences",
+        summary=(
+            "DNA sequences: FASTA (>id label=...), train.fa / test.fa, train_<class>.fa, "
+            "train/<class>.fa, Genomic Benchmarks train/<class>/*.txt, train.tsv / test.tsv"
+        ),
         modality="dna",
-        load=f"{_PKG}.sequences:load_fasta",
-        reads=("*.fa", "*.fasta", "*.fna", "*.fa.gz", "*.fasta.gz", "*.fna.gz"),
+        load=f"{_PKG}.sequence_datasets:load_sequences",
+        reads=SEQUENCE_READ_PATTERNS,
     )
     yield DatasetSpec(
         name="vcf",

@@ -1,4 +1,4 @@
-"""DNA sequences: a strict FASTA reader and FASTA folders as labelled datasets.
+"""DNA sequences: the one strict FASTA reader, the DNA alphabet, reverse complements.
 
 A labelled FASTA record carries its label (and any other per-sequence facts) as
 ``key=value`` words on the header line::
@@ -7,10 +7,11 @@ A labelled FASTA record carries its label (and any other per-sequence facts) as
     ACGTTGCA...
     GGT
 
-A *FASTA folder* holds ``train.fa`` and/or ``test.fa`` (``.fasta``, ``.fna``, optionally
-gzipped); like ``train.tsv`` / ``test.tsv`` sequence folders, the two files give a predefined
-split. A single FASTA file may mark the split itself with ``split=train|test`` words.
-Sequences keep their own lengths: ``X`` is an object array of strings.
+Sequences are read in upper case and must use IUPAC nucleotide codes
+(``ACGTURYSWKMBDHVN`` and ``-``). Which files of a folder are read, and how they give the
+split and the labels, is :mod:`fmbench_genomics.sequence_layouts`; the dataset is built by
+:func:`fmbench_genomics.sequence_datasets.load_sequences` (``load_fasta`` here is the same
+reader under its older name).
 
 Example:
     >>> import tempfile, pathlib
@@ -30,30 +31,45 @@ from pathlib import Path
 from typing import IO, Any
 
 import attrs
-import numpy as np
 
 from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
-from fmbench_genomics._columns import class_order, parse_column
+from fmbench_genomics.sequence_layouts import FASTA_SUFFIXES
 
 __all__ = [
+    "DNA_ALPHABET",
     "FASTA_PATTERNS",
     "FastaRecord",
     "load_fasta",
+    "non_dna_characters",
     "read_fasta",
     "reverse_complement",
 ]
 
 #: File names the FASTA reader claims (a file, or a folder holding one).
-FASTA_PATTERNS = (
-    "*.fa", "*.fasta", "*.fna", "*.fa.gz", "*.fasta.gz", "*.fna.gz",
-)  # fmt: skip
+FASTA_PATTERNS = tuple(f"*{suffix}" for suffix in FASTA_SUFFIXES)
+
+#: What a DNA sequence may hold, for error messages.
+DNA_ALPHABET = "IUPAC nucleotide codes ACGTURYSWKMBDHVN and '-'"
 
 #: IUPAC nucleotide codes (upper case) plus the gap; anything else is refused.
 _ALPHABET = re.compile(r"^[ACGTURYSWKMBDHVN\-]*$")
+_DNA_CHARACTERS = frozenset("ACGTURYSWKMBDHVN-")
 _COMPLEMENT = str.maketrans(
     "ACGTURYSWKMBDHVNacgturyswkmbdhvn-", "TGCAAYRSWMKVHDBNtgcaayrswmkvhdbn-"
 )
+
+
+def non_dna_characters(sequence: str) -> str:
+    """The distinct characters of an upper-case sequence that are not DNA, sorted ('' if none).
+
+    Example:
+        >>> non_dna_characters("ACGTN"), non_dna_characters("AC1XT X")
+        ('', ' 1X')
+    """
+    if _ALPHABET.match(sequence):
+        return ""
+    return "".join(sorted(set(sequence) - _DNA_CHARACTERS))
 
 
 def reverse_complement(sequence: str) -> str:
@@ -129,11 +145,10 @@ def read_fasta(path: str | os.PathLike[str]) -> Iterator[FastaRecord]:
                         "is this a FASTA file?"
                     )
                 chunk = line.upper()
-                if not _ALPHABET.match(chunk):
-                    bad = sorted({c for c in chunk if not _ALPHABET.match(c)})
+                bad = non_dna_characters(chunk)
+                if bad:
                     raise DataError(
-                        f"{path}: line {number}: characters {''.join(bad)!r} are not DNA "
-                        "(IUPAC nucleotide codes ACGTURYSWKMBDHVN and '-')"
+                        f"{path}: line {number}: characters {bad!r} are not DNA ({DNA_ALPHABET})"
                     )
                 parts.append(chunk)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
@@ -147,34 +162,6 @@ def read_fasta(path: str | os.PathLike[str]) -> Iterator[FastaRecord]:
         raise DataError(f"{path}: no FASTA records (expected lines starting with '>')")
 
 
-def _fasta_files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and any(p.match(x) for x in FASTA_PATTERNS)
-    )
-
-
-def _split_files(path: Path) -> list[tuple[str | None, Path]]:
-    if path.is_file():
-        return [(None, path)]
-    if not path.is_dir():
-        raise DataError(f"FASTA path not found: {path}")
-    files = _fasta_files(path)
-    marked = [(f.name.split(".")[0].lower(), f) for f in files]
-    parts: list[tuple[str | None, Path]] = [
-        (m, f) for name in ("train", "test") for m, f in marked if m == name
-    ]
-    if parts:
-        return parts
-    if len(files) == 1:
-        return [(None, files[0])]
-    if not files:
-        raise DataError(f"{path}: no FASTA file (.fa, .fasta, .fna, optionally .gz) inside")
-    raise DataError(
-        f"{path}: {len(files)} FASTA files but none named train.* / test.*; name them "
-        "train.fa and test.fa, or point --dataset at one file"
-    )
-
-
 def load_fasta(
     path: str | os.PathLike[str] | None,
     *,
@@ -182,73 +169,13 @@ def load_fasta(
     dataset_id: str | None = None,
     **options: Any,
 ) -> Dataset:
-    """Read a labelled FASTA file or FASTA folder into a sequence :class:`~fmbench.data.dataset.Dataset`.
+    """Read a labelled FASTA file or a sequence folder into a :class:`~fmbench.data.dataset.Dataset`.
 
-    Args:
-        path: a FASTA file, or a folder with ``train.fa`` / ``test.fa``.
-        label_key: the header word that holds the label (``label=...``).
-        dataset_id: the id to record (default: the path).
-
-    Other ``key=value`` header words become metadata columns (numbers where every value is
-    one). Labels are mapped to 0..k-1 in sorted order (numbers numerically).
+    The same reader as :func:`fmbench_genomics.sequence_datasets.load_sequences` (kept under
+    this name for dataset declarations that use it): a FASTA file, ``train.fa`` /
+    ``test.fa``, per-class FASTA files and folders, Genomic Benchmarks folders, or
+    ``train.tsv`` / ``test.tsv`` tables.
     """
-    if path is None:
-        raise DataError("the FASTA reader needs a file or folder path")
-    if options:
-        raise DataError(f"{path}: unknown dataset options {sorted(options)} for FASTA input")
-    root = Path(path)
-    sequences: list[str] = []
-    labels: list[str] = []
-    marks: list[str] = []
-    names: list[str] = []
-    columns: dict[str, list[str]] = {}
-    for mark, file in _split_files(root):
-        for record in read_fasta(file):
-            if label_key not in record.fields:
-                raise DataError(
-                    f"{file}: line {record.line}: record {record.name!r} has no "
-                    f"'{label_key}=...' word in its header (the label)"
-                )
-            fields = dict(record.fields)
-            label = fields.pop(label_key)
-            split_mark = mark or fields.pop("split", None)
-            if split_mark is not None and split_mark.lower() not in {"train", "test"}:
-                raise DataError(
-                    f"{file}: line {record.line}: split={split_mark!r}; expected train or test"
-                )
-            position = len(sequences)
-            for key in fields:
-                columns.setdefault(key, [""] * position)
-            for key, values in columns.items():
-                values.append(fields.get(key, ""))
-            sequences.append(record.sequence)
-            labels.append(label)
-            names.append(record.name)
-            marks.append((split_mark or "").lower())
-    classes = class_order(labels)
-    index = {label: i for i, label in enumerate(classes)}
-    metadata = {"sequence_id": np.array(names, dtype=object)}
-    metadata.update({k: parse_column(v) for k, v in columns.items()})
-    metadata["length"] = np.array([len(s) for s in sequences], dtype=float)
-    split = None
-    if any(marks):
-        if not all(marks):
-            raise DataError(
-                f"{root}: some records say split=train/test and others say nothing; mark all"
-            )
-        split = np.array(marks, dtype=object)
-    return Dataset(
-        dataset_id=dataset_id or str(root),
-        X=np.array(sequences, dtype=object),
-        y=np.array([index[label] for label in labels], dtype=np.int64),
-        metadata=metadata,
-        info={
-            "modality": "dna",
-            "task": "classification",
-            "n_classes": len(classes),
-            "class_names": classes,
-            "format": "fasta",
-        },
-        split=split,
-        source=str(root),
-    )
+    from fmbench_genomics.sequence_datasets import load_sequences
+
+    return load_sequences(path, label_key=label_key, dataset_id=dataset_id, **options)

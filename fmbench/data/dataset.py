@@ -7,7 +7,9 @@ An *array folder* holds ``X.npy`` (n_samples, ...), ``y.npy`` (n_samples,) and o
 than memory is read batch by batch.
 
 A *sequence folder* holds ``train.tsv`` and/or ``test.tsv`` with a sequence column
-(``seq``/``sequence``) and a ``label`` column; the files give a predefined split.
+(``seq``/``sequence``) and a ``label`` column; the files give a predefined split. (With
+fmbench-genomics installed, its ``dna-sequences`` reader also reads FASTA and per-class
+layouts, and reads these tables through this function.)
 
 Example:
     >>> import numpy as np, tempfile, pathlib
@@ -402,7 +404,11 @@ def _read_sequence_table(path: Path) -> tuple[list[str], list[str], dict[str, li
 def load_sequence_folder(
     path: str | os.PathLike[str], *, dataset_id: str | None = None, **options: Any
 ) -> Dataset:
-    """Read ``train.tsv`` / ``test.tsv`` sequence tables (variable lengths are fine)."""
+    """Read ``train.tsv`` / ``test.tsv`` sequence tables (variable lengths are fine).
+
+    Columns other than the sequence and ``label`` become metadata; a ``length`` column is
+    computed from the sequences when the tables have none (``info["computed_metadata"]``).
+    """
     folder = Path(path)
     if options:
         raise DataError(
@@ -434,11 +440,15 @@ def load_sequence_folder(
     info.setdefault("task", "classification")
     info.setdefault("n_classes", len(classes))
     info.setdefault("class_names", classes)
+    metadata = {c: _parse_column(v) for c, v in extra.items()}
+    if "length" not in metadata:  # the length stratum, from the sequences themselves
+        metadata["length"] = np.array([len(s) for s in sequences], dtype=float)
+        info["computed_metadata"] = ["length"]
     return Dataset(
         dataset_id=dataset_id or str(folder),
         X=np.array(sequences, dtype=object),
         y=np.array([index[label] for label in labels], dtype=np.int64),
-        metadata={c: _parse_column(v) for c, v in extra.items()},
+        metadata=metadata,
         info=info,
         split=np.array(marks, dtype=object) if len(parts) > 1 else None,
         source=str(folder),
@@ -446,7 +456,11 @@ def load_sequence_folder(
 
 
 def matches_reader(path: Path, patterns: Sequence[str]) -> bool:
-    """Does ``path`` (a file, or a folder holding such a file) match a reader's patterns?"""
+    """Does ``path`` (a file, or a folder holding such a file) match a reader's patterns?
+
+    A pattern with a ``/`` (``train/*/*.txt``) is matched inside a folder, down to the
+    first hit only, so a folder of many files is not listed whole.
+    """
     if not patterns:
         return False
     if path.is_dir():
@@ -454,8 +468,10 @@ def matches_reader(path: Path, patterns: Sequence[str]) -> bool:
             names = [child.name for child in path.iterdir()]
         except OSError:
             return False
-        return any(fnmatch.fnmatch(n, p) for n in names for p in patterns)
-    return any(fnmatch.fnmatch(path.name, p) for p in patterns)
+        if any(fnmatch.fnmatch(n, p) for n in names for p in patterns if "/" not in p):
+            return True
+        return any(next(path.glob(p), None) is not None for p in patterns if "/" in p)
+    return any(fnmatch.fnmatch(path.name, p) for p in patterns if "/" not in p)
 
 
 def describe_shape(dataset: Dataset) -> Mapping[str, Any]:
