@@ -139,6 +139,8 @@ class GeneformerRecipe(Recipe):
         missing = [t for t in needed if t not in self.token_dictionary]
         if missing:
             raise ModelError(f"geneformer recipe: the token dictionary has no {', '.join(missing)}")
+        if self.special_tokens and self.model_input_size < 3:
+            raise ModelError("geneformer recipe: model_input_size must leave room for genes")
 
     @classmethod
     def from_config(cls, params: RecipeParams, context: RecipeContext) -> Recipe:
@@ -152,9 +154,7 @@ class GeneformerRecipe(Recipe):
         return cls(
             token_dictionary=tokens,
             gene_medians=read_numeric_mapping(medians_path),
-            model_input_size=params.integer(
-                "model_input_size", context.max_length or 2048, minimum=3
-            ),
+            model_input_size=params.integer("model_input_size", context.max_length or 2048),
             special_tokens=params.boolean("special_tokens", detected),
             target_sum=params.number("target_sum", 10_000.0) or 10_000.0,
             gene_key=params.string("gene_key", "gene_names") or "gene_names",
