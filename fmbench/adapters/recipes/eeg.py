@@ -40,6 +40,7 @@ from fmbench.errors import DataError
 
 __all__ = [
     "BENDR_SFREQ",
+    "LABRAM_POSITIONS",
     "LABRAM_SFREQ",
     "BENDRRecipe",
     "LaBraMRecipe",
@@ -52,6 +53,9 @@ __all__ = [
 
 BENDR_SFREQ = 256.0
 LABRAM_SFREQ = 200.0
+#: LaBraM's ``pos_embed`` has 128 + 1 entries (``modeling_finetune.py``): the bipolar names at
+#: the end of ``standard_1020`` beyond entry 128 have no position.
+LABRAM_POSITIONS = 128
 
 
 def _sampling_freq(info: Mapping[str, Any], recipe: str) -> float:
@@ -289,6 +293,13 @@ class LaBraMRecipe(Recipe):
             raise DataError(
                 f"the labram recipe: channels {', '.join(unknown[:5])} are not in LaBraM's "
                 "standard_1020 list; set drop_unknown_channels: true to leave them out"
+            )
+        beyond = [ch_names[r] for r, p in zip(rows, positions, strict=True) if p > LABRAM_POSITIONS]
+        if beyond:
+            raise DataError(
+                f"the labram recipe: channels {', '.join(beyond[:5])} come after entry "
+                f"{LABRAM_POSITIONS} of standard_1020, beyond LaBraM's position embedding "
+                f"({LABRAM_POSITIONS} channels + CLS)"
             )
         if len(set(positions)) != len(positions):
             raise DataError(f"the labram recipe: two channels name one position ({ch_names})")
