@@ -25,7 +25,9 @@ def _ctx(model_dir: Path | None = None) -> RecipeContext:
 
 
 def test_recipe_names_and_parameters_are_checked() -> None:
-    with pytest.raises(ConfigError, match=r"unknown recipe 'geneformr' \(did you mean 'geneformer'"):
+    with pytest.raises(
+        ConfigError, match=r"unknown recipe 'geneformr' \(did you mean 'geneformer'"
+    ):
         build_recipe("geneformr", _ctx())
     with pytest.raises(ConfigError, match="give the recipe's name"):
         build_recipe({"max_length": 5}, _ctx())
@@ -43,7 +45,7 @@ def test_recipe_names_and_parameters_are_checked() -> None:
         build_recipe({"recipe": "nucleotide_transformer", "vocab": "/nowhere.txt"}, _ctx())
 
 
-USER_RECIPE = '''
+USER_RECIPE = """
 import numpy as np
 from fmbench.adapters.recipes.base import ModelInputs, Recipe
 
@@ -64,7 +66,7 @@ class Doubled(Recipe):
 
 class NotARecipe:
     pass
-'''
+"""
 
 
 def test_a_recipe_of_ones_own_by_import_path(
@@ -110,9 +112,7 @@ CONFIGS_WITH_RECIPES = sorted(
 
 
 def test_the_example_configs_name_recipes() -> None:
-    named = {
-        yaml.safe_load(p.read_text())["preprocess"]["recipe"] for p in CONFIGS_WITH_RECIPES
-    }
+    named = {yaml.safe_load(p.read_text())["preprocess"]["recipe"] for p in CONFIGS_WITH_RECIPES}
     assert named >= {
         "nucleotide_transformer", "dnabert2", "hyenadna", "geneformer", "scgpt", "bendr",
         "labram", "brainlm",
@@ -132,7 +132,7 @@ def test_example_config_recipes_build(config_path: Path, tmp_path: Path) -> None
     if block["recipe"] == "dnabert2":
         tokenizers = pytest.importorskip("tokenizers")
         tokenizer = tokenizers.Tokenizer(
-            tokenizers.models.WordLevel({"[PAD]": 0, "[UNK]": 1}, unk_token="[UNK]")
+            tokenizers.models.WordLevel({"[PAD]": 0, "[UNK]": 1}, unk_token="[UNK]")  # noqa: S106 (a vocabulary token)
         )
         tokenizer.save(str(tmp_path / "tokenizer.json"))
     context = RecipeContext(

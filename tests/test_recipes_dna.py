@@ -152,7 +152,8 @@ def _train_bpe(folder: Path, sequences: list[str]) -> Path:
     special tokens and a [CLS] $A [SEP] post-processor, saved as tokenizer.json."""
     tokenizers = pytest.importorskip("tokenizers")
     specials = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]
-    tokenizer = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]"))
+    unknown = "[UNK]"
+    tokenizer = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token=unknown))
     trainer = tokenizers.trainers.BpeTrainer(
         vocab_size=60, special_tokens=specials, show_progress=False
     )

@@ -227,7 +227,9 @@ def _run_eeg(tmp_path: Path, config: dict[str, Any], name: str) -> Any:
     from fmbench.run import RunOptions, run_suite
 
     eeg = _write_eeg(tmp_path / "eeg")
-    registry = build_registry(external=False, extra_modules=(probe_suite_plugin(str(eeg), name=name),))
+    registry = build_registry(
+        external=False, extra_modules=(probe_suite_plugin(str(eeg), name=name),)
+    )
     return run_suite(
         registry,
         registry.get("suite", f"SUITE-{name}"),

@@ -103,9 +103,7 @@ def test_geneformer_refuses_what_it_cannot_encode(tmp_path: Path) -> None:
     pickled = tmp_path / "token_dictionary.pkl"
     pickled.write_bytes(b"\x80\x04}\x94.")  # a pickled empty dict: never read
     with pytest.raises(ModelError, match="never pickle"):
-        build_recipe(
-            {"recipe": "geneformer", **files, "token_dictionary": str(pickled)}, _ctx()
-        )
+        build_recipe({"recipe": "geneformer", **files, "token_dictionary": str(pickled)}, _ctx())
     with pytest.raises(ModelError, match="has no <cls>"):
         GeneformerRecipe(token_dictionary={"<pad>": 0}, gene_medians={}, special_tokens=True)
 
@@ -225,7 +223,9 @@ def _run_cells(tmp_path: Path, config: dict[str, Any], genes: list[str], name: s
     from fmbench.run import RunOptions, run_suite
 
     cells = _write_cells(tmp_path / "cells", genes)
-    registry = build_registry(external=False, extra_modules=(probe_suite_plugin(str(cells), name=name),))
+    registry = build_registry(
+        external=False, extra_modules=(probe_suite_plugin(str(cells), name=name),)
+    )
     return run_suite(
         registry,
         registry.get("suite", f"SUITE-{name}"),

@@ -335,7 +335,7 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
                 "(model.safetensors or pytorch_model.bin); the model is not run without them"
             )
     trust = settings.boolean("trust_remote_code", False)
-    common = {
+    common: dict[str, Any] = {
         "revision": revision,
         "trust_remote_code": trust,
         "local_files_only": path is not None or settings.boolean("local_files_only", False),

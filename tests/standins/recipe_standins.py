@@ -69,8 +69,10 @@ class LaBraMStandIn(nn.Module):
         self.pos_embed = nn.Parameter(torch.randn(1, 128 + 1, dim))
         self.time_embed = nn.Parameter(torch.randn(1, 16, dim))
 
-    def forward_features(self, x: torch.Tensor, input_chans: list[int] | None = None) -> torch.Tensor:
-        n, channels, patches, _ = x.shape
+    def forward_features(
+        self, x: torch.Tensor, input_chans: list[int] | None = None
+    ) -> torch.Tensor:
+        _, channels, patches, _ = x.shape
         assert input_chans is not None and len(input_chans) == channels + 1
         assert input_chans[0] == 0
         tokens = self.patch(x)

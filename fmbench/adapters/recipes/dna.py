@@ -50,7 +50,9 @@ __all__ = [
 _ATTENTION = frozenset({"attention_mask"})
 
 
-def _clean(sequence: str, *, allowed: str, uppercase: bool, replace: str | None, recipe: str) -> str:
+def _clean(
+    sequence: str, *, allowed: str, uppercase: bool, replace: str | None, recipe: str
+) -> str:
     """Strip white space, upper-case, and check (or replace) letters outside ``allowed``."""
     text = "".join(sequence.split())
     if uppercase:
@@ -62,7 +64,8 @@ def _clean(sequence: str, *, allowed: str, uppercase: bool, replace: str | None,
             f"{allowed}; set other_bases_as_n: true in preprocess to read them as N"
         )
     if bad:
-        text = "".join(c if c in allowed else replace for c in text)
+        stand_in = str(replace)
+        text = "".join(c if c in allowed else stand_in for c in text)
     return text
 
 
@@ -282,7 +285,7 @@ class DNABERT2Recipe(Recipe):
 
     tokenizer: Any
     max_length: int = 512
-    pad_token: str = "[PAD]"
+    pad_token: str = "[PAD]"  # noqa: S105 (a vocabulary token, not a password)
     uppercase: bool = True
     tokenizer_file: FileRef | None = None
 
@@ -394,7 +397,8 @@ class HyenaDNARecipe(Recipe):
         default = HYENADNA_MAX_LENGTHS[checkpoint] if checkpoint else context.max_length
         if default is None and not params.has("max_length"):
             raise params._fail(
-                "max_length", "required: give checkpoint (e.g. hyenadna-small-32k-seqlen) or max_length"
+                "max_length",
+                "required: give checkpoint (e.g. hyenadna-small-32k-seqlen) or max_length",
             )
         return cls(
             max_length=params.integer("max_length", default or 1),
@@ -415,12 +419,12 @@ class HyenaDNARecipe(Recipe):
         inputs = _inputs(rows, HYENADNA_PAD, truncated)
         if self.padding_side == "right":
             return inputs
-        ids, mask = inputs.arrays["input_ids"], inputs.arrays["attention_mask"]
-        pads = ids.shape[1] - mask.sum(axis=1)
-        ids = np.stack([np.roll(row, p) for row, p in zip(ids, pads, strict=True)])
-        mask = np.stack([np.roll(row, p) for row, p in zip(mask, pads, strict=True)])
+        right_ids, right_mask = inputs.arrays["input_ids"], inputs.arrays["attention_mask"]
+        pads = right_ids.shape[1] - right_mask.sum(axis=1)
+        left_ids = np.stack([np.roll(r, p) for r, p in zip(right_ids, pads, strict=True)])
+        mask = np.stack([np.roll(r, p) for r, p in zip(right_mask, pads, strict=True)])
         return ModelInputs(
-            arrays={"input_ids": ids, "attention_mask": mask},
+            arrays={"input_ids": left_ids, "attention_mask": mask},
             optional=_ATTENTION,
             token_mask=mask,
             truncated=truncated,
@@ -433,4 +437,3 @@ class HyenaDNARecipe(Recipe):
             "add_eos": self.add_eos,
             "padding_side": self.padding_side,
         }
-

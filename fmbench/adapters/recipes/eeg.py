@@ -309,9 +309,7 @@ class LaBraMRecipe(Recipe):
 
     def __call__(self, batch: Any, info: Mapping[str, Any]) -> ModelInputs:
         x = dense_rows(batch, ndim=3, recipe=self.name)
-        rows, positions = self.channels(
-            info_list(info, "ch_names", recipe=self.name, n=x.shape[1])
-        )
+        rows, positions = self.channels(info_list(info, "ch_names", recipe=self.name, n=x.shape[1]))
         unit = self.input_unit or info.get("unit")
         if not isinstance(unit, str):
             raise DataError(
@@ -322,9 +320,7 @@ class LaBraMRecipe(Recipe):
         x = x[:, rows] * microvolts_per_unit(unit)
         if self.bandpass is not None or self.notch is not None:
             x = _filter(x, sfreq, self.bandpass, self.notch)
-        patches = labram_patches(
-            x, sfreq, patch_size=self.patch_size, max_patches=self.max_patches
-        )
+        patches = labram_patches(x, sfreq, patch_size=self.patch_size, max_patches=self.max_patches)
         return ModelInputs(
             arrays={"x": patches.astype(np.float32)}, constants={"input_chans": [0, *positions]}
         )

@@ -157,7 +157,8 @@ class BrainLMRecipe(Recipe):
         if self.scaling == "robust":
             x = robust_scale(x)
         elif self.scaling == "upstream":
-            assert self.parcel_median is not None and self.parcel_iqr is not None
+            assert self.parcel_median is not None
+            assert self.parcel_iqr is not None
             x = upstream_scale(x, self.parcel_median, self.parcel_iqr)
         tokens = parcels * (self.window // self.patch_size)
         noise = np.broadcast_to(np.linspace(0.0, 1.0, tokens, dtype=np.float32), (n, tokens))

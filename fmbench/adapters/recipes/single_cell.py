@@ -167,7 +167,9 @@ class GeneformerRecipe(Recipe):
             known = {
                 g: True
                 for g in genes
-                if g in self.token_dictionary and g in self.gene_medians and self.gene_medians[g] > 0
+                if g in self.token_dictionary
+                and g in self.gene_medians
+                and self.gene_medians[g] > 0
             }
             self._columns_cache[key] = _columns(genes, known, recipe=self.name, key=self.gene_key)
         return self._columns_cache[key]
@@ -269,7 +271,7 @@ class ScGPTRecipe(Recipe):
     vocab: Mapping[str, int]
     max_length: int = 1200
     n_bins: int = 51
-    pad_token: str = "<pad>"
+    pad_token: str = "<pad>"  # noqa: S105 (a vocabulary token, not a password)
     pad_value: float = -2.0
     gene_key: str = "gene_names"
     seed: int = 0
@@ -321,7 +323,9 @@ class ScGPTRecipe(Recipe):
             ids = np.concatenate([[cls_id], ids])
             values = np.concatenate([[self.pad_value], binned])
             if len(ids) > self.max_length:
-                keep = np.concatenate([[0], rng.permutation(len(ids) - 1)[: self.max_length - 1] + 1])
+                keep = np.concatenate(
+                    [[0], rng.permutation(len(ids) - 1)[: self.max_length - 1] + 1]
+                )
                 ids, values, truncated = ids[keep], values[keep], truncated + 1
             cells_ids.append(ids)
             cells_values.append(values)
