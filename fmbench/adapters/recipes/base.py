@@ -122,13 +122,25 @@ class RecipeParams(Settings):
     def __init__(self, values: Mapping[str, Any], *, source: str, adapter: str) -> None:
         super().__init__(_ReadKeys(values), source=source, adapter=adapter)
 
-    def number(self, key: str, default: float | None) -> float | None:
-        value = self.values.get(key, default)
+    def fail(self, key: str, message: str) -> ConfigError:
+        """The one-line error for ``key`` (raise it)."""
+        return self._fail(key, message)
+
+    def optional_number(self, key: str) -> float | None:
+        value = self.values.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._fail(key, f"expected a number, got {value!r}")
         return float(value)
+
+    def number(self, key: str, default: float, *, positive: bool = False) -> float:
+        value = self.optional_number(key)
+        if value is None:
+            return default
+        if positive and value <= 0:
+            raise self._fail(key, f"expected a number > 0, got {value!r}")
+        return value
 
     def pair(self, key: str) -> tuple[float, float] | None:
         value = self.values.get(key)

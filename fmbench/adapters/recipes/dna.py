@@ -283,7 +283,7 @@ class DNABERT2Recipe(Recipe):
 
     name: ClassVar[str] = "dnabert2"
 
-    tokenizer: Any
+    tokenizer: Any = attrs.field(eq=False)
     max_length: int = 512
     pad_token: str = "[PAD]"  # noqa: S105 (a vocabulary token, not a password)
     uppercase: bool = True
@@ -396,7 +396,7 @@ class HyenaDNARecipe(Recipe):
         checkpoint = params.choice("checkpoint", tuple(HYENADNA_MAX_LENGTHS), None)
         default = HYENADNA_MAX_LENGTHS[checkpoint] if checkpoint else context.max_length
         if default is None and not params.has("max_length"):
-            raise params._fail(
+            raise params.fail(
                 "max_length",
                 "required: give checkpoint (e.g. hyenadna-small-32k-seqlen) or max_length",
             )

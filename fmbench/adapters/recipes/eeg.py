@@ -276,7 +276,7 @@ class LaBraMRecipe(Recipe):
             drop_unknown_channels=params.boolean("drop_unknown_channels", False),
             input_unit=params.string("input_unit"),
             bandpass=params.pair("bandpass"),
-            notch=params.number("notch", None),
+            notch=params.optional_number("notch"),
         )
 
     def channels(self, ch_names: list[str]) -> tuple[list[int], list[int]]:

@@ -125,7 +125,7 @@ class BrainLMRecipe(Recipe):
         scaling = params.choice("scaling", SCALINGS, "robust") or "robust"
         stats_path = params.path("parcel_stats", kind="file")
         if scaling == "upstream" and stats_path is None:
-            raise params._fail("parcel_stats", "required with scaling: upstream")
+            raise params.fail("parcel_stats", "required with scaling: upstream")
         median, iqr = _parcel_stats(stats_path, len(coordinates)) if stats_path else (None, None)
         return cls(
             coordinates=coordinates,

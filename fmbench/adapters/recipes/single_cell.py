@@ -156,7 +156,7 @@ class GeneformerRecipe(Recipe):
             gene_medians=read_numeric_mapping(medians_path),
             model_input_size=params.integer("model_input_size", context.max_length or 2048),
             special_tokens=params.boolean("special_tokens", detected),
-            target_sum=params.number("target_sum", 10_000.0) or 10_000.0,
+            target_sum=params.number("target_sum", 10_000.0, positive=True),
             gene_key=params.string("gene_key", "gene_names") or "gene_names",
             files=(FileRef.of(tokens_path), FileRef.of(medians_path)),
         )
@@ -296,7 +296,7 @@ class ScGPTRecipe(Recipe):
             max_length=params.integer("max_length", context.max_length or 1200, minimum=2),
             n_bins=params.integer("n_bins", 51, minimum=3),
             pad_token=params.string("pad_token", str(args.get("pad_token", "<pad>"))) or "<pad>",
-            pad_value=params.number("pad_value", float(pad_default)) or 0.0,
+            pad_value=params.number("pad_value", float(pad_default)),
             gene_key=params.string("gene_key", "gene_names") or "gene_names",
             seed=params.integer("seed", 0, minimum=0),
             normalise=params.boolean("normalise", True),
