@@ -49,6 +49,7 @@ import numpy as np
 
 from fmbench.adapters.config_keys import HUGGINGFACE_KEYS
 from fmbench.adapters.prepared import load_recipe, recipe_description, tensor_call
+from fmbench.adapters.recipes.base import Recipe
 from fmbench.adapters.runtime import (
     Settings,
     require_modules,
@@ -107,7 +108,7 @@ class HuggingFaceModel:
         tokenizer_kwargs: dict[str, Any],
         settings: Settings,
         description: dict[str, Any],
-        recipe: Any = None,
+        recipe: Recipe | None = None,
     ) -> None:
         self.model = model
         self.recipe = recipe
@@ -221,6 +222,7 @@ class HuggingFaceModel:
         return {self.input_name: tensor.to(self.runner.dtype)}
 
     def _recipe_inputs(self, batch: Any) -> tuple[dict[str, Any], Any]:
+        assert self.recipe is not None
         prepared = self.recipe(batch, self.info)
         self.truncated += prepared.truncated
         call = tensor_call(

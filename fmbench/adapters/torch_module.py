@@ -47,6 +47,7 @@ from fmbench.adapters.prepared import (
     recipe_description,
     tensor_call,
 )
+from fmbench.adapters.recipes.base import Recipe
 from fmbench.adapters.runtime import (
     DTYPES,
     POOLINGS,
@@ -242,7 +243,7 @@ class TorchModuleModel:
         output_key: str | int | None,
         input_dtype: str,
         description: dict[str, Any],
-        recipe: Any = None,
+        recipe: Recipe | None = None,
     ) -> None:
         self.module = module
         self.runner = runner
@@ -279,7 +280,8 @@ class TorchModuleModel:
         if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
             raise ModelError(
                 f"{self.runner.where('embed')}: got sequences (strings); torch_module takes "
-                "numeric arrays; use type: huggingface for tokenised sequences"
+                "numeric arrays unless a preprocess recipe tokenises them (e.g. preprocess: "
+                "hyenadna); or use type: huggingface"
             )
         array = np.asarray(X, dtype=self.input_dtype)
         tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
