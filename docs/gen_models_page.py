@@ -36,6 +36,8 @@ REQUIRED = (
     "status",
 )
 NOT_RUN = "not run here"
+#: Optional card key: the preprocessing recipe fmbench has for the model and the tests of it.
+RECIPE = "recipe"
 
 
 def read_cards(folder: Path = CARDS) -> list[dict[str, Any]]:
@@ -80,6 +82,15 @@ def render(cards: list[dict[str, Any]]) -> str:
             "repositories; fields marked *not checked here* were not verified.",
             "",
         ]
+    if any(c.get(RECIPE) for c in cards):
+        lines += [
+            "Where a card names a **preprocessing recipe**, fmbench makes the inputs that model",
+            "family expects (tokens, rank-value gene encoding, channels and sampling rate,",
+            "patches) from a dataset, so only the paths of the weights and the model's files are",
+            "left to fill in; each recipe is tested on small inputs against the published rules",
+            "(see [Recipes](../adapters.md#recipes)).",
+            "",
+        ]
     lines += [
         "| model | modality | adapter | parameters | licence | status |",
         "|---|---|---|---|---|---|",
@@ -88,7 +99,7 @@ def render(cards: list[dict[str, Any]]) -> str:
         lines.append(
             f"| [{_cell(c['name'])}](#{c['model_id']}) | {_cell(c['modality'])} | "
             f"`{_cell(c['adapter'])}` | {_cell(c['params'])} | {_cell(c['licence'])} | "
-            f"{_cell(c['status'])} |"
+            f"{_cell(c['status'])}{'; recipe tested' if c.get(RECIPE) else ''} |"
         )
     for c in cards:
         lines += [
@@ -106,6 +117,8 @@ def render(cards: list[dict[str, Any]]) -> str:
             f"- **pretraining data**: {_cell(c['pretraining_data'])}",
             f"- **status**: {_cell(c['status'])}",
         ]
+        if c.get(RECIPE):
+            lines.append(f"- **preprocessing recipe**: {_cell(c[RECIPE])}")
         if c.get("notes"):
             lines += ["", _cell(c["notes"])]
     return "\n".join(lines) + "\n"

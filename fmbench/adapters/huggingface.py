@@ -20,7 +20,10 @@ Example configs::
 
 Sequences (lists of strings: DNA, protein, text) are tokenised with ``max_length`` and
 ``padding``; numeric inputs (EEG/fMRI arrays) go to the model as ``inputs_embeds`` (or the
-keyword ``input_name`` names), reshaped per sample to ``input_shape`` when given.
+keyword ``input_name`` names), reshaped per sample to ``input_shape`` when given. With
+``preprocess:`` a model family's recipe (:mod:`fmbench.adapters.recipes`) makes the inputs
+instead: ``preprocess: {recipe: geneformer, token_dictionary: ..., ...}`` turns a count
+matrix into Geneformer's rank-value token ids.
 
 Weights are loaded strictly: a parameter that the checkpoint lacks (and that transformers would
 initialise at random) fails the run unless ``allow_missing`` lists it on purpose (for example
@@ -45,6 +48,8 @@ from typing import Any
 import numpy as np
 
 from fmbench.adapters.config_keys import HUGGINGFACE_KEYS
+from fmbench.adapters.prepared import load_recipe, recipe_description, tensor_call
+from fmbench.adapters.recipes.base import Recipe
 from fmbench.adapters.runtime import (
     Settings,
     require_modules,
@@ -103,8 +108,11 @@ class HuggingFaceModel:
         tokenizer_kwargs: dict[str, Any],
         settings: Settings,
         description: dict[str, Any],
+        recipe: Recipe | None = None,
     ) -> None:
         self.model = model
+        self.recipe = recipe
+        self.info: dict[str, Any] = {}
         self.runner = runner
         self.settings = settings
         self.pooling = settings.choice("pooling", ("mean", "cls"), "mean") or "mean"
@@ -123,6 +131,10 @@ class HuggingFaceModel:
         self._forward_names = set(inspect.signature(model.forward).parameters)
         self.truncated = 0
         self._description = description
+
+    def prepare(self, info: Any) -> None:
+        """Keep the dataset's facts (gene names, ...) for the preprocessing recipe."""
+        self.info = dict(info)
 
     def _default_max_length(self) -> int:
         positions = getattr(self.model.config, "max_position_embeddings", None)
@@ -209,6 +221,19 @@ class HuggingFaceModel:
         tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
         return {self.input_name: tensor.to(self.runner.dtype)}
 
+    def _recipe_inputs(self, batch: Any) -> tuple[dict[str, Any], Any]:
+        assert self.recipe is not None
+        prepared = self.recipe(batch, self.info)
+        self.truncated += prepared.truncated
+        call = tensor_call(
+            prepared,
+            self.model.forward,
+            device=self.runner.device,
+            float_dtype=self.runner.dtype,
+            where=self.runner.where("forward()"),
+        )
+        return call.kwargs, call.token_mask
+
     def embed(self, X: Any) -> np.ndarray:
         """Pooled hidden states, one vector per input (string or numeric array row)."""
         import torch
@@ -219,14 +244,18 @@ class HuggingFaceModel:
             for rows in sub_batches(len(X), self.runner.batch_size):
                 batch = X[rows]
                 with self.runner.meter.timed(rows.stop - rows.start):
-                    if sequences:
+                    if self.recipe is not None:
+                        inputs, mask = self._recipe_inputs(batch)
+                    elif sequences:
                         inputs = self._sequence_inputs([str(s) for s in batch])
+                        mask = inputs.get("attention_mask")
                     else:
-                        inputs = self._numeric_inputs(batch)
+                        inputs, mask = self._numeric_inputs(batch), None
                     hidden = self._hidden(inputs)
-                    pooled = self._pool(hidden, inputs.get("attention_mask"))
+                    pooled = self._pool(hidden, mask)
                     parts.append(pooled.float().cpu().numpy())
-        return np.concatenate(parts).astype(np.float64)
+        embeddings = np.concatenate(parts).astype(np.float64)
+        return embeddings if self.recipe is None else self.recipe.postprocess(embeddings)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -319,6 +348,14 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
     if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
         raise ConfigError(f"model config {config.source}: allow_missing must be a list of names")
     runner = TorchRunner(settings, config.model_id)
+    max_length = config.settings.get("max_length")
+    recipe = load_recipe(
+        config.settings,
+        source=config.source,
+        adapter="huggingface",
+        model_dir=path,
+        max_length=max_length if isinstance(max_length, int) else None,
+    )
     where = f"model {config.model_id!r} (huggingface {source})"
     try:
         with _Quiet():
@@ -348,6 +385,8 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
     import transformers
 
     description["transformers_version"] = transformers.__version__
+    if recipe is not None:
+        description.update(recipe_description(recipe))
     loaded = HuggingFaceModel(
         model,
         runner,
@@ -355,6 +394,7 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
         tokenizer_kwargs=common,
         settings=settings,
         description=description,
+        recipe=recipe,
     )
     runner.meter.load_s = time.perf_counter() - started
     return loaded

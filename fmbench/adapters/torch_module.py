@@ -14,6 +14,8 @@ Example config::
     embed_method: forward                       # the method that gives features
     head: classifier                            # optional: a submodule mapping features
                                                 #   to logits -> predict_proba
+    preprocess: {recipe: labram}                # optional: a model family's input recipe
+                                                #   (fmbench.adapters.recipes)
     batch_size: 64
     device: auto                                # cpu | cuda | cuda:1 | mps | auto
     dtype: bfloat16                             # optional: float16 | bfloat16
@@ -38,6 +40,14 @@ from typing import Any
 import numpy as np
 
 from fmbench.adapters.config_keys import TORCH_MODULE_KEYS
+from fmbench.adapters.prepared import (
+    ForwardCall,
+    load_recipe,
+    masked_mean,
+    recipe_description,
+    tensor_call,
+)
+from fmbench.adapters.recipes.base import Recipe
 from fmbench.adapters.runtime import (
     DTYPES,
     POOLINGS,
@@ -217,7 +227,11 @@ class TorchRunner:
 
 
 class TorchModuleModel:
-    """A loaded ``torch_module``: ``embed(X)`` in sub-batches under ``inference_mode``."""
+    """A loaded ``torch_module``: ``embed(X)`` in sub-batches under ``inference_mode``.
+
+    With a preprocessing ``recipe``, each sub-batch goes through it (with the dataset's facts
+    from ``prepare(info)``) and the module's method gets the recipe's named inputs.
+    """
 
     def __init__(
         self,
@@ -229,6 +243,7 @@ class TorchModuleModel:
         output_key: str | int | None,
         input_dtype: str,
         description: dict[str, Any],
+        recipe: Recipe | None = None,
     ) -> None:
         self.module = module
         self.runner = runner
@@ -237,6 +252,27 @@ class TorchModuleModel:
         self.output_key = output_key
         self.input_dtype = input_dtype
         self._description = description
+        self.recipe = recipe
+        self.info: dict[str, Any] = {}
+        self.truncated = 0
+
+    def prepare(self, info: Mapping[str, Any]) -> None:
+        """Keep the dataset's facts (channel names, sampling rate, gene names) for the recipe."""
+        self.info = dict(info)
+
+    def _call(self, X: Any, method: str) -> ForwardCall:
+        """The arguments of one forward call for the rows ``X``."""
+        if self.recipe is None:
+            return ForwardCall(args=(self._tensor(X),))
+        inputs = self.recipe(X, self.info)
+        self.truncated += inputs.truncated
+        return tensor_call(
+            inputs,
+            getattr(self.module, method),
+            device=self.runner.device,
+            float_dtype=self.runner.dtype,
+            where=self.runner.where(f"{method}()"),
+        )
 
     def _tensor(self, X: Any) -> Any:
         import torch
@@ -244,36 +280,45 @@ class TorchModuleModel:
         if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
             raise ModelError(
                 f"{self.runner.where('embed')}: got sequences (strings); torch_module takes "
-                "numeric arrays; use type: huggingface for tokenised sequences"
+                "numeric arrays unless a preprocess recipe tokenises them (e.g. preprocess: "
+                "hyenadna); or use type: huggingface"
             )
         array = np.asarray(X, dtype=self.input_dtype)
         tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
         return tensor.to(self.runner.dtype) if tensor.is_floating_point() else tensor
 
-    def _features(self, batch: Any) -> Any:
+    def _features(self, call: ForwardCall) -> Any:
         where = self.runner.where(f"{self.embed_method}()")
-        output = getattr(self.module, self.embed_method)(batch)
-        return pool(select_output(output, self.output_key, where=where), self.pooling, where=where)
+        output = call(getattr(self.module, self.embed_method))
+        hidden = select_output(output, self.output_key, where=where)
+        if call.token_mask is not None and self.pooling == "mean" and hidden.ndim == 3:
+            return masked_mean(hidden, call.token_mask)
+        return pool(hidden, self.pooling, where=where)
 
-    def _run(self, X: Any, head: Any) -> np.ndarray:
+    def _run(self, X: Any, head: Any, method: str) -> np.ndarray:
         import torch
 
         parts = []
         with torch.inference_mode():
             for rows in sub_batches(len(X), self.runner.batch_size):
                 with self.runner.meter.timed(rows.stop - rows.start):
-                    parts.append(head(self._tensor(X[rows])).float().cpu().numpy())
+                    call = self._call(X[rows], method)
+                    parts.append(head(call).float().cpu().numpy())
         return np.concatenate(parts).astype(np.float64)
 
     def embed(self, X: Any) -> np.ndarray:
         """One pooled feature vector per input row."""
-        return self._run(X, self._features)
+        features = self._run(X, self._features, self.embed_method)
+        return features if self.recipe is None else self.recipe.postprocess(features)
 
     def describe(self) -> dict[str, Any]:
         return {**self._description, **self.runner.common_description(self.module)}
 
     def resources(self) -> dict[str, Any]:
-        return self.runner.meter.report()
+        report = self.runner.meter.report()
+        if self.recipe is not None:
+            report["truncated_inputs"] = self.truncated
+        return report
 
 
 class TorchModuleClassifier(TorchModuleModel):
@@ -284,20 +329,20 @@ class TorchModuleClassifier(TorchModuleModel):
         self.head_name = head
         self.logits_method = logits_method
 
-    def _logits(self, batch: Any) -> Any:
+    def _logits(self, call: ForwardCall) -> Any:
         if self.head_name is not None:
-            return getattr(self.module, self.head_name)(self._features(batch))
+            return getattr(self.module, self.head_name)(self._features(call))
         assert self.logits_method is not None
         where = self.runner.where(f"{self.logits_method}()")
-        output = getattr(self.module, self.logits_method)(batch)
+        output = call(getattr(self.module, self.logits_method))
         return select_output(output, self.output_key, where=where)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Softmax of the head's logits (a single logit column: sigmoid, two columns)."""
         import torch
 
-        def proba(batch: Any) -> Any:
-            logits = self._logits(batch).float()
+        def proba(call: ForwardCall) -> Any:
+            logits = self._logits(call).float()
             if logits.ndim != 2:
                 raise ModelError(
                     f"{self.runner.where('predict_proba')}: logits have shape "
@@ -308,7 +353,7 @@ class TorchModuleClassifier(TorchModuleModel):
                 return torch.cat([1 - p, p], dim=1)
             return torch.softmax(logits, dim=1)
 
-        return self._run(X, proba)
+        return self._run(X, proba, self.logits_method or self.embed_method)
 
 
 def _method(module: Any, name: str, key: str, source: str) -> str:
@@ -361,6 +406,9 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
             f"model config {config.source}: give head or logits_method for predict_proba, not both"
         )
     runner = TorchRunner(settings, config.model_id)
+    recipe = load_recipe(
+        config.settings, source=config.source, adapter="torch_module", model_dir=weights.parent
+    )
     cls = import_object(import_path, source=config.source)
     init_kwargs = settings.mapping("init_kwargs")
     try:
@@ -401,12 +449,15 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
         "pooling": pooling,
         "embed_method": embed_method,
     }
+    if recipe is not None:
+        description.update(recipe_description(recipe))
     kwargs: dict[str, Any] = {
         "pooling": pooling,
         "embed_method": embed_method,
         "output_key": output_key,
         "input_dtype": input_dtype,
         "description": description,
+        "recipe": recipe,
     }
     model: TorchModuleModel
     if head or logits_method:

@@ -4,7 +4,8 @@ A key is the SHA-256 of everything that determines the embeddings:
 
 - the adapter type and a hash of the model config's settings;
 - the model's identity from its ``describe()``: ``weights_sha256`` or a pinned commit
-  (``resolved_revision``), plus ``code_sha256``, ``model_config_sha256``, device and dtype;
+  (``resolved_revision``), plus ``code_sha256``, ``model_config_sha256``,
+  ``preprocess_sha256`` (a preprocessing recipe's settings, files and code), device and dtype;
 - the dataset's content hash, the sample indices, the dataset options and a hash of its info;
 - the fmbench version and every loaded plugin's version.
 
@@ -69,6 +70,7 @@ IDENTITY_KEYS = (
     "revision",
     "code_sha256",
     "model_config_sha256",
+    "preprocess_sha256",
     "device",
     "dtype",
 )
