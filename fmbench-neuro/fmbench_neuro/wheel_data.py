@@ -209,7 +209,11 @@ def prepare_mni152_tissue(raw_dir: Path, out_dir: Path) -> None:
     t1_image, t1 = images["t1"]
     peak = float(t1.max()) or 1.0
     X, y, where = tissue_patches(
-        t1.astype(np.float32) / peak, images["gm"][1], images["wm"][1], seed=0
+        t1.astype(np.float32) / peak,
+        images["gm"][1],
+        images["wm"][1],
+        per_class=PATCHES_PER_CLASS,
+        seed=0,
     )
     ijk = where["ijk"]
     mm = nib_apply(t1_image.affine, ijk)
