@@ -271,3 +271,27 @@ def test_weights_inside_a_wheel(wheelhouse):
         fetch.weights_source({"model_id": "m", "weights_wheel": REQ, "weights_member": MEMBER})
     with pytest.raises(ConfigError, match="needs member"):
         fetch.weights_source({"weights_wheel": REQ, "weights_sha256": TABLE_SHA})
+
+
+# --- what the samples are -------------------------------------------------------------------
+
+
+def test_data_kind_defaults_and_values():
+    toy = DatasetSpec(name="DS-T", summary="t", load="m:f", toy_path="t/x")
+    reader = DatasetSpec(name="r", summary="t", load="m:f", reads=("*.x",))
+    assert toy.data_kind == "synthetic" and reader.data_kind is None
+    assert DatasetSpec(name="DS-R", summary="t", load="m:f", data_kind="real").data_kind == "real"
+    with pytest.raises(ValueError, match="real, synthetic"):
+        DatasetSpec(name="DS-X", summary="t", load="m:f", data_kind="simulated")
+
+
+def test_every_installed_dataset_says_what_its_samples_are():
+    registry = build_registry(external=True)
+    for spec in registry.all("dataset"):
+        if spec.reads:
+            continue  # a reader: the data are whatever the user gives it
+        assert spec.data_kind in ("real", "synthetic"), spec.name
+        if spec.toy_path is not None:
+            assert spec.data_kind == "synthetic", spec.name
+        if spec.sources:
+            assert spec.data_kind == "real", spec.name
