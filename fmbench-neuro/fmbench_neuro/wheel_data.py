@@ -263,7 +263,7 @@ def prepare_pd_speech(raw_dir: Path, out_dir: Path) -> None:
     """The prepare step of ``DS-PD-SPEECH``: the CSV table -> an array folder.
 
     Features: every column but ``class`` and ``gender``; label: ``class`` (control 0, PD 1);
-    metadata: ``subject`` (row order) and ``sex`` (``gender`` 1 = male, 0 = female: 107 of
+    metadata: ``subject_id`` (row order; one row per subject) and ``sex`` (``gender`` 1 = male, 0 = female: 107 of
     the 188 patients are men, as Sakar et al. report).
     """
     import numpy as np
@@ -293,7 +293,7 @@ def prepare_pd_speech(raw_dir: Path, out_dir: Path) -> None:
         X=X,
         y=y,
         metadata={
-            "subject": [f"pd{i:03d}" for i in range(len(rows))],
+            "subject_id": [f"pd{i:03d}" for i in range(len(rows))],
             "sex": [sex.get(row["gender"], "unknown") for row in rows],
         },
         info={
