@@ -8,6 +8,9 @@ tests these fixtures are available without an import:
 - ``register_plugin``: ``register_plugin(module_or_object, ...) -> Registry`` registers in-test
   plugins (modules, classes, objects or single ``@fmbench.hookimpl`` functions) next to the
   built-ins and returns the resulting registry; CLI commands invoked in the test see it too.
+- ``data_wheels``: ``data_wheels("scanpy==1.11.5", ...) -> Path``: the folder of real-data
+  wheels (``make wheel-data``), with pip pointed at it only (``PIP_NO_INDEX=1``) and
+  ``FMBENCH_DATA`` at a temporary cache; skips the test, saying how, when a wheel is absent.
 
 and :func:`assert_valid_plugin` checks an installed plugin in one call::
 
@@ -53,6 +56,7 @@ __all__ = [
     "PluginCheck",
     "RawFeatures",
     "assert_valid_plugin",
+    "data_wheels",
     "fmbench_registry",
     "make_fake_distribution",
     "register_plugin",
@@ -121,6 +125,26 @@ def _as_plugin(item: object) -> object:
         holder.__name__ = f"{item.__module__}.{item.__qualname__}"
         return holder
     return item
+
+
+@pytest.fixture
+def data_wheels(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Path]:
+    """Point pip at the real-data wheels and fmbench at a fresh cache (see module doc)."""
+    from fmbench.testing_wheels import find_data_wheels, local_pip_env
+
+    def use(*requirements: str) -> Path:
+        folder, why = find_data_wheels(*requirements)
+        if folder is None:
+            pytest.skip(why)
+        for key, value in local_pip_env(folder).items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+        monkeypatch.delenv("FMBENCH_OFFLINE", raising=False)
+        monkeypatch.delenv("FMBENCH_MIRROR", raising=False)
+        monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "fmbench-cache"))
+        return folder
+
+    return use
 
 
 @pytest.fixture

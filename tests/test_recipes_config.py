@@ -107,7 +107,9 @@ def _fake_files(folder: Path) -> dict[str, Any]:
 
 
 CONFIGS_WITH_RECIPES = sorted(
-    p for p in (ROOT / "configs").glob("model_*.yaml") if "preprocess" in p.read_text()
+    p
+    for p in (ROOT / "configs").glob("model_*.yaml")
+    if isinstance(yaml.safe_load(p.read_text()).get("preprocess"), dict)
 )
 
 

@@ -44,6 +44,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="genomics/sc_celltype",
         generate=_TOY + "generate_sc_celltype",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-TOY-GENE-EXPRESSION",
@@ -53,6 +54,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="genomics/gene_expression_classification",
         generate=_TOY + "generate_gene_expression_classification",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-PBMC68K-REDUCED",
@@ -61,6 +63,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         load=f"{_PKG}.realdata:load_pbmc68k_reduced",
         license="10x Genomics data as shipped by scanpy (BSD-3-Clause)",
         citation="Zheng et al. 2017, Nat. Commun. 8:14049",
+        data_kind="real",
     )
     yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
     yield DatasetSpec(
@@ -71,6 +74,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="genomics/dna_promoter",
         generate=_TOY + "generate_dna_promoter",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-TOY-DNA-ENHANCER",
@@ -80,6 +84,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="genomics/dna_enhancer",
         generate=_TOY + "generate_dna_enhancer",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-TOY-VARIANT-POP",
@@ -89,6 +94,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="genomics/variant_population",
         generate=_TOY + "generate_variant_population",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     # file-format readers: a path given to --dataset goes to the first that matches
     yield DatasetSpec(

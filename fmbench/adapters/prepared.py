@@ -69,7 +69,7 @@ def recipe_description(recipe: Recipe) -> dict[str, Any]:
     (part of the embedding cache's key: a changed recipe never reuses old embeddings)."""
     described = recipe.describe()
     digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
-    digest.update(str(source_sha256(type(recipe))).encode())
+    digest.update(str(source_sha256(recipe.code())).encode())
     return {"preprocess": described, "preprocess_sha256": digest.hexdigest()}
 
 

@@ -10,12 +10,19 @@ Example config::
     # or, instead of weights: a public file fetched once with `fmbench download-weights`
     # weights_url: https://example.org/encoder.safetensors
     # weights_sha256: 3b0c...                   # checked; the run loads the cached copy
+    # or a file inside a published wheel, converted once in the cache:
+    # weights_wheel: spliceai==1.3.1
+    # weights_member: spliceai/models/spliceai1.h5
+    # weights_sha256: e1fd...                   # the member's sha256
+    # weights_convert: "my_package.convert:h5_to_safetensors"   # (source, out_dir) -> Path
+    # license: "..."                            # recorded in eval.yaml, with citation
     pooling: mean                               # mean | cls | flatten | none
     embed_method: forward                       # the method that gives features
     head: classifier                            # optional: a submodule mapping features
                                                 #   to logits -> predict_proba
     preprocess: {recipe: labram}                # optional: a model family's input recipe
-                                                #   (fmbench.adapters.recipes)
+                                                #   (fmbench.adapters.recipes), or a function
+                                                #   "module:encode" (raw batch -> array)
     batch_size: 64
     device: auto                                # cpu | cuda | cuda:1 | mps | auto
     dtype: bfloat16                             # optional: float16 | bfloat16
@@ -47,7 +54,7 @@ from fmbench.adapters.prepared import (
     recipe_description,
     tensor_call,
 )
-from fmbench.adapters.recipes.base import Recipe
+from fmbench.adapters.recipes.base import FunctionRecipe, ModelInputs, Recipe
 from fmbench.adapters.runtime import (
     DTYPES,
     POOLINGS,
@@ -264,7 +271,13 @@ class TorchModuleModel:
         """The arguments of one forward call for the rows ``X``."""
         if self.recipe is None:
             return ForwardCall(args=(self._tensor(X),))
-        inputs = self.recipe(X, self.info)
+        if isinstance(self.recipe, FunctionRecipe):
+            encoded = self.recipe.encode(X)
+            if not isinstance(encoded, Mapping):
+                return ForwardCall(args=(self._tensor(encoded),))
+            inputs = ModelInputs(arrays=encoded)
+        else:
+            inputs = self.recipe(X, self.info)
         self.truncated += inputs.truncated
         return tensor_call(
             inputs,
@@ -280,8 +293,8 @@ class TorchModuleModel:
         if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
             raise ModelError(
                 f"{self.runner.where('embed')}: got sequences (strings); torch_module takes "
-                "numeric arrays unless a preprocess recipe tokenises them (e.g. preprocess: "
-                "hyenadna); or use type: huggingface"
+                "numeric arrays: set preprocess: 'module:function' (raw batch -> array) or a "
+                "recipe (e.g. preprocess: hyenadna), or use type: huggingface"
             )
         array = np.asarray(X, dtype=self.input_dtype)
         tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
@@ -365,15 +378,15 @@ def _method(module: Any, name: str, key: str, source: str) -> str:
 
 
 def _cached_weights(config: ModelConfig) -> Path:
-    """The verified download of ``weights_url`` in the cache (``fmbench download-weights``)."""
-    from fmbench.data.fetch import cached_weights_path
+    """The verified download of the declared weights in the cache (converted if asked)."""
+    from fmbench.models.weights import weights_file
 
-    path = cached_weights_path({"model_id": config.model_id, **dict(config.settings)})
+    path = weights_file(
+        {"model_id": config.model_id, **dict(config.settings)},
+        command=f"fmbench download-weights --model {config.source}",
+    )
     if not path.is_file():
-        raise ModelError(
-            f"model {config.model_id!r}: its weights ({config.settings.get('weights_url')}) are "
-            f"not in the cache at {path}; run `fmbench download-weights --model {config.source}`"
-        )
+        raise ModelError(f"model {config.model_id!r}: cached weights {path} are not a file")
     return path
 
 
@@ -386,7 +399,9 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
     settings = Settings(config.settings, source=config.source, adapter="torch_module")
     import_path = settings.required("import_path", "my_package.model:Encoder")
     weights = settings.path("weights", kind="weights file")
-    if weights is None and config.settings.get("weights_url"):
+    if weights is None and (
+        config.settings.get("weights_url") or config.settings.get("weights_wheel")
+    ):
         weights = _cached_weights(config)
     if weights is None:
         raise ConfigError(

@@ -20,6 +20,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         toy_path="neuro/fmri_classification",
         generate="fmbench.builtin.toy_fmri:generate_fmri_classification",
         license="CC0-1.0 (synthetic)",
+        data_kind="synthetic",
     )
     yield DatasetSpec(
         name="array-folder",

@@ -58,6 +58,9 @@ class ModelConfig:
     type: str
     settings: Mapping[str, Any] = attrs.field(factory=dict)
     source: str = ""
+    #: the licence and citation of the model's weights (eval.yaml's model block shows them)
+    license: str | None = None
+    citation: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -87,7 +90,10 @@ def parse_model_config(data: Any, *, source: str) -> ModelConfig:
             "see `fmbench list-adapters`)"
         )
     settings = {k: v for k, v in data.items() if k not in {"model_id", "type", *DESCRIPTIVE_KEYS}}
-    return ModelConfig(model_id=model_id, type=str(data["type"]), settings=settings, source=source)
+    described = {k: " ".join(str(data[k]).split()) for k in ("license", "citation") if data.get(k)}
+    return ModelConfig(
+        model_id=model_id, type=str(data["type"]), settings=settings, source=source, **described
+    )
 
 
 def read_model_config(path: str | Path) -> ModelConfig:

@@ -32,6 +32,7 @@ from fmbench.plugin_system.imports import import_object
 
 __all__ = [
     "FileRef",
+    "FunctionRecipe",
     "ModelInputs",
     "Recipe",
     "RecipeContext",
@@ -216,9 +217,51 @@ class Recipe:
     def describe(self) -> dict[str, Any]:
         return {"recipe": self.name}
 
+    def code(self) -> Any:
+        """The object whose source file is hashed into ``preprocess_sha256``."""
+        return type(self)
+
+
+class FunctionRecipe(Recipe):
+    """``preprocess: "module:function"``: a plain function that encodes one batch of raw inputs.
+
+    The function takes the batch (e.g. a list of DNA strings) and returns a numeric array (the
+    model's one input) or a mapping of named arrays (a forward's keyword arguments, or an ONNX
+    graph's named inputs). It runs once per sub-batch, so memory stays bounded by the batch.
+    """
+
+    name: ClassVar[str] = "function"
+
+    def __init__(self, function: Any, reference: str) -> None:
+        self.function = function
+        self.reference = reference
+
+    def encode(self, batch: Any) -> np.ndarray | Mapping[str, np.ndarray]:
+        """The function's output for one batch: an array, or named arrays."""
+        out = self.function(batch)
+        if isinstance(out, Mapping):
+            return {str(k): np.asarray(v) for k, v in out.items()}
+        return np.asarray(out)
+
+    def __call__(self, batch: Any, info: Mapping[str, Any]) -> ModelInputs:
+        encoded = self.encode(batch)
+        if not isinstance(encoded, Mapping):
+            raise ModelError(
+                f"preprocess {self.reference} returned one array; this adapter needs named "
+                "inputs (return a mapping of name -> array)"
+            )
+        return ModelInputs(arrays=encoded)
+
+    def code(self) -> Any:
+        return self.function
+
+    def describe(self) -> dict[str, Any]:
+        return {"recipe": self.reference}
+
 
 def build_recipe(spec: Any, context: RecipeContext) -> Recipe:
-    """The recipe a ``preprocess:`` value names: ``name`` or ``{recipe: name, ...params}``."""
+    """The recipe a ``preprocess:`` value names: ``name``, ``{recipe: name, ...params}``, a
+    recipe class ``"module:Class"``, or a plain function ``"module:function"``."""
     from fmbench.adapters.recipes import RECIPES
 
     where = f"model config {context.source}: preprocess"
@@ -243,8 +286,14 @@ def build_recipe(spec: Any, context: RecipeContext) -> Recipe:
             f"{where}: unknown recipe {name!r}{suggest(name, RECIPES)}; known: "
             f"{', '.join(sorted(RECIPES))}, or 'module:Class' for your own"
         )
+    if not isinstance(cls, type) and callable(cls) and ":" in name:
+        if values:
+            raise ConfigError(f"{where}: a function ({name}) takes no parameters; got {values}")
+        return FunctionRecipe(cls, name)
     if not (isinstance(cls, type) and issubclass(cls, Recipe)):
-        raise ConfigError(f"{where}: {name} is not a fmbench.adapters.recipes.base.Recipe class")
+        raise ConfigError(
+            f"{where}: {name} is not a fmbench.adapters.recipes.base.Recipe class or a function"
+        )
     params = RecipeParams(
         values, source=context.source, adapter=f"{context.adapter}, preprocess {name}"
     )
