@@ -310,10 +310,6 @@ def _source_tuple(values: Any) -> tuple[Source, ...]:
 DATA_KINDS = ("real", "synthetic")
 
 
-def _default_data_kind(spec: Any) -> str | None:
-    return "synthetic" if spec.toy_path is not None else None
-
-
 @attrs.frozen(kw_only=True)
 class DatasetSpec:
     """A dataset, or a reader for a file format, that commands can load by id or by path.
@@ -367,9 +363,12 @@ class DatasetSpec:
     sources: tuple[Source, ...] = attrs.field(default=(), converter=_source_tuple)
     prepare: Ref | None = attrs.field(default=None, validator=_check_ref)
     data_kind: str | None = attrs.field(
-        default=attrs.Factory(_default_data_kind, takes_self=True),
-        validator=attrs.validators.optional(_one_of(*DATA_KINDS)),
+        default=None, validator=attrs.validators.optional(_one_of(*DATA_KINDS))
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.data_kind is None and self.toy_path is not None:
+            object.__setattr__(self, "data_kind", "synthetic")  # a toy dataset is generated
 
 
 @attrs.frozen(kw_only=True)
