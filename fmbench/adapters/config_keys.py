@@ -51,8 +51,10 @@ HUGGINGFACE_KEYS = (
 ONNX_KEYS = (
     "path",
     "input_name",
+    "input_feed",
     "output_name",
     "logits_output",
+    "probabilities_output",
     "pooling",
     "batch_size",
     "device",
