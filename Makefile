@@ -82,3 +82,11 @@ test: lint typecheck pytest plugins-check docs
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info
+
+# Wheels with real pretrained weights for the fmbench-neuro tests (ICLabel), pinned and
+# hash-checked; the tests that need them skip with the reason when .cache/model-wheels lacks them.
+MODEL_WHEELS ?= .cache/model-wheels
+.PHONY: model-wheels-neuro
+model-wheels-neuro: venv
+	$(PIP) download --no-deps --only-binary=:all: --require-hashes \
+		-r tests/model-wheels-neuro.txt -d $(MODEL_WHEELS)
