@@ -62,7 +62,13 @@ def _pinned_wheel(name: str) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def icalabel_wheel() -> Path:
+def icalabel_pin() -> tuple[str, str]:
+    """``(requirement, wheel sha256)`` of mne-icalabel in tests/model-wheels-neuro.txt."""
+    return _pinned_wheel("mne-icalabel")
+
+
+@pytest.fixture(scope="session")
+def icalabel_wheel(icalabel_pin: tuple[str, str]) -> Path:
     """The pinned mne-icalabel wheel (ICLabel's weights), from ``make model-wheels-neuro``.
 
     Looked for in ``$FMBENCH_MODEL_WHEELS`` or ``<repo>/.cache/model-wheels``; checked against
@@ -70,7 +76,7 @@ def icalabel_wheel() -> Path:
     """
     import hashlib
 
-    requirement, digest = _pinned_wheel("mne-icalabel")
+    requirement, digest = icalabel_pin
     version = requirement.split("==")[1]
     folder = Path(os.environ.get("FMBENCH_MODEL_WHEELS") or REPO / ".cache" / "model-wheels")
     wheel = folder / f"mne_icalabel-{version}-py3-none-any.whl"
