@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench[onnx]')")
+pytest.importorskip(
+    "onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench[onnx]')"
+)
 onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench[onnx]')")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -126,7 +128,9 @@ def test_input_feed_gives_every_input_and_probabilities_are_used_as_they_are(
     proba = model.predict_proba(rows, 3)
     np.testing.assert_allclose(proba, softmax, atol=1e-5)
     # the same graph through logits_output gives the same probabilities
-    via_logits = _load(registry, path=str(graph), input_feed=f"{feeds}:split", logits_output="logits")
+    via_logits = _load(
+        registry, path=str(graph), input_feed=f"{feeds}:split", logits_output="logits"
+    )
     np.testing.assert_allclose(via_logits.predict_proba(rows, 3), proba, atol=1e-5)
     # a softmax output named as logits would be squashed twice: that is why the key exists
     twice = _load(registry, path=str(graph), input_feed=f"{feeds}:split", logits_output="probs")
@@ -148,8 +152,13 @@ def test_bad_feeds_and_outputs_fail_clearly(graph: Path, feeds: str, registry: A
     with pytest.raises(ConfigError, match="input_name or input_feed, not both"):
         _load(registry, path=str(graph), input_feed=f"{feeds}:split", input_name="image")
     with pytest.raises(ConfigError, match="logits_output or probabilities_output, not both"):
-        _load(registry, path=str(graph), logits_output="logits", probabilities_output="probs",
-              input_feed=f"{feeds}:split")  # fmt: skip
+        _load(
+            registry,
+            path=str(graph),
+            logits_output="logits",
+            probabilities_output="probs",
+            input_feed=f"{feeds}:split",
+        )
     with pytest.raises(ConfigError, match=r"probabilities_output: the graph has no 'p' \(it has"):
         _load(registry, path=str(graph), input_feed=f"{feeds}:split", probabilities_output="p")
     with pytest.raises(ModelError, match="has no 'nothing'"):
@@ -167,15 +176,14 @@ def test_bad_feeds_and_outputs_fail_clearly(graph: Path, feeds: str, registry: A
     doubled = _load(registry, path=str(graph), input_feed=f"{feeds}:doubled")
     with pytest.raises(ModelError, match=r"\(8, 3\) for a batch of 4 rows"):
         doubled.embed(rows)
-    logits = _load(registry, path=str(graph), input_feed=f"{feeds}:split",
-                   probabilities_output="logits")  # fmt: skip
+    logits = _load(
+        registry, path=str(graph), input_feed=f"{feeds}:split", probabilities_output="logits"
+    )
     with pytest.raises(ModelError, match="rows must be non-negative and sum to 1"):
         logits.predict_proba(rows, 3)
 
 
-def test_a_fixed_batch_graph_cannot_take_a_feed(
-    tmp_path: Path, feeds: str, registry: Any
-) -> None:
+def test_a_fixed_batch_graph_cannot_take_a_feed(tmp_path: Path, feeds: str, registry: Any) -> None:
     fixed = _two_input_graph(tmp_path / "fixed.onnx", batch=4)
     with pytest.raises(ModelError, match="fixed batch size; input_feed needs"):
         _load(registry, path=str(fixed), input_feed=f"{feeds}:split")

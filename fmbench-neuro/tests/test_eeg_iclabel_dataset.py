@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from fmbench.data import load_array_folder
 from fmbench_neuro.eeg.iclabel_features import N_FEATURES
 from fmbench_neuro.eeg.montage import CHANNELS_32, electrode_xyz
 from fmbench_neuro.toy.eeg_ica import (
@@ -25,6 +23,8 @@ from fmbench_neuro.toy.eeg_ica import (
     simulate_recording,
     sphere_potential,
 )
+
+from fmbench.data import load_array_folder
 
 
 def test_sphere_potential_is_dipolar() -> None:
@@ -42,7 +42,9 @@ def test_a_recording_is_the_sum_of_its_sources_and_background() -> None:
     kinds = [s.kind for s in recording.sources]
     assert kinds.count("brain") >= 8 and kinds.count("eye") == 2 and kinds.count("muscle") >= 1
     assert set(kinds) <= set(CLASS_NAMES) - {"other"}
-    rebuilt = recording.background + sum(np.outer(s.topography, s.activity) for s in recording.sources)
+    rebuilt = recording.background + sum(
+        np.outer(s.topography, s.activity) for s in recording.sources
+    )
     np.testing.assert_allclose(recording.data, rebuilt)
     for source in recording.sources:  # average-referenced maps, band-passed activity
         assert abs(source.topography.sum()) < 1e-9
@@ -67,9 +69,12 @@ def _toy(topographies: np.ndarray, activities: np.ndarray, kinds: list[str]) -> 
     )
     data = topographies @ activities
     return SimulatedRecording(
-        ch_names=("a", "b", "c"), sfreq=100.0, sources=sources,
-        background=np.zeros_like(data), data=data,
-    )  # fmt: skip
+        ch_names=("a", "b", "c"),
+        sfreq=100.0,
+        sources=sources,
+        background=np.zeros_like(data),
+        data=data,
+    )
 
 
 def test_components_take_the_class_of_their_dominant_source() -> None:

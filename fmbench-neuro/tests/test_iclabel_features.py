@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from fmbench_neuro.eeg.iclabel_features import (
     N_FEATURES,
     autocorrelation_feature,
@@ -82,7 +81,7 @@ def test_spectrum_feature_of_known_signals() -> None:
 
 
 def test_a_notch_dip_at_the_mains_frequency_is_filled_in() -> None:
-    from scipy.signal import iirnotch, filtfilt
+    from scipy.signal import filtfilt, iirnotch
 
     rng = np.random.default_rng(2)
     noise = rng.standard_normal(int(30 * FS)) * 30
@@ -123,8 +122,9 @@ def test_rows_round_trip_and_bad_shapes() -> None:
     with pytest.raises(ValueError, match=r"shape \(n, 1224\)"):
         split_rows(rows[:, :-1])
     with pytest.raises(ValueError, match="do not match"):
-        iclabel_features(rng.standard_normal((32, 4)), rng.standard_normal((3, 2500)), FS,
-                         theta, radius)  # fmt: skip
+        iclabel_features(
+            rng.standard_normal((32, 4)), rng.standard_normal((3, 2500)), FS, theta, radius
+        )
 
 
 def test_features_equal_mne_icalabels_on_an_mne_ica(mne_icalabel: Any) -> None:
@@ -146,7 +146,9 @@ def test_features_equal_mne_icalabels_on_an_mne_ica(mne_icalabel: Any) -> None:
     raw.set_montage(mne.channels.make_dig_montage(ch_pos=positions, coord_frame="head"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MNE's and mne-icalabel's filter/reference advice
-        seed = {"rng" if "rng" in signature(mne.preprocessing.ICA).parameters else "random_state": 0}
+        seed = {
+            "rng" if "rng" in signature(mne.preprocessing.ICA).parameters else "random_state": 0
+        }
         ica = mne.preprocessing.ICA(n_components=8, method="fastica", max_iter=500, **seed)
         ica.fit(raw, verbose=False)
         topo, psd, autocorr = get_iclabel_features(raw, ica)

@@ -9,16 +9,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench[onnx]')")
+pytest.importorskip(
+    "onnxruntime", reason="onnxruntime is not installed (pip install 'fmbench[onnx]')"
+)
 onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install 'fmbench[onnx]')")
 
+from fmbench_neuro.eeg.iclabel_features import N_FEATURES, split_rows  # noqa: E402
+from fmbench_neuro.iclabel import CLASS_NAMES, onnx_input_feed  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from fmbench.data import load_array_folder  # noqa: E402
 from fmbench.models import load_model, parse_model_config  # noqa: E402
 from fmbench.run import RunOptions, run_suite  # noqa: E402
-from fmbench_neuro.eeg.iclabel_features import N_FEATURES, split_rows  # noqa: E402
-from fmbench_neuro.iclabel import CLASS_NAMES, onnx_input_feed  # noqa: E402
 
 ICLABEL_MEMBER = "mne_icalabel/iclabel/network/assets/ICLabelNet.onnx"
 ICLABEL_ONNX_SHA256 = "b7dc72bc3fa5960b2843fc6d5ba60add842b0a240c6371598be09b595182c04b"
@@ -107,13 +109,18 @@ def test_feed_copies_the_components_as_iclabel_does() -> None:
     np.testing.assert_array_equal(feed["topo"][6:9, 0], topo[:, :, ::-1])
     np.testing.assert_array_equal(feed["topo"][9:12, 0], -topo[:, :, ::-1])
     np.testing.assert_array_equal(feed["psds"][9:12, 0, 0], rows[:, 1024:1124])
-    assert CLASS_NAMES == ("brain", "muscle", "eye", "heart", "line_noise", "channel_noise",
-                           "other")  # fmt: skip
+    assert CLASS_NAMES == (
+        "brain",
+        "muscle",
+        "eye",
+        "heart",
+        "line_noise",
+        "channel_noise",
+        "other",
+    )
 
 
-def test_stand_in_graph_end_to_end(
-    tmp_path: Path, toy_root: Path, registry: Any
-) -> None:
+def test_stand_in_graph_end_to_end(tmp_path: Path, toy_root: Path, registry: Any) -> None:
     graph = _stand_in(tmp_path / "stand_in.onnx")
     model = load_model(registry, _config(graph))
     rows = load_array_folder(toy_root / "neuro" / "eeg_iclabel").X[:37]
@@ -142,7 +149,10 @@ def iclabel_onnx(
     requirement, wheel_sha256 = icalabel_pin
     cache = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in {**local_pip_env(icalabel_wheel.parent), "FMBENCH_DATA": str(cache)}.items():
+        for key, value in {
+            **local_pip_env(icalabel_wheel.parent),
+            "FMBENCH_DATA": str(cache),
+        }.items():
             patch.setenv(key, value)
         return fetch_wheel_member(
             requirement,

@@ -280,9 +280,7 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
     feed_path = settings.string("input_feed")
     input_name = settings.string("input_name")
     if feed_path is not None and input_name is not None:
-        raise ConfigError(
-            f"model config {config.source}: set input_name or input_feed, not both"
-        )
+        raise ConfigError(f"model config {config.source}: set input_name or input_feed, not both")
     if input_name is None:
         if len(inputs) != 1 and feed_path is None:
             raise ConfigError(

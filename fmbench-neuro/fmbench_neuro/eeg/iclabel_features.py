@@ -79,9 +79,9 @@ class ICLabelFeatures:
     def rows(self) -> np.ndarray:
         """One row of :data:`N_FEATURES` float32 values per component."""
         n = len(self.topo)
-        return np.concatenate(
-            [self.topo.reshape(n, -1), self.psd, self.autocorr], axis=1
-        ).astype(np.float32)
+        return np.concatenate([self.topo.reshape(n, -1), self.psd, self.autocorr], axis=1).astype(
+            np.float32
+        )
 
 
 def split_rows(rows: np.ndarray) -> ICLabelFeatures:
@@ -248,6 +248,8 @@ def autocorrelation_feature(activations: np.ndarray, sfreq: float) -> np.ndarray
         down += 1
     resampled = np.real(resample_poly(ac.T, 100, down).T)[:, 1:]
     if resampled.shape[1] != 100:
-        raise ValueError(f"sfreq {sfreq}: the autocorrelation resamples to {resampled.shape[1]} "
-                         "lags instead of ICLabel's 100")
+        raise ValueError(
+            f"sfreq {sfreq}: the autocorrelation resamples to {resampled.shape[1]} "
+            "lags instead of ICLabel's 100"
+        )
     return (resampled * _SCALE).astype(np.float32)

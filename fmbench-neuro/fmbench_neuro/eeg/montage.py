@@ -68,9 +68,7 @@ def _slerp(start: np.ndarray, end: np.ndarray, fraction: float) -> np.ndarray:
     angle = float(np.arccos(np.clip(start @ end, -1.0, 1.0)))
     if angle == 0.0:
         return start.copy()
-    return (np.sin((1 - fraction) * angle) * start + np.sin(fraction * angle) * end) / np.sin(
-        angle
-    )
+    return (np.sin((1 - fraction) * angle) * start + np.sin(fraction * angle) * end) / np.sin(angle)
 
 
 def _position(name: str) -> np.ndarray:

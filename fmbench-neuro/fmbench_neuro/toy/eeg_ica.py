@@ -18,7 +18,7 @@ Each simulated recording (32 electrodes of the 10-10 system on a spherical head,
   impedances);
 - **channel_noise**: (some recordings) one or two bad electrodes: large noise with pops on a
   single channel;
-- background: 40 weak random dipoles with 1/f activity and 1 uV white sensor noise, not a
+- background: 40 weak random dipoles with 1/f activity and 0.5 uV white sensor noise, not a
   source of its own.
 
 Each source's activity is band-pass filtered (1-100 Hz, as ICLabel expects) and its map
@@ -29,7 +29,8 @@ each component gets ICLabel's features (:mod:`fmbench_neuro.eeg.iclabel_features
 
 **Labels**: a component's activation is ``y = w . X``, so source ``j`` contributes exactly
 ``(w . a_j) s_j(t)``; its *share* is the variance of that contribution over the variance of
-``y``. A component is labelled with the class of the single source whose share is largest
+``y`` (shares of uncorrelated sources add up to 1; chance correlation between simulated
+sources can push one slightly above 1). A component is labelled with the class of the single source whose share is largest
 when that share is at least :data:`DOMINANT_SHARE` (the component recovers that source);
 otherwise no source dominates (a mixture of sources, or mostly background) and it is
 labelled ``other``, ICLabel's class for components that fit no other category. The best
@@ -119,7 +120,9 @@ class Decomposition:
     activations: np.ndarray
 
 
-def sphere_potential(electrodes: np.ndarray, position: np.ndarray, moment: np.ndarray) -> np.ndarray:
+def sphere_potential(
+    electrodes: np.ndarray, position: np.ndarray, moment: np.ndarray
+) -> np.ndarray:
     """Potential on a homogeneous unit sphere of a current dipole inside it (sigma = 1/4 pi).
 
     The surface potential of a point source (Frank 1952), differentiated along the moment:
@@ -214,14 +217,19 @@ def _muscle(rng: np.random.Generator, n: int, sfreq: float) -> np.ndarray:
 
 def _heartbeats(rng: np.random.Generator, n: int, sfreq: float) -> np.ndarray:
     lags = np.arange(-int(0.3 * sfreq), int(0.45 * sfreq)) / sfreq
-    waves = ((-0.2, 0.025, 0.15), (-0.03, 0.010, -0.15), (0.0, 0.012, 1.0),
-             (0.03, 0.010, -0.3), (0.25, 0.045, 0.3))  # (offset s, width s, amplitude) P..T
+    waves = (
+        (-0.2, 0.025, 0.15),
+        (-0.03, 0.010, -0.15),
+        (0.0, 0.012, 1.0),
+        (0.03, 0.010, -0.3),
+        (0.25, 0.045, 0.3),
+    )  # (offset s, width s, amplitude) P..T
     beat_shape = sum(a * np.exp(-0.5 * ((lags - at) / w) ** 2) for at, w, a in waves)
     out = np.zeros(n + len(lags))
     rate = rng.uniform(55, 85) / 60.0
     beat = rng.uniform(0, 1 / rate)
     while beat < n / sfreq:
-        start = int(round(beat * sfreq))
+        start = round(beat * sfreq)
         out[start : start + len(lags)] += beat_shape
         beat += rng.normal(1 / rate, 0.03 / rate)
     return out[-int(lags[0] * sfreq) :][:n]
@@ -250,15 +258,21 @@ def simulate_recording(
     duration: float = 60.0,
 ) -> SimulatedRecording:
     """One recording with its labelled sources (see the module docstring)."""
-    n = int(round(duration * sfreq))
+    n = round(duration * sfreq)
     electrodes = electrode_xyz(ch_names)
     n_ch = len(electrodes)
     raw_sources: list[tuple[str, str, np.ndarray, np.ndarray]] = []
 
-    def dipole(kind: str, name: str, position: np.ndarray, moment: np.ndarray, rms: float,
-               activity: np.ndarray) -> None:  # fmt: skip
+    def dipole(
+        kind: str,
+        name: str,
+        position: np.ndarray,
+        moment: np.ndarray,
+        peak_uv: float,
+        activity: np.ndarray,
+    ) -> None:  # the map scaled to peak_uv at its largest channel
         topography = sphere_potential(electrodes, position, moment)
-        topography = topography / np.abs(topography).max() * rms
+        topography = topography / np.abs(topography).max() * peak_uv
         raw_sources.append((kind, name, topography, activity))
 
     for k in range(int(rng.integers(8, 13))):
@@ -268,8 +282,14 @@ def simulate_recording(
         dipole("brain", f"brain{k}", position, moment, rng.uniform(4, 12), activity)
     eyes = 0.9 * _unit(105, 0)
     dipole("eye", "blinks", eyes, _tilted(rng, _unit(35, 0), 10), 120.0, _blinks(rng, n, sfreq))
-    dipole("eye", "saccades", eyes, _tilted(rng, np.array([1.0, 0, 0]), 10),
-           rng.uniform(15, 35), _saccades(rng, n, sfreq))  # fmt: skip
+    dipole(
+        "eye",
+        "saccades",
+        eyes,
+        _tilted(rng, np.array([1.0, 0, 0]), 10),
+        rng.uniform(15, 35),
+        _saccades(rng, n, sfreq),
+    )
     for k in range(int(rng.integers(1, 4))):
         side = rng.choice([-1.0, 1.0])
         position = 0.92 * _unit(rng.uniform(88, 105), side * rng.uniform(60, 120))
@@ -281,12 +301,20 @@ def simulate_recording(
         dipole("heart", "ecg", heart, moment, rng.uniform(8, 20), _heartbeats(rng, n, sfreq))
     if rng.random() < 0.5:
         gains = 1.0 + 0.5 * rng.standard_normal(n_ch) + 0.3 * electrodes[:, 1]
-        raw_sources.append(("line_noise", "mains", gains / np.abs(gains).max() *
-                            rng.uniform(4, 12), _line_noise(rng, n, sfreq)))  # fmt: skip
+        raw_sources.append(
+            (
+                "line_noise",
+                "mains",
+                gains / np.abs(gains).max() * rng.uniform(4, 12),
+                _line_noise(rng, n, sfreq),
+            )
+        )
     for k in range(int(rng.choice([0, 1, 1, 2]))):
         onehot = np.zeros(n_ch)
         onehot[int(rng.integers(n_ch))] = rng.uniform(15, 40)
-        raw_sources.append(("channel_noise", f"bad_channel{k}", onehot, _bad_channel(rng, n, sfreq)))
+        raw_sources.append(
+            ("channel_noise", f"bad_channel{k}", onehot, _bad_channel(rng, n, sfreq))
+        )
 
     background = np.zeros((n_ch, n))
     for _ in range(40):
@@ -305,9 +333,12 @@ def simulate_recording(
         sources.append(Source(kind=kind, name=name, topography=topography, activity=activity))
         data += np.outer(topography, activity)
     return SimulatedRecording(
-        ch_names=tuple(ch_names), sfreq=sfreq, sources=tuple(sources), background=background,
+        ch_names=tuple(ch_names),
+        sfreq=sfreq,
+        sources=tuple(sources),
+        background=background,
         data=data,
-    )  # fmt: skip
+    )
 
 
 def decompose(data: np.ndarray, n_components: int, seed: int) -> Decomposition:
@@ -323,8 +354,9 @@ def decompose(data: np.ndarray, n_components: int, seed: int) -> Decomposition:
     from sklearn.exceptions import ConvergenceWarning
 
     scale = float(np.std(data))
-    ica = FastICA(n_components=n_components, whiten="unit-variance", max_iter=400,
-                  random_state=seed)  # fmt: skip
+    ica = FastICA(
+        n_components=n_components, whiten="unit-variance", max_iter=400, random_state=seed
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ica.fit((data / scale).T)
@@ -350,12 +382,15 @@ def label_components(
     """Each component's class by its dominant source (see the module docstring)."""
     activations = decomposition.unmixing @ recording.data
     total = activations.var(axis=1)
-    shares = np.array(
-        [
-            (decomposition.unmixing @ s.topography) ** 2 * s.activity.var()
-            for s in recording.sources
-        ]
-    ).T / total[:, None]  # (n_components, n_sources)
+    shares = (
+        np.array(
+            [
+                (decomposition.unmixing @ s.topography) ** 2 * s.activity.var()
+                for s in recording.sources
+            ]
+        ).T
+        / total[:, None]
+    )  # (n_components, n_sources)
     best = shares.argmax(axis=1)
     best_share = shares[np.arange(len(best)), best]
     other = CLASS_NAMES.index("other")
@@ -387,8 +422,15 @@ def _generate(folder: Path, seed: int, n_recordings: int) -> None:
     theta, radius = polar_coordinates(CHANNELS_32)
     rows, labels = [], []
     meta: dict[str, list[object]] = {
-        k: [] for k in ("recording_id", "component", "ic_class", "best_source", "best_kind",
-                        "best_share")  # fmt: skip
+        k: []
+        for k in (
+            "recording_id",
+            "component",
+            "ic_class",
+            "best_source",
+            "best_kind",
+            "best_share",
+        )
     }
     for r in range(n_recordings):
         recording = simulate_recording(rng)
