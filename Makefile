@@ -83,10 +83,18 @@ test: lint typecheck pytest plugins-check docs
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info
 
-# Wheels with real pretrained weights for the fmbench-neuro tests (ICLabel), pinned and
-# hash-checked; the tests that need them skip with the reason when .cache/model-wheels lacks them.
+# Wheels holding real pretrained weights (tests/model-wheels.txt, pinned and hash-checked),
+# downloaded once into $(MODEL_WHEELS) (git-ignored). The tests that run real weights point
+# pip at this folder (PIP_NO_INDEX=1 PIP_FIND_LINKS=...) and skip with the reason without it.
 MODEL_WHEELS ?= .cache/model-wheels
+.PHONY: model-wheels
+model-wheels:
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+		-r tests/model-wheels.txt --dest $(MODEL_WHEELS)
+
+# The same for the fmbench-neuro tests (tests/model-wheels-neuro.txt: mne-icalabel, ICLabel's
+# network); those tests look in $(MODEL_WHEELS) or $$FMBENCH_MODEL_WHEELS and skip without it.
 .PHONY: model-wheels-neuro
-model-wheels-neuro: venv
-	$(PIP) download --no-deps --only-binary=:all: --require-hashes \
-		-r tests/model-wheels-neuro.txt -d $(MODEL_WHEELS)
+model-wheels-neuro:
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+		-r tests/model-wheels-neuro.txt --dest $(MODEL_WHEELS)

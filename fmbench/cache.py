@@ -68,6 +68,7 @@ IDENTITY_KEYS = (
     "resolved_revision",
     "revision",
     "code_sha256",
+    "preprocess_sha256",
     "model_config_sha256",
     "device",
     "dtype",

@@ -720,7 +720,11 @@ def cached_weights_path(config: Any) -> Path:
 
 
 def download_weights(config: Any, *, offline: bool | None = None, progress: bool = True) -> Path:
-    """Download a model config's weights into the cache (verified) and return their path."""
+    """Download a model config's weights into the cache (verified) and return their path.
+
+    With ``weights_convert`` the fetched file is then converted once
+    (:func:`fmbench.model_weights.convert_weights`) and the converted file's path returned.
+    """
     target = cached_weights_path(config)
     source = weights_source(config)
     if source is not None:
@@ -731,6 +735,10 @@ def download_weights(config: Any, *, offline: bool | None = None, progress: bool
             if not marker.is_file():
                 safe_extract(archive, target, kind=source.extract)
                 marker.write_text(source.hash, encoding="utf-8")
+        if _settings(config).get("weights_convert"):  # e.g. Keras HDF5 -> safetensors / ONNX
+            from fmbench.model_weights import convert_weights
+
+            return convert_weights(config, target, progress=progress)
         return target
     settings = _settings(config)
     if (target / _STAMP).is_file():

@@ -244,6 +244,8 @@ class ModelHandle:
 
         A model object may add facts through an optional ``describe() -> dict`` (adapters
         give n_parameters, device, dtype, weights_sha256, revision...); the keys above win.
+        Declared weights add ``weights_source``, ``license`` and ``citation``
+        (:func:`fmbench.model_weights.provenance`).
         """
         info: dict[str, Any] = {
             "model_id": self.model_id,
@@ -252,6 +254,10 @@ class ModelHandle:
             "baseline": self.baseline,
             "config_sha256": self.config.sha256,
         }
+        # the published source of declared weights, their licence and citation (if given)
+        from fmbench.model_weights import provenance
+
+        info.update(provenance(self.config.settings))
         for key, value in self._optional("describe").items():
             info.setdefault(str(key), value)
         return info

