@@ -87,6 +87,13 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Any:
             def broken(rows):
                 raise RuntimeError("no such column")
 
+            def words(rows):
+                return {"image": [["a"] * 6] * len(rows), "series": rows[:, 6:]}
+
+            def from_text(rows):
+                values = np.array([[float(v) for v in r.split(",")] for r in rows])
+                return {"image": values[:, :6], "series": values[:, 6:]}
+
             NOT_CALLABLE = 3
             """
         )
@@ -142,6 +149,19 @@ def test_input_feed_gives_every_input_and_probabilities_are_used_as_they_are(
     assert "input_name" not in described
 
 
+def test_the_feed_receives_the_raw_batch(graph: Path, feeds: str, registry: Any) -> None:
+    rows = RNG.standard_normal((5, 10)).round(3)
+    text = [",".join(str(v) for v in row) for row in rows]  # e.g. sequences, not numbers
+    model = _load(
+        registry, path=str(graph), input_feed=f"{feeds}:from_text", logits_output="logits"
+    )
+    logits = _expected_logits(rows)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        model.predict_proba(text, 3), expected / expected.sum(axis=1, keepdims=True), atol=1e-5
+    )
+
+
 def test_a_multi_input_graph_without_a_feed_says_what_to_set(graph: Path, registry: Any) -> None:
     with pytest.raises(ConfigError, match=r"inputs image, series; set input_name, or input_feed"):
         _load(registry, path=str(graph))
@@ -173,8 +193,11 @@ def test_bad_feeds_and_outputs_fail_clearly(graph: Path, feeds: str, registry: A
     with pytest.raises(ModelError, match=r"returned \['image'\]; expected .*image, series"):
         missing.embed(rows)
     broken = _load(registry, path=str(graph), input_feed=f"{feeds}:broken")
-    with pytest.raises(ModelError, match="input_feed failed on a batch .*no such column"):
+    with pytest.raises(ModelError, match="input_feed failed on a batch of 4 rows: no such column"):
         broken.embed(rows)
+    words = _load(registry, path=str(graph), input_feed=f"{feeds}:words")
+    with pytest.raises(ModelError, match="returned input 'image' that is not a numeric array"):
+        words.embed(rows)
     doubled = _load(registry, path=str(graph), input_feed=f"{feeds}:doubled")
     with pytest.raises(ModelError, match=r"\(8, 3\) for a batch of 4 rows"):
         doubled.embed(rows)

@@ -18,7 +18,8 @@ Example config::
 
 A graph with several inputs (say an image, a spectrum and a sequence) takes
 ``input_feed: "module:function"`` instead of ``input_name``: the function turns a batch of
-dataset rows (n, ...) into ``{input name: array}`` for every input of the graph (its own
+dataset rows as they are (an array, or a list of strings) into ``{input name: array}`` for
+every input of the graph (its own
 formatting, such as test-time augmentation, included); the graph must still return one
 output row per dataset row. A graph that already ends in a softmax names that output
 ``probabilities_output:`` (rows are checked to be probabilities, and are used as they are)
@@ -152,8 +153,10 @@ class OnnxModel:
         return f"model {self.model_id!r} (onnx) {what}"
 
     def _outputs(self, X: Any, name: str) -> list[np.ndarray]:
-        if self.preprocess is None and (
-            isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS")
+        if (
+            self.preprocess is None
+            and self.input_feed is None
+            and (isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"))
         ):
             raise ModelError(
                 f"{self._where('embed')}: got sequences (strings); the onnx adapter takes "
@@ -199,14 +202,23 @@ class OnnxModel:
         try:
             feed = self.input_feed(batch)
         except Exception as exc:
-            raise ModelError(f"{where} failed on a batch {batch.shape}: {exc}") from None
+            raise ModelError(f"{where} failed on a batch of {len(batch)} rows: {exc}") from None
         if not isinstance(feed, dict) or set(feed) != set(self.input_dtypes):
             got = sorted(feed) if isinstance(feed, dict) else type(feed).__name__
             raise ModelError(
                 f"{where} returned {got}; expected a dict with every graph input: "
                 f"{', '.join(sorted(self.input_dtypes))}"
             )
-        return {k: np.ascontiguousarray(v, dtype=self.input_dtypes[k]) for k, v in feed.items()}
+        arrays = {}
+        for key, value in feed.items():
+            try:
+                arrays[key] = np.ascontiguousarray(value, dtype=self.input_dtypes[key])
+            except (TypeError, ValueError) as exc:
+                raise ModelError(
+                    f"{where} returned input {key!r} that is not a numeric array "
+                    f"({np.dtype(self.input_dtypes[key]).name}): {exc}"
+                ) from None
+        return arrays
 
     def embed(self, X: Any) -> np.ndarray:
         """Pooled graph outputs, one vector per input row."""
