@@ -19,9 +19,8 @@ Example config::
 A graph with several inputs (say an image, a spectrum and a sequence) takes
 ``input_feed: "module:function"`` instead of ``input_name``: the function turns a batch of
 dataset rows as they are (an array, or a list of strings) into ``{input name: array}`` for
-every input of the graph (its own
-formatting, such as test-time augmentation, included); the graph must still return one
-output row per dataset row. A graph that already ends in a softmax names that output
+every input of the graph (its own formatting, such as test-time augmentation, included); the
+graph must still return one output row per dataset row. A graph that already ends in a softmax names that output
 ``probabilities_output:`` (rows are checked to be probabilities, and are used as they are)
 instead of ``logits_output:``.
 
