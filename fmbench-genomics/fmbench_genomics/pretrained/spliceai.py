@@ -47,11 +47,11 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import torch
-import torch.nn.functional as F  # noqa: N812 (the usual name)
+import torch.nn.functional as F
 from torch import nn
 
 from fmbench.errors import ModelError
@@ -126,14 +126,24 @@ class SpliceAI(nn.Module):
         self.head = nn.Conv1d(WIDTH, len(CLASSES), 1)
         # positions the skip sum loses on each side between two skip connections
         self._skip_crops = [
-            sum(unit.crop for unit in list(self.units)[start : start + SKIP_EVERY])
+            sum(
+                (k - 1) * d
+                for k, d in zip(
+                    KERNELS[start : start + SKIP_EVERY],
+                    DILATIONS[start : start + SKIP_EVERY],
+                    strict=True,
+                )
+            )
             for start in range(0, len(KERNELS), SKIP_EVERY)
         ]
+
+    def _units(self) -> list[ResidualUnit]:
+        return [cast(ResidualUnit, unit) for unit in self.units]
 
     def _skip_sum(self, onehot_ncl: torch.Tensor) -> torch.Tensor:
         x = self.stem(onehot_ncl)
         skip = self.skips[0](x)
-        for index, unit in enumerate(self.units):
+        for index, unit in enumerate(self._units()):
             x = unit(x)
             if (index + 1) % SKIP_EVERY == 0:
                 group = (index + 1) // SKIP_EVERY
@@ -143,7 +153,9 @@ class SpliceAI(nn.Module):
 
     def _checked(self, onehot: torch.Tensor) -> torch.Tensor:
         if onehot.ndim != 3 or onehot.shape[2] != 4:
-            raise ValueError(f"SpliceAI takes (n, length, 4) one-hot input, got {tuple(onehot.shape)}")
+            raise ValueError(
+                f"SpliceAI takes (n, length, 4) one-hot input, got {tuple(onehot.shape)}"
+            )
         if onehot.shape[1] <= CONTEXT:
             raise ValueError(
                 f"SpliceAI input of length {onehot.shape[1]} is not longer than its context "
@@ -189,7 +201,7 @@ class SpliceAI(nn.Module):
         const = self.stem(torch.zeros(1, 4, 1, dtype=query.dtype, device=query.device))
         skip, skip_const = self.skips[0](x), self.skips[0](const)
         radius = have = skip_have = 0
-        for index, unit in enumerate(self.units):
+        for index, unit in enumerate(self._units()):
             step = unit.crop // 2  # radius added by each of the unit's two convolutions
             a, a_const = F.relu(unit.bn1(x)), F.relu(unit.bn1(const))
             a_have = margin(radius + step)

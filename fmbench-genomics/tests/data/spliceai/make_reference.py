@@ -80,6 +80,7 @@ def main() -> None:
             "spliceai": "1.3.1",
         },
         "context": CONTEXT,
+        "penultimate_layer": "cropping1d_1",
         "digits": DIGITS,
         "sequences": SEQUENCES,
         "models": {},
@@ -105,6 +106,7 @@ def main() -> None:
                 entry["penultimate"] = _round(features)
             per_sequence[name] = entry
         out["models"][f"spliceai{k}"] = per_sequence
+        out.setdefault("count_params", {})[f"spliceai{k}"] = int(model.count_params())
         print(f"spliceai{k}: {model.count_params()} parameters", file=sys.stderr)
     out["member_sha256"] = wheel_files
     OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
