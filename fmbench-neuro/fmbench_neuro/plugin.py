@@ -68,6 +68,17 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         data_kind="synthetic",
     )
     yield DatasetSpec(
+        name="DS-NEURO-EEG-ICLABEL",
+        summary="toy EEG independent components: ICLabel features (32x32 map, spectrum, "
+        "autocorrelation) of FastICA on 24 simulated recordings with known sources, 7 classes",
+        modality="eeg",
+        task="classification",
+        load="fmbench.data.dataset:load_array_folder",
+        toy_path="neuro/eeg_iclabel",
+        generate="fmbench_neuro.toy.eeg_ica:generate_eeg_iclabel",
+        license=_SYNTHETIC,
+    )
+    yield DatasetSpec(
         name="DS-NEURO-SMRI-AD",
         summary="toy structural MRI, 160 volumes of 24^3 voxels, CN vs AD",
         modality="mri",

@@ -16,6 +16,14 @@ Example config::
     batch_size: 64
     device: cpu                     # cpu | cuda | cuda:N | auto
 
+A graph with several inputs (say an image, a spectrum and a sequence) takes
+``input_feed: "module:function"`` instead of ``input_name``: the function turns a batch of
+dataset rows as they are (an array, or a list of strings) into ``{input name: array}`` for
+every input of the graph (its own formatting, such as test-time augmentation, included); the
+graph must still return one output row per dataset row. A graph that already ends in a softmax names that output
+``probabilities_output:`` (rows are checked to be probabilities, and are used as they are)
+instead of ``logits_output:``.
+
 A device that onnxruntime cannot give (say CUDA without its provider) is an error: onnxruntime
 would otherwise fall back to the CPU without a word.
 
@@ -46,6 +54,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.errors import ConfigError, ModelError
 from fmbench.models.config import ModelConfig
+from fmbench.plugin_system.imports import import_object
 
 __all__ = ["CONFIG_KEYS", "OnnxClassifier", "OnnxModel", "load_onnx"]
 
@@ -122,6 +131,8 @@ class OnnxModel:
         meter: ResourceMeter,
         description: dict[str, Any],
         preprocess: Any = None,
+        input_feed: Any = None,
+        input_dtypes: dict[str, Any] | None = None,
     ) -> None:
         self.session = session
         self.preprocess = preprocess
@@ -134,19 +145,24 @@ class OnnxModel:
         self.pooling = pooling
         self.meter = meter
         self._description = description
+        self.input_feed = input_feed
+        self.input_dtypes = input_dtypes or {}
 
     def _where(self, what: str) -> str:
         return f"model {self.model_id!r} (onnx) {what}"
 
     def _outputs(self, X: Any, name: str) -> list[np.ndarray]:
-        if self.preprocess is None and (
-            isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS")
+        if (
+            self.preprocess is None
+            and self.input_feed is None
+            and (isinstance(X, list) or (isinstance(X, np.ndarray) and X.dtype.kind in "OUS"))
         ):
             raise ModelError(
                 f"{self._where('embed')}: got sequences (strings); the onnx adapter takes "
                 "numeric arrays: set preprocess: 'module:function' (raw batch -> array)"
             )
-        array = X if self.preprocess is not None else np.asarray(X, dtype=self.input_dtype)
+        raw = self.preprocess is not None or self.input_feed is not None
+        array = X if raw else np.asarray(X, dtype=self.input_dtype)
         parts = []
         for rows in sub_batches(len(array), self.batch_size):
             if self.preprocess is not None:  # per sub-batch: memory bounded by the batch
@@ -154,19 +170,54 @@ class OnnxModel:
             else:
                 batch = array[rows]
             n = len(batch)
-            if self.static_batch and n < self.static_batch:  # the graph has a fixed batch size
-                padding = np.zeros((self.static_batch - n, *batch.shape[1:]), batch.dtype)
-                batch = np.concatenate([batch, padding])
+            if self.input_feed is not None:
+                feed = self._fed(batch)
+            else:
+                if self.static_batch and n < self.static_batch:  # a fixed batch size: pad
+                    padding = np.zeros((self.static_batch - n, *batch.shape[1:]), batch.dtype)
+                    batch = np.concatenate([batch, padding])
+                feed = {self.input_name: batch}
             with self.meter.timed(n):
                 try:
-                    (out,) = self.session.run([name], {self.input_name: batch})
+                    (out,) = self.session.run([name], feed)
                 except Exception as exc:
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    shapes = ", ".join(f"{k} {v.shape}" for k, v in feed.items())
                     raise ModelError(
-                        f"{self._where('run')}: onnxruntime failed on input {batch.shape}: {first}"
+                        f"{self._where('run')}: onnxruntime failed on input {shapes}: {first}"
                     ) from None
-            parts.append(np.asarray(out)[:n])
+            out = np.asarray(out)
+            if self.input_feed is not None and (out.ndim == 0 or len(out) != n):
+                raise ModelError(
+                    f"{self._where(f'output {name!r}')}: {out.shape} for a batch of {n} rows "
+                    "given to input_feed; the graph must return one row per dataset row"
+                )
+            parts.append(out[:n])
         return parts
+
+    def _fed(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """The graph's named inputs that ``input_feed`` makes of one batch of rows."""
+        where = self._where("input_feed")
+        try:
+            feed = self.input_feed(batch)
+        except Exception as exc:
+            raise ModelError(f"{where} failed on a batch of {len(batch)} rows: {exc}") from None
+        if not isinstance(feed, dict) or set(feed) != set(self.input_dtypes):
+            got = sorted(feed) if isinstance(feed, dict) else type(feed).__name__
+            raise ModelError(
+                f"{where} returned {got}; expected a dict with every graph input: "
+                f"{', '.join(sorted(self.input_dtypes))}"
+            )
+        arrays = {}
+        for key, value in feed.items():
+            try:
+                arrays[key] = np.ascontiguousarray(value, dtype=self.input_dtypes[key])
+            except (TypeError, ValueError) as exc:
+                raise ModelError(
+                    f"{where} returned input {key!r} that is not a numeric array "
+                    f"({np.dtype(self.input_dtypes[key]).name}): {exc}"
+                ) from None
+        return arrays
 
     def embed(self, X: Any) -> np.ndarray:
         """Pooled graph outputs, one vector per input row."""
@@ -182,25 +233,42 @@ class OnnxModel:
 
 
 class OnnxClassifier(OnnxModel):
-    """An onnx graph with a logits output: also ``predict_proba(X)``."""
+    """An onnx graph with a logits (or probabilities) output: also ``predict_proba(X)``."""
 
-    def __init__(self, *args: Any, logits_output: str, **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, logits_output: str, outputs_probabilities: bool = False, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
         self.logits_output = logits_output
+        self.outputs_probabilities = outputs_probabilities
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Softmax of the logits output (one logit column: sigmoid, two columns)."""
+        """Softmax of the logits output (one logit column: sigmoid, two columns); a
+        probabilities output as it is, once checked."""
         logits = np.concatenate(self._outputs(X, self.logits_output)).astype(np.float64)
         if logits.ndim != 2:
             raise ModelError(
                 f"{self._where('predict_proba')}: {self.logits_output!r} has shape "
                 f"{logits.shape}; expected (n, n_classes)"
             )
+        if self.outputs_probabilities:
+            return self._checked_probabilities(logits)
         if logits.shape[1] == 1:
             p = 1.0 / (1.0 + np.exp(-logits))
             return np.column_stack([1 - p[:, 0], p[:, 0]])
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)
+
+    def _checked_probabilities(self, proba: np.ndarray) -> np.ndarray:
+        sums = proba.sum(axis=1)
+        if proba.min(initial=0.0) < -1e-6 or not np.allclose(sums, 1.0, atol=1e-3):
+            worst = int(np.argmax(np.abs(sums - 1.0)))
+            raise ModelError(
+                f"{self._where(f'output {self.logits_output!r}')}: probabilities_output rows "
+                f"must be non-negative and sum to 1 (row {worst} sums to {sums[worst]:.4g}); "
+                "name a logits output with logits_output instead"
+            )
+        return proba
 
 
 def load_onnx(config: ModelConfig) -> OnnxModel:
@@ -228,8 +296,6 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
     preprocess_path = settings.string("preprocess")
     preprocess = None
     if preprocess_path is not None:
-        from fmbench.plugin_system.imports import import_object
-
         preprocess = import_object(preprocess_path, source=config.source, key="preprocess")
         if not callable(preprocess):
             raise ConfigError(
@@ -254,34 +320,65 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         )
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = [o.name for o in session.get_outputs()]
+    feed_path = settings.string("input_feed")
     input_name = settings.string("input_name")
+    if feed_path is not None and input_name is not None:
+        raise ConfigError(f"model config {config.source}: set input_name or input_feed, not both")
+    if feed_path is not None and preprocess is not None:
+        raise ConfigError(
+            f"model config {config.source}: set preprocess or input_feed, not both (the feed "
+            "receives the raw batch and may prepare it itself)"
+        )
     if input_name is None:
-        if len(inputs) != 1:
+        if len(inputs) != 1 and feed_path is None:
             raise ConfigError(
                 f"model config {config.source}: the graph has inputs {', '.join(inputs)}; set "
-                "input_name"
+                "input_name, or input_feed ('module:function' giving every input)"
             )
         input_name = next(iter(inputs))
     output_name = settings.string("output_name", outputs[0]) or outputs[0]
     logits_output = settings.string("logits_output")
+    probabilities_output = settings.string("probabilities_output")
+    if logits_output is not None and probabilities_output is not None:
+        raise ConfigError(
+            f"model config {config.source}: set logits_output or probabilities_output, not both"
+        )
     for key, name, names in (
         ("input_name", input_name, list(inputs)),
         ("output_name", output_name, outputs),
         ("logits_output", logits_output, outputs),
+        ("probabilities_output", probabilities_output, outputs),
     ):
         if name is not None and name not in names:
             raise ConfigError(
                 f"model config {config.source}: {key}: the graph has no {name!r} (it has "
                 f"{', '.join(names)})"
             )
+    input_dtypes = {}
+    for name, graph_input in inputs.items():
+        input_dtypes[name] = _ONNX_DTYPES.get(graph_input.type)
+        if input_dtypes[name] is None and (feed_path is not None or name == input_name):
+            raise ModelError(
+                f"ONNX file {path}: input {name!r} has unsupported type {graph_input.type}"
+            )
+    input_dtype = input_dtypes[input_name]
     graph_input = inputs[input_name]
-    input_dtype = _ONNX_DTYPES.get(graph_input.type)
-    if input_dtype is None:
-        raise ModelError(
-            f"ONNX file {path}: input {input_name!r} has unsupported type {graph_input.type}"
-        )
     first_dim = graph_input.shape[0] if graph_input.shape else None
     static_batch = first_dim if isinstance(first_dim, int) and first_dim > 0 else None
+    input_feed = None
+    if feed_path is not None:
+        input_feed = import_object(feed_path, source=config.source, key="input_feed")
+        if not callable(input_feed):
+            raise ConfigError(f"model config {config.source}: input_feed {feed_path}: not callable")
+        fixed = [
+            n for n, i in inputs.items() if i.shape and isinstance(i.shape[0], int) and i.shape[0]
+        ]
+        if fixed:
+            raise ModelError(
+                f"ONNX file {path}: input {fixed[0]!r} has a fixed batch size; input_feed needs "
+                "graphs exported with a dynamic batch axis"
+            )
+        static_batch = None
     files = [path, *(path.parent / name for name in facts["external"])]
     missing = [f for f in files if not f.is_file()]
     if missing:
@@ -292,7 +389,11 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         "n_parameters": facts["n_parameters"],
         "opset": facts["opset"],
         "producer": facts["producer"],
-        "input_name": input_name,
+        **(
+            {"inputs": sorted(inputs), "input_feed": feed_path}
+            if feed_path is not None
+            else {"input_name": input_name}
+        ),
         "output_name": output_name,
         "pooling": pooling,
         "device": device,
@@ -300,11 +401,14 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         "providers": session.get_providers(),
         "onnxruntime_version": ort.__version__,
     }
-    if preprocess is not None:
+    if preprocess is not None or input_feed is not None:
         from fmbench.adapters.runtime import source_sha256
 
-        description["preprocess"] = preprocess_path
-        description["preprocess_sha256"] = source_sha256(preprocess)
+        if preprocess is not None:
+            description["preprocess"] = preprocess_path
+            description["preprocess_sha256"] = source_sha256(preprocess)
+        else:
+            description["input_feed_sha256"] = source_sha256(input_feed)
     kwargs: dict[str, Any] = {
         "model_id": config.model_id,
         "input_name": input_name,
@@ -316,11 +420,18 @@ def load_onnx(config: ModelConfig) -> OnnxModel:
         "meter": ResourceMeter(device="cpu"),
         "description": description,
         "preprocess": preprocess,
+        "input_feed": input_feed,
+        "input_dtypes": input_dtypes if input_feed is not None else None,
     }
     model: OnnxModel
     if logits_output is not None:
         description["logits_output"] = logits_output
         model = OnnxClassifier(session, logits_output=logits_output, **kwargs)
+    elif probabilities_output is not None:
+        description["probabilities_output"] = probabilities_output
+        model = OnnxClassifier(
+            session, logits_output=probabilities_output, outputs_probabilities=True, **kwargs
+        )
     else:
         model = OnnxModel(session, **kwargs)
     model.meter.load_s = time.perf_counter() - started
