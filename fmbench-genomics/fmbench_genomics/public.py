@@ -21,7 +21,7 @@ PBMC 3k was standardised with statistics of all cells.
 Example:
     >>> from fmbench_genomics.public import public_datasets
     >>> sorted(spec.name for spec in public_datasets())
-    ['DS-PBMC3K', 'DS-PBMC68K']
+    ['DS-PBMC3K', 'DS-PBMC3K-TO-68K', 'DS-PBMC68K']
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ PBMC3K_SOURCE = Source(
     ),
 )
 
-#: The reduced PBMC 68k file of scanpy 1.11.5 (sha256 measured on the wheel's copy).
+#: The reduced PBMC 68k file of scanpy 1.11.5. Its sha256 is the one the scanpy==1.11.5 wheel
+#: publishes for it in its RECORD (``scanpy/datasets/10x_pbmc68k_reduced.h5ad,sha256=5x1B5zfJ
+#: QVWbfFfJJDvbPSyInCrf3wDjQirGtGeDZ28,1772368``, urlsafe base64 of the hex digest below).
 PBMC68K_SOURCE = Source(
     url="https://raw.githubusercontent.com/scverse/scanpy/1.11.5/src/scanpy/datasets/"
     "10x_pbmc68k_reduced.h5ad",
@@ -72,6 +74,8 @@ _SCANPY_CITATION = "Wolf, Angerer & Theis (2018), SCANPY, Genome Biol. 19:15"
 
 def public_datasets() -> Iterator[DatasetSpec]:
     """The public single-cell datasets of fmbench-genomics (declared, not downloaded)."""
+    from fmbench_genomics.public_transfer import transfer_datasets
+
     yield DatasetSpec(
         name="DS-PBMC3K",
         summary="10x PBMC 3k (scanpy tutorial, processed): 2,638 cells, 8 Louvain cell types",
@@ -96,6 +100,7 @@ def public_datasets() -> Iterator[DatasetSpec]:
         citation=f"{_10X_CITATION}; {_SCANPY_CITATION}",
         homepage="https://github.com/scverse/scanpy/tree/1.11.5/src/scanpy/datasets",
     )
+    yield from transfer_datasets()  # PBMC 3k -> 68k label transfer (public_transfer.py)
 
 
 def rewrite_h5ad(source: Path, target: Path, *, label_key: str, need_raw: bool = True) -> None:
