@@ -87,45 +87,24 @@ def channel_microvolts(edf: Any, label: str, name: str) -> tuple[np.ndarray, flo
 class EpochWriter:
     """An array folder written one window at a time (``X.npy`` is memory-mapped).
 
-    ``X.npy`` is float32 of shape ``(n_windows, *window_shape)``; ``n_windows`` is an upper
-    bound: if fewer windows were written when :meth:`close` is called (a recording was left
-    out), ``X.npy`` is cut to the windows written, copied in chunks. :meth:`close` writes the
-    labels, the metadata table and ``info.json`` (with ``n_samples``, ``shape``, ``dtype``).
+    ``X.npy`` is float32 of shape ``(n_windows, *window_shape)``; :meth:`close` writes the
+    labels (one per window), the metadata table and ``info.json`` (with ``n_samples``,
+    ``shape``, ``dtype``).
     """
-
-    _CHUNK = 512
 
     def __init__(self, folder: Path, *, n_windows: int, window_shape: tuple[int, ...]) -> None:
         if n_windows <= 0:
             raise DataError(f"{folder}: no windows to write (nothing labelled was found)")
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.window_shape = tuple(window_shape)
+        self.shape = (n_windows, *window_shape)
         self._X = np.lib.format.open_memmap(
-            self.folder / "X.npy", mode="w+", dtype=np.float32, shape=(n_windows, *window_shape)
+            self.folder / "X.npy", mode="w+", dtype=np.float32, shape=self.shape
         )
 
     def write(self, index: int, window: np.ndarray) -> None:
         """Store window number ``index``."""
         self._X[index] = window
-
-    def _cut(self, n: int) -> None:
-        """Keep the first ``n`` windows of ``X.npy``."""
-        if n == self._X.shape[0]:
-            self._X.flush()
-            return
-        if n == 0:
-            raise DataError(f"{self.folder}: no windows were written (every recording left out)")
-        target = self.folder / "X.cut.npy"
-        cut = np.lib.format.open_memmap(
-            target, mode="w+", dtype=np.float32, shape=(n, *self.window_shape)
-        )
-        for start in range(0, n, self._CHUNK):
-            cut[start : start + self._CHUNK] = self._X[start : min(n, start + self._CHUNK)]
-        cut.flush()
-        del cut
-        del self._X
-        target.replace(self.folder / "X.npy")
 
     def close(
         self,
@@ -134,18 +113,17 @@ class EpochWriter:
         metadata: Mapping[str, Sequence[Any]],
         info: Mapping[str, Any],
     ) -> None:
-        """Cut ``X.npy`` to ``len(y)`` windows; write ``y.npy``, ``metadata.csv``, ``info.json``."""
+        """Flush ``X.npy``; write ``y.npy``, ``metadata.csv`` and ``info.json``."""
         from fmbench.toydata import save_npy, write_csv
 
+        self._X.flush()
+        del self._X
         labels = np.asarray(y, dtype=np.int64)
-        self._cut(len(labels))
+        if labels.shape != self.shape[:1]:
+            raise DataError(f"{self.folder}: {labels.size} labels for {self.shape[0]} windows")
         save_npy(self.folder / "y.npy", labels)
         write_csv(self.folder / "metadata.csv", metadata)
-        full = {
-            **dict(info),
-            "n_samples": len(labels),
-            "shape": [len(labels), *self.window_shape],
-            "dtype": "float32",
-        }
+        full = {**dict(info), "n_samples": self.shape[0], "shape": list(self.shape)}
+        full["dtype"] = "float32"
         text = json.dumps(full, indent=2, sort_keys=True) + "\n"
         atomic_write_text(self.folder / "info.json", text)

@@ -161,6 +161,13 @@ class _Recording:
     session: str
     stem: str
     windows: tuple[tuple[float, int], ...]
+    labels: tuple[str, ...]  # the file's labels of DOUBLE_BANANA, in that order
+    rate: float | None
+    problem: str | None  # why it is left out, if it is
+
+
+#: Bytes read from the start of an EDF member to check its header (up to 256 signals).
+_HEADER_BYTES = 256 * 257
 
 
 def _float(value: str | None) -> float | None:
@@ -194,17 +201,46 @@ def _read_events(archive: zipfile.ZipFile, member: str) -> tuple[list[tuple[floa
     return seizures, duration
 
 
+def _montage(edf: Any) -> tuple[tuple[str, ...], float | None, str | None]:
+    """The file's labels of the canonical channels, their rate, and why it is unusable."""
+    by_name: dict[str, Any] = {}
+    for signal in edf.signals:
+        canonical = bipolar_channel_name(str(signal.label))
+        if canonical in DOUBLE_BANANA and canonical not in by_name:
+            by_name[canonical] = signal
+    missing = [c for c in DOUBLE_BANANA if c not in by_name]
+    if missing:
+        return (), None, f"lacks channel(s) {', '.join(missing)}"
+    rates = {float(by_name[c].sampling_frequency) for c in DOUBLE_BANANA}
+    if len(rates) > 1:
+        return (), None, "its channels have different sampling rates"
+    labels = tuple(str(by_name[c].label).strip() for c in DOUBLE_BANANA)
+    return labels, rates.pop(), None
+
+
 def _plan(archive: zipfile.ZipFile) -> list[_Recording]:
+    """Every recording with its labelled windows and montage (read from its header only)."""
+    from fmbench_neuro.public_common import read_edf_source
+
     recordings = []
+    rate: float | None = None
     for member in sorted(archive.namelist()):
         match = _EDF.search(member)
         if not match:
             continue
         subject, session, stem = match.groups()
-        events = member[: -len("_eeg.edf")] + "_events.tsv"
-        seizures, duration = _read_events(archive, events)
+        seizures, duration = _read_events(archive, member[: -len("_eeg.edf")] + "_events.tsv")
+        with archive.open(member) as handle:
+            header = read_edf_source(handle.read(_HEADER_BYTES), Path(member).name)
+        labels, file_rate, problem = _montage(header)
+        if problem is None:
+            rate = rate or file_rate
+            if file_rate != rate:
+                problem = f"sampled at {file_rate:g} Hz, not {rate:g} Hz"
         windows = tuple(label_windows(seizures, duration))
-        recordings.append(_Recording(member, subject, session, stem, windows))
+        recordings.append(
+            _Recording(member, subject, session, stem, windows, labels, file_rate, problem)
+        )
     if not recordings:
         raise DataError(
             f"{archive.filename}: no BIDS EEG recordings (sub-*/ses-*/eeg/*_eeg.edf) inside"
@@ -212,33 +248,28 @@ def _plan(archive: zipfile.ZipFile) -> list[_Recording]:
     return recordings
 
 
-def _draw_background(recordings: list[_Recording]) -> dict[str, set[tuple[str, float]]]:
-    """Per subject, the background windows kept: BACKGROUND_PER_SEIZURE per seizure window."""
+def _choose_windows(
+    recordings: list[_Recording],
+) -> list[tuple[_Recording, list[tuple[float, int]]]]:
+    """The windows kept per usable recording: every seizure window, and per subject
+    BACKGROUND_PER_SEIZURE background windows per seizure window, drawn at random."""
     import numpy as np
 
-    chosen: dict[str, set[tuple[str, float]]] = {}
-    for subject in sorted({r.subject for r in recordings}):
-        mine = [r for r in recordings if r.subject == subject]
+    usable = [r for r in recordings if r.problem is None]
+    chosen: set[tuple[str, float]] = set()
+    for subject in sorted({r.subject for r in usable}):
+        mine = [r for r in usable if r.subject == subject]
         seizure = sum(1 for r in mine for _, label in r.windows if label == 1)
         background = [(r.member, s) for r in mine for s, label in r.windows if label == 0]
         n = min(len(background), BACKGROUND_PER_SEIZURE * seizure)
         rng = np.random.default_rng(zlib.crc32(subject.encode()))
-        picked = rng.choice(len(background), size=n, replace=False) if n else []
-        chosen[subject] = {background[int(i)] for i in picked}
-    return chosen
-
-
-def _montage(edf: Any) -> tuple[list[str], str | None]:
-    """The labels of ``edf`` for the canonical channels, or None and the reason."""
-    by_name: dict[str, str] = {}
-    for signal in edf.signals:
-        canonical = bipolar_channel_name(str(signal.label))
-        if canonical in DOUBLE_BANANA and canonical not in by_name:
-            by_name[canonical] = str(signal.label).strip()
-    missing = [c for c in DOUBLE_BANANA if c not in by_name]
-    if missing:
-        return [], f"lacks channel(s) {', '.join(missing)}"
-    return [by_name[c] for c in DOUBLE_BANANA], None
+        chosen.update(background[int(i)] for i in rng.choice(len(background), n, replace=False))
+    kept = []
+    for r in usable:
+        windows = [(s, k) for s, k in r.windows if k == 1 or (r.member, s) in chosen]
+        if windows:
+            kept.append((r, windows))
+    return kept
 
 
 def prepare_bids_seizure_archive(archive_path: Path, out_dir: Path) -> None:
@@ -253,16 +284,16 @@ def prepare_bids_seizure_archive(archive_path: Path, out_dir: Path) -> None:
         raise DataError(f"{archive_path}: not a readable zip archive ({exc})") from None
     with archive:
         recordings = _plan(archive)
-        background = _draw_background(recordings)
-        planned = [
-            (r, [(s, k) for s, k in r.windows if k == 1 or (r.member, s) in background[r.subject]])
-            for r in recordings
-        ]
-        planned = [(r, windows) for r, windows in planned if windows]
-        writer: EpochWriter | None = None
-        rate: float | None = None
-        width = 0
-        excluded: list[dict[str, str]] = []
+        kept = _choose_windows(recordings)
+        if not kept:
+            raise DataError(f"{archive_path}: no usable recording has a seizure window")
+        rate = float(kept[0][0].rate or 0.0)
+        width = round(WINDOW_S * rate)
+        writer = EpochWriter(
+            Path(out_dir),
+            n_windows=sum(len(windows) for _, windows in kept),
+            window_shape=(len(DOUBLE_BANANA), width),
+        )
         y: list[int] = []
         meta: dict[str, list[Any]] = {
             "subject_id": [],
@@ -270,35 +301,14 @@ def prepare_bids_seizure_archive(archive_path: Path, out_dir: Path) -> None:
             "recording": [],
             "window_start_s": [],
         }
-        for recording, windows in planned:
+        for recording, windows in kept:
             name = Path(recording.member).name
             edf = read_edf_source(archive.read(recording.member), name)
-            labels, problem = _montage(edf)
-            rates = {
-                float(s.sampling_frequency) for s in edf.signals if str(s.label).strip() in labels
-            }
-            if problem is None and rate is not None and rates != {rate}:
-                problem = (
-                    f"sampled at {', '.join(f'{r:g}' for r in sorted(rates))} Hz, not {rate:g} Hz"
-                )
-            if problem is None and len(rates) != 1:
-                problem = "its channels have different sampling rates"
-            if problem is not None:
-                excluded.append({"recording": recording.stem, "reason": problem})
-                continue
-            if writer is None:
-                rate = rates.pop()
-                width = round(WINDOW_S * rate)
-                writer = EpochWriter(
-                    Path(out_dir),
-                    n_windows=sum(len(w) for _, w in planned),
-                    window_shape=(len(DOUBLE_BANANA), width),
-                )
             data = np.stack(
-                [channel_microvolts(edf, c, name)[0].astype(np.float32) for c in labels]
+                [channel_microvolts(edf, c, name)[0].astype(np.float32) for c in recording.labels]
             )
             for start, label in windows:
-                begin = round(start * (rate or 0.0))
+                begin = round(start * rate)
                 window = data[:, begin : begin + width]
                 if window.shape[1] != width:
                     raise DataError(
@@ -310,8 +320,7 @@ def prepare_bids_seizure_archive(archive_path: Path, out_dir: Path) -> None:
                 meta["session"].append(recording.session)
                 meta["recording"].append(recording.stem)
                 meta["window_start_s"].append(start)
-    if writer is None:
-        raise DataError(f"{archive_path}: no recording has the 18 bipolar channels at one rate")
+    excluded = [{"recording": r.stem, "reason": r.problem} for r in recordings if r.problem]
     writer.close(
         y=y,
         metadata=meta,
