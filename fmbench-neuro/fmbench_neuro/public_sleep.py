@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import collections
+import datetime
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -267,12 +268,33 @@ def _pairs(raw_dir: Path) -> list[tuple[str, Path, Path]]:
     return pairs
 
 
-def _offset_s(psg: Any, hypnogram: Any, name: str) -> float:
-    """Seconds from the PSG's start to the hypnogram's start (0 for the published pairs)."""
+def _start(edf: Any) -> datetime.datetime | None:
+    """The recording's start date and time; None where the date is anonymised."""
     try:
-        return float((hypnogram.startdatetime - psg.startdatetime).total_seconds())
-    except Exception as exc:  # an anonymised date in either header
+        return edf.startdatetime
+    except Exception:  # edfio's AnonymizedDateError, or an unparsable date
+        return None
+
+
+def _offset_s(psg: Any, hypnogram: Any, name: str) -> float:
+    """Seconds from the PSG's start to the hypnogram's start (0 for the published pairs).
+
+    By date and time where both headers give a date; by time of day (within 12 hours)
+    where a date is anonymised.
+    """
+    psg_start, hypnogram_start = _start(psg), _start(hypnogram)
+    if psg_start is not None and hypnogram_start is not None:
+        return float((hypnogram_start - psg_start).total_seconds())
+    try:
+        day = datetime.date(2000, 1, 1)
+        start = datetime.datetime.combine(day, psg.starttime)
+        diff = (datetime.datetime.combine(day, hypnogram.starttime) - start).total_seconds()
+    except Exception as exc:
         raise DataError(f"{name}: cannot align the hypnogram with the PSG ({exc})") from None
+    half_day = 12 * 3600.0
+    if diff > half_day:
+        return diff - 2 * half_day
+    return diff + 2 * half_day if diff < -half_day else diff
 
 
 def prepare_sleep_edf(raw_dir: Path, out_dir: Path) -> None:

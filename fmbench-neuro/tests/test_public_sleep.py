@@ -76,8 +76,19 @@ def stage_key(text: str) -> str:
     return "Movement time" if text == "Movement time" else text.rsplit(" ", 1)[1]
 
 
-def write_night(folder: Path, recording: str, night: list[tuple[str, float]], seed: int) -> None:
-    """``<recording>E0-PSG.edf`` and ``<recording>EC-Hypnogram.edf`` for ``night``."""
+def write_night(
+    folder: Path,
+    recording: str,
+    night: list[tuple[str, float]],
+    seed: int,
+    hypnogram_start: datetime.time = START,
+    hypnogram_date: datetime.date | None = DATE,
+) -> None:
+    """``<recording>E0-PSG.edf`` and ``<recording>EC-Hypnogram.edf`` for ``night``.
+
+    The hypnogram starts at ``hypnogram_start`` (its annotations shifted to stay on the
+    PSG's clock); ``hypnogram_date=None`` writes an anonymised date.
+    """
     import edfio
 
     rng = np.random.default_rng(seed)
@@ -231,6 +242,18 @@ def test_prepare_keeps_thirty_minutes_of_wake_around_the_night(tmp_path: Path) -
     assert y.tolist() == [0] * 60 + [1] * 4 + [2] * 10 + [3] * 8 + [4] * 8 + [0] * 60
     starts = (tmp_path / "out" / "metadata.csv").read_text().splitlines()[1:]
     assert starts[0].endswith(",600") and starts[-1].endswith(f",{(40 + 15 + 30) * 60 - 30}")
+
+
+def test_a_hypnogram_starting_later_is_aligned_by_its_start_time(tmp_path: Path) -> None:
+    """The hypnogram starts 90 s after the PSG, with an anonymised date: same epochs."""
+    write_night(tmp_path / "a", "SC4001", NIGHT, seed=3)
+    write_night(tmp_path / "b", "SC4001", NIGHT, seed=3, hypnogram_start=datetime.time(22, 16, 30),
+                hypnogram_date=None)  # fmt: skip
+    for folder in ("a", "b"):
+        prepare_sleep_edf(tmp_path / folder, tmp_path / folder / "out")
+    for name in ("X.npy", "y.npy", "metadata.csv"):
+        a, b = (tmp_path / f / "out" / name for f in ("a", "b"))
+        assert a.read_bytes() == b.read_bytes(), name
 
 
 def test_prepare_needs_both_files_of_each_night(tmp_path: Path) -> None:
