@@ -116,6 +116,7 @@ def load_h5ad(
     label_key: str = "cell_type",
     layer: str | None = None,
     batch_key: str | None = None,
+    split_key: str | None = None,
     dense: bool = False,
     dataset_id: str | None = None,
 ) -> Dataset:
@@ -126,6 +127,8 @@ def load_h5ad(
         label_key: the ``obs`` column with the cell labels.
         layer: ``None`` for ``X``, ``"raw"`` for ``raw.X``, or a name in ``layers``.
         batch_key: an ``obs`` column naming the batch; copied to metadata as ``batch``.
+        split_key: an ``obs`` column of ``train``/``test`` marks: the dataset's predefined
+            split (benchmarks with ``split: {method: predefined}``).
         dense: convert a sparse matrix to a dense array (default: keep it sparse).
         dataset_id: the id to record (default: the path).
 
@@ -190,6 +193,17 @@ def load_h5ad(
             raise DataError(f"{file}: obs has no batch column {batch_key!r}")
         metadata["batch"] = np.array([str(v) for v in obs[batch_key]], dtype=object)
     metadata["cell_id"] = np.array([str(v) for v in obs.index], dtype=object)
+    split = None
+    if split_key is not None:
+        if split_key not in obs.columns:
+            raise DataError(f"{file}: obs has no split column {split_key!r}")
+        split = np.array([str(v).lower() for v in obs[split_key]], dtype=object)
+        odd = sorted(set(split) - {"train", "test"})
+        if odd:
+            raise DataError(
+                f"{file}: split column {split_key!r} holds {odd[0]!r}; only train and test"
+            )
+        metadata.pop(split_key, None)
     return _labelled(
         X,
         obs[label_key].astype(str).to_numpy(),
@@ -203,6 +217,7 @@ def load_h5ad(
             "layer": layer or "X",
             "gene_names": [str(g) for g in adata.var_names],
         },
+        split=split,
     )
 
 

@@ -25,7 +25,7 @@ PBMC 3k was standardised with statistics of all cells.
 Example:
     >>> from fmbench_genomics.public import public_datasets
     >>> sorted(spec.name for spec in public_datasets())
-    ['DS-1KG-CHR2-IMPUTE', 'DS-PBMC3K', 'DS-PBMC68K']
+    ['DS-1KG-CHR2-IMPUTE', 'DS-PBMC3K', 'DS-PBMC3K-TO-68K', 'DS-PBMC68K']
 """
 
 from __future__ import annotations
@@ -95,6 +95,8 @@ _SCANPY_CITATION = "Wolf, Angerer & Theis (2018), SCANPY, Genome Biol. 19:15"
 
 def public_datasets() -> Iterator[DatasetSpec]:
     """The public single-cell datasets of fmbench-genomics (declared, not downloaded)."""
+    from fmbench_genomics.public_transfer import transfer_datasets
+
     yield DatasetSpec(
         name="DS-PBMC3K",
         summary="10x PBMC 3k (scanpy tutorial, processed): 2,638 cells, 8 Louvain cell types",
@@ -137,6 +139,7 @@ def public_datasets() -> Iterator[DatasetSpec]:
         homepage="https://pypi.org/project/pyvcf3/1.0.4/",
         data_kind="real",
     )
+    yield from transfer_datasets()  # PBMC 3k -> 68k label transfer (public_transfer.py)
 
 
 def rewrite_h5ad(source: Path, target: Path, *, label_key: str, need_raw: bool = True) -> None:

@@ -19,4 +19,5 @@ def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
         "BM-PBMC3K-CELLTYPE",
         "BM-PBMC68K-CELLTYPE",
         "BM-1KG-GENOTYPE-IMPUTATION",
+        "BM-PBMC3K-TO-68K-CELLTYPE",
     }

@@ -87,6 +87,10 @@ def eegbci_sources(files: Mapping[str, str], base_url: str = EEGBCI_BASE_URL) ->
 
 def public_datasets() -> Iterator[DatasetSpec]:
     """The public EEG datasets of fmbench-neuro (declared, not downloaded)."""
+    from fmbench_neuro.public_motor import motor_imagery_datasets
+    from fmbench_neuro.public_seizure import seizure_datasets
+    from fmbench_neuro.public_sleep import sleep_edf_datasets
+
     yield DatasetSpec(
         name="DS-EEGBCI-EYES",
         summary="PhysioNet EEGBCI baselines R01/R02, subjects 1-10: eyes open vs closed, "
@@ -105,6 +109,9 @@ def public_datasets() -> Iterator[DatasetSpec]:
         homepage="https://physionet.org/content/eegmmidb/1.0.0/",
         data_kind="real",
     )
+    yield from motor_imagery_datasets()  # public_motor.py
+    yield from sleep_edf_datasets()  # public_sleep.py
+    yield from seizure_datasets()  # public_seizure.py
 
 
 def standard_channel_name(label: str) -> str:

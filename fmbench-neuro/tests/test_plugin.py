@@ -21,7 +21,8 @@ NEURO_PROBES = {"line_noise", "line_noise_60", "permutation", "shift", "bias_fie
                 "motion", "thermal_noise", "roi_dropout"}  # fmt: skip
 NEURO_BENCHMARKS = {"BM-FMRI-GRANULAR", "BM-EEG-ABNORMAL", "BM-EEG-ROBUSTNESS", "BM-SMRI-AD",
                     "BM-BRAIN-MAE", "BM-EEGBCI-EYES", "BM-FMRI-CCA-PHENOTYPE",
-                    "BM-MNI152-TISSUE", "BM-PD-SPEECH", "BM-EEG-ICLABEL"}  # fmt: skip
+                    "BM-MNI152-TISSUE", "BM-PD-SPEECH", "BM-EEG-ICLABEL",
+                    "BM-SLEEPEDF-STAGING", "BM-EEGBCI-MI", "BM-CHBMIT-SEIZURE"}  # fmt: skip
 
 
 def test_plugin_loaded_and_contributes(registry) -> None:
