@@ -66,10 +66,10 @@ class RunIdentity:
     complete: bool = True
 
     def describe(self) -> str:
-        """``suite SUITE-X, model m (seed 42)``, for messages."""
+        """``suite SUITE-X, model m, seed 42``, for messages."""
         what = f"suite {self.suite_id}" if self.command == "run" else f"a {self.command} result"
         extras = [f"{name} {value}" for name, value in self._options().items() if value is not None]
-        return f"{what}, model {self.model_id}" + (f" ({', '.join(extras)})" if extras else "")
+        return ", ".join([what, f"model {self.model_id}", *extras])
 
     def _options(self) -> dict[str, Any]:
         return {"seed": self.seed, "dataset": self.dataset, "protocol": self.protocol}
@@ -131,7 +131,7 @@ def check_resume_target(out_dir: Path, wanted: RunIdentity) -> None:
     if differing:
         raise ResultsError(
             f"{out_dir} holds another run ({held.describe()}), not this one "
-            f"({wanted.describe()}); --resume continues only the same run: pass --overwrite "
+            f"({wanted.describe()}): --resume continues only the same run; pass --overwrite "
             "to replace it, or choose another --out"
         )
 

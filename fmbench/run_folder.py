@@ -142,6 +142,7 @@ class OutputFolder:
         self.marker = marker
         self.committed = False
         self._created = False
+        self._had_journal = True
         self._lock: RunLock | None = None
 
     def check(self) -> None:
@@ -180,6 +181,7 @@ class OutputFolder:
             self._recover()
             self.check()  # again, now that no other run can change the folder
             self._created = not self.path.exists()
+            self._had_journal = (self.path / HIDDEN).exists()
             self.path.mkdir(exist_ok=True)  # the journal lives here while the run goes on
             if not os.access(self.path, os.W_OK):
                 raise ResultsError(f"output folder {self.given} is not writable")
@@ -243,8 +245,11 @@ class OutputFolder:
         try:
             if not self.committed:
                 shutil.rmtree(self.staging, ignore_errors=True)
-                if self._created and not _holds_finished_work(self.path):
-                    shutil.rmtree(self.path, ignore_errors=True)  # made by this run, for nothing
+                if not self._had_journal and not _holds_finished_work(self.path):
+                    # what this run made, for nothing: its bookkeeping, and the folder itself
+                    shutil.rmtree(self.path / HIDDEN, ignore_errors=True)
+                    if self._created:
+                        shutil.rmtree(self.path, ignore_errors=True)
         finally:
             if self._lock is not None:
                 self._lock.__exit__(None, None, None)
