@@ -6,6 +6,12 @@ takes the place of ``--out`` as a whole (on Linux in one atomic exchange of the 
 elsewhere in two renames). So a reader sees the old run or the new one, never a mixture, and
 no file of an earlier run (an old reliability plot, say) survives beside the new results.
 
+A folder that also holds things no run wrote (another run's folder, as in ``--out results/``
+beside ``results/my_first_run``, or your own files) keeps them: then the earlier run's
+entries (those its ``.fmbench/files.json`` lists, or fmbench's own names for older runs) are
+replaced one by one, each atomically, ``eval.yaml`` last. An entry that no run wrote is never
+replaced: a run that would write over it is refused.
+
 The run journal (``--out/.fmbench``) stays in ``--out`` while the run goes on, so a crash
 never loses finished units; at the end it is hard-linked into the staging folder (journal
 files are only ever replaced, never changed in place), so the new folder carries it.
@@ -15,8 +21,8 @@ the next run into the same folder, under the lock.
 
 Refusals come before anything is created or locked, so a refused command leaves the folder
 exactly as it was: a file instead of a folder, results without ``--overwrite``, another run
-under ``--resume`` (:func:`fmbench.resume.check_resume_target`), or a non-empty folder that
-holds no fmbench run (whose files a swap would remove).
+under ``--resume`` (:func:`fmbench.resume.check_resume_target`), an entry no run wrote where
+the run would write.
 
 Example:
     >>> import tempfile, pathlib
@@ -33,14 +39,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import json
 import os
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from fmbench.errors import ResultsError
+from fmbench.io import atomic_write_text
 from fmbench.journal import RunLock
 
 if TYPE_CHECKING:
@@ -103,13 +112,43 @@ def _holds_finished_work(out_dir: Path) -> bool:
         return any(entry.name != HIDDEN for entry in entries)
 
 
-def _is_foreign(out_dir: Path, marker: str) -> str | None:
-    """The first entry of a non-empty folder that holds no fmbench run, else None."""
-    if not out_dir.is_dir() or (out_dir / HIDDEN).is_dir() or (out_dir / marker).exists():
-        return None
-    with os.scandir(out_dir) as entries:
-        names = sorted(entry.name for entry in entries)
-    return names[0] if names else None
+#: What a run writes into its folder, for folders of runs that recorded no list (older ones).
+RUN_ENTRIES = ("eval.yaml", "eval.json", "report.md", "report.html", "predictions.npz", "plots")
+#: The list of top-level entries a run wrote, in ``.fmbench``.
+MANIFEST = "files.json"
+
+
+def _plain_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..", HIDDEN)
+        and "/" not in name
+        and (os.sep not in name)
+    )
+
+
+def _run_entries(folder: Path) -> set[str]:
+    """The top-level entries of ``folder`` that its run wrote: those its manifest lists, else
+    fmbench's own names; with the hidden leftovers of their atomic writes."""
+    try:
+        listed = json.loads((folder / HIDDEN / MANIFEST).read_text(encoding="utf-8"))
+        names = {n for n in listed if _plain_name(n)} if isinstance(listed, list) else set()
+    except (OSError, ValueError):  # an older run's folder, or none at all
+        holds_run = (folder / "eval.yaml").is_file() or (folder / HIDDEN).is_dir()
+        names = set(RUN_ENTRIES) if holds_run else set()
+    present = set(os.listdir(folder)) if folder.is_dir() else set()
+    leftovers = {
+        n for n in present if n.endswith(".tmp") and any(n.startswith(f".{r}.") for r in names)
+    }
+    return (names & present) | leftovers
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Entries of ``folder`` that no fmbench run wrote (another run's folder, your files)."""
+    if not folder.is_dir():
+        return []
+    ours = _run_entries(folder) | {HIDDEN}
+    return sorted(n for n in os.listdir(folder) if n not in ours)
 
 
 class OutputFolder:
@@ -160,12 +199,15 @@ class OutputFolder:
                 f"{self.given} already holds results ({self.marker}); choose another --out or "
                 "pass --overwrite"
             )
-        first = _is_foreign(self.path, self.marker)
-        if first is not None:
+        self._check_collisions(RUN_ENTRIES)
+
+    def _check_collisions(self, names: Iterable[str]) -> None:
+        """Refuse to replace an entry of ``--out`` that no run wrote (your own ``plots/``)."""
+        clash = sorted(set(_foreign_entries(self.path)) & set(names))
+        if clash:
             raise ResultsError(
-                f"--out {self.given} is a folder with other files (e.g. {first!r}) and no "
-                "fmbench results; a run writes its folder as a whole, replacing what is there: "
-                "choose a new or empty folder"
+                f"--out {self.given} holds {clash[0]!r}, which fmbench did not write and this "
+                "run would replace; move it away or choose another --out"
             )
 
     def __enter__(self) -> OutputFolder:
@@ -211,12 +253,26 @@ class OutputFolder:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def commit(self, *, keep_journal: bool = True) -> None:
-        """Swap the staged folder in as a whole; the journal goes with it (``keep_journal``)."""
+        """Put the staged files in place of the earlier run's; the journal goes with them.
+
+        A folder that holds only a run's files is swapped as a whole. One that also holds
+        other things (another run's folder, your own files) keeps them: the earlier run's
+        entries are replaced one by one, ``eval.yaml`` last.
+        """
+        written = sorted(os.listdir(self.staging))
+        self._check_collisions(written)
         hidden = self.path / HIDDEN
         if keep_journal and hidden.is_dir():
             _link_tree(hidden, self.staging / HIDDEN)
         else:
             (self.staging / HIDDEN).mkdir(exist_ok=True)
+        atomic_write_text(self.staging / HIDDEN / MANIFEST, json.dumps(written))
+        if _foreign_entries(self.path):
+            self._replace_entries([*written, HIDDEN])
+        else:
+            self._swap_whole()
+
+    def _swap_whole(self) -> None:
         cwd = os.getcwd()
         if _exchange(self.staging, self.path):
             self.committed = True
@@ -235,6 +291,21 @@ class OutputFolder:
             # this process's working folder was the old one; follow the path to the new one
             with contextlib.suppress(OSError):
                 os.chdir(cwd if os.path.isdir(cwd) else self.path)
+
+    def _replace_entries(self, written: list[str]) -> None:
+        """Replace the earlier run's entries one by one (each atomically), keeping the rest."""
+        earlier = _run_entries(self.path) | ({HIDDEN} if (self.path / HIDDEN).exists() else set())
+        for name in sorted(earlier - set(written)):  # the earlier run's, not written again
+            os.replace(self.path / name, self.staging / f".replaced.{name}")
+        for name in sorted(written, key=lambda n: n == self.marker):
+            new, old = self.staging / name, self.path / name
+            if not (old.exists() or old.is_symlink()):
+                os.replace(new, old)
+            elif not _exchange(new, old):
+                os.replace(old, self.staging / f".replaced.{name}")
+                os.replace(new, old)
+        self.committed = True
+        shutil.rmtree(self.staging, ignore_errors=True)  # now the earlier run's entries
 
     def __exit__(
         self,

@@ -158,7 +158,7 @@ def test_run_robustness_over_a_run_leaves_no_file_of_it(workdir: Path, toy_root:
     now = set(hashes(workdir / "out"))
     assert "predictions.npz" not in now  # run-robustness writes none
     assert "plots/BM-TOY-CLASS_reliability.png" not in now
-    assert not any(name.startswith(".fmbench/") for name in now)  # the run's journal went too
+    assert not any(name.startswith(".fmbench/journal/") for name in now)  # its journal too
     # and --resume does not take it for a `run`
     line = one_line_error(
         run("--suite", "SUITE-TOY-CLASS", "--model", DUMMY, "--out", "out", "--resume")
@@ -179,12 +179,33 @@ def test_run_robustness_takes_the_same_lock_as_run(workdir: Path, toy_root: Path
     assert not (workdir / "out").exists()
 
 
-def test_a_folder_with_other_files_is_not_taken_over(workdir: Path):
-    (workdir / "mine").mkdir()
-    (workdir / "mine/notes.txt").write_text("my notes")
+def test_other_files_in_the_folder_are_kept_and_the_old_runs_are_not(workdir: Path):
+    """``--out results/`` beside ``results/my_first_run`` (the quickstart's layout)."""
+    first = run("--suite", "SUITE-TOY-CLASS", "--model", DUMMY, "--out", "results/first")
+    assert first.exit_code == 0, first.output
+    (workdir / "results/notes.txt").write_text("my notes")
+    assert run("--suite", "SUITE-TOY-CLASS", "--model", DUMMY, "--out", "results").exit_code == 0
+    kept = hashes(workdir / "results/first")
+    assert (workdir / "results/plots/BM-TOY-CLASS_reliability.png").is_file()
+    (workdir / "results/plots/extra_old.png").write_bytes(b"an old plot")
+    again = run("--suite", "SUITE-TOY-PROBE", "--model", "encoder.yaml", "--out", "results",
+                "--overwrite")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert not (workdir / "results/plots/BM-TOY-CLASS_reliability.png").exists()
+    assert not (workdir / "results/plots/extra_old.png").exists()  # the old run's plots went
+    assert (workdir / "results/notes.txt").read_text() == "my notes"
+    assert hashes(workdir / "results/first") == kept
+    assert read_eval(workdir / "results/eval.yaml")["run_metadata"]["suite_id"] == "SUITE-TOY-PROBE"
+
+
+def test_an_entry_no_run_wrote_is_never_replaced(workdir: Path):
+    (workdir / "mine/plots").mkdir(parents=True)
+    (workdir / "mine/plots/figure.png").write_bytes(b"my figure")
     line = one_line_error(run("--suite", "SUITE-TOY-CLASS", "--model", DUMMY, "--out", "mine"))
-    assert "'notes.txt'" in line and "new or empty folder" in line
-    assert sorted(os.listdir(workdir / "mine")) == ["notes.txt"]
+    assert "'plots'" in line and "did not write" in line
+    assert hashes(workdir / "mine") == {
+        "plots/figure.png": hashlib.sha256(b"my figure").hexdigest()
+    }
 
 
 def test_a_failed_start_leaves_no_folder_behind(workdir: Path):

@@ -36,7 +36,7 @@ def test_the_new_folder_replaces_the_old_as_a_whole(tmp_path: Path, monkeypatch,
         assert (out / "eval.yaml").read_text() == "old: true\n"  # untouched while staging
         (folder.staging / "eval.yaml").write_text("new: true\n")
         folder.commit()
-    assert contents(out) == [".fmbench/journal/unit-a.json", "eval.yaml"]
+    assert contents(out) == [".fmbench/files.json", ".fmbench/journal/unit-a.json", "eval.yaml"]
     assert (out / "eval.yaml").read_text() == "new: true\n"
     assert sorted(os.listdir(tmp_path)) == [".out.fmbench-lock", "out"]
 
@@ -116,3 +116,33 @@ def test_out_through_a_link_writes_where_the_link_points(tmp_path: Path):
         folder.commit()
     assert (tmp_path / "link").is_symlink()
     assert (real / "eval.yaml").read_text() == "new: true\n"
+
+
+@pytest.mark.parametrize("atomic_exchange", [True, False])
+def test_a_folder_with_other_things_keeps_them(tmp_path: Path, monkeypatch, atomic_exchange):
+    if not atomic_exchange:
+        monkeypatch.setattr(run_folder, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    old_run(out)
+    (out / "notes.txt").write_text("mine")
+    (out / "other_run").mkdir()
+    (out / "other_run/eval.yaml").write_text("other")
+    with OutputFolder(out, overwrite=True) as folder:
+        (folder.staging / "eval.yaml").write_text("new: true\n")
+        (folder.staging / "report.md").write_text("new report")
+        folder.commit()
+    assert contents(out) == [
+        ".fmbench/files.json",
+        ".fmbench/journal/unit-a.json",
+        "eval.yaml",
+        "notes.txt",
+        "other_run/eval.yaml",
+        "report.md",
+    ]
+    assert (out / "eval.yaml").read_text() == "new: true\n"
+    assert not staging_path(out).exists()
+    # the next rewrite knows from files.json which entries were the run's
+    with OutputFolder(out, overwrite=True) as folder:
+        (folder.staging / "eval.yaml").write_text("newer: true\n")
+        folder.commit()
+    assert "report.md" not in contents(out) and "notes.txt" in contents(out)
