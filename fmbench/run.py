@@ -587,11 +587,14 @@ def run_suite(
         replayed_data: dict[int, Dataset] = {}
         reruns: list[dict[str, str]] = []
         if options.resume:  # finished units still true are replayed; the others run again
+            loaded: dict[str, tuple[Dataset | None, str | None]] = {}
             for index, unit in enumerate(units):
                 entry = journal.entry(names[index])
                 if entry is None or entry["record"].get("status") != "Completed":
                     continue
-                reason, dataset = _replay_check(registry, unit, entry, keys[index], parts[index])
+                reason, dataset = _replay_check(
+                    registry, unit, entry, keys[index], parts[index], loaded
+                )
                 if reason is not None:
                     reruns.append({"benchmark": unit.name, "reason": reason})
                     print(f"rerunning {unit.name}: {reason}", file=sys.stderr)
@@ -685,26 +688,31 @@ def _replay_check(
     entry: dict[str, Any],
     key: str,
     parts: dict[str, Any],
+    loaded: dict[str, tuple[Dataset | None, str | None]],
 ) -> tuple[str | None, Dataset | None]:
     """Why a finished unit of the journal must run again (None: replay it), and its dataset
-    when it was loaded to compare its content hash."""
+    when it was loaded to compare its content hash (``loaded``: datasets already read)."""
     from fmbench.resume import change_reason
 
     if entry.get("key") != key:
         return change_reason(entry.get("parts"), parts), None
-    recorded = (entry["record"].get("data") or {}).get("sha256")
-    try:
-        dataset, _ = load_dataset(
-            registry,
-            unit.dataset_name or unit.benchmark.dataset,
-            root=unit.options.data_root,
-            options=dict(unit.benchmark.dataset_options),
-        )
-    except FmbenchError as exc:
-        return f"its dataset cannot be loaded ({exc})", None
-    if dataset.content_sha256 != recorded:
-        return f"dataset {dataset.dataset_id} content changed", None
-    return None, dataset
+    name = unit.dataset_name or unit.benchmark.dataset
+    which = fingerprint(name, unit.options.data_root, dict(unit.benchmark.dataset_options))
+    if which not in loaded:
+        try:
+            dataset, _ = load_dataset(
+                registry, name, root=unit.options.data_root,
+                options=dict(unit.benchmark.dataset_options),
+            )  # fmt: skip
+            loaded[which] = (dataset, None)
+        except FmbenchError as exc:
+            loaded[which] = (None, f"its dataset cannot be loaded ({exc})")
+    found, error = loaded[which]
+    if found is None:
+        return error, None
+    if found.content_sha256 != (entry["record"].get("data") or {}).get("sha256"):
+        return f"dataset {found.dataset_id} content changed", None
+    return None, found
 
 
 def _attach_datasets(
