@@ -28,6 +28,10 @@ from typing import Any
 __all__ = ["model_code_sha256", "module_sources_sha256"]
 
 
+#: The import statements of each source already read, by (content hash, module, package?).
+_IMPORTS: dict[tuple[str, str, bool], tuple[str, ...]] = {}
+
+
 def _installed_folders() -> list[str]:
     """Folders whose modules are installed, not the user's: the standard library and
     site-packages of this interpreter."""
@@ -129,10 +133,14 @@ def module_sources_sha256(name: str) -> dict[str, str]:
             data = Path(path).read_bytes()
         except OSError:
             continue
-        hashes[module] = hashlib.sha256(data).hexdigest()
+        sha = hashlib.sha256(data).hexdigest()
+        hashes[module] = sha
         is_package = Path(path).name == "__init__.py"
-        text = data.decode("utf-8", errors="replace")
-        for imported in _imported_names(module, text, is_package):
+        memo_key = (sha, module, is_package)
+        if memo_key not in _IMPORTS:  # parsing is the slow part; a file's text decides it
+            text = data.decode("utf-8", errors="replace")
+            _IMPORTS[memo_key] = tuple(_imported_names(module, text, is_package))
+        for imported in _IMPORTS[memo_key]:
             if imported in hashes:
                 continue
             found = _locate(imported)
