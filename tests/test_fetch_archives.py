@@ -72,7 +72,7 @@ def test_hostile_tar_members_are_refused(tmp_path: Path, member: tarfile.TarInfo
         safe_extract(archive, out)
     assert not out.exists()  # nothing was written, not even the good member
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "sub" / "evil.txt").exists()
-    assert [p.name for p in (tmp_path / "sub").iterdir()] == []
+    assert not (tmp_path / "sub").exists()  # the checks run before any folder is made
 
 
 def test_symlink_then_file_through_it_is_refused(tmp_path: Path):

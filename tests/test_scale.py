@@ -148,7 +148,7 @@ def test_killed_run_resumes_without_redoing_finished_units(workdir: Path):
 def test_a_second_run_into_the_same_folder_is_refused(workdir: Path):
     first = _subprocess("busy", model="slow.yaml")
     deadline = time.monotonic() + 60
-    while not (workdir / "busy/.fmbench/lock").exists() and time.monotonic() < deadline:
+    while not (workdir / ".busy.fmbench-lock").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
     second = _run("busy", "--overwrite")

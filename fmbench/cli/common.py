@@ -64,7 +64,11 @@ def run_options(command: Any) -> Any:
             click.option(
                 "--batch-size", default=256, show_default=True, type=click.IntRange(min=1)
             ),
-            click.option("--overwrite", is_flag=True, help="Replace results already in --out."),
+            click.option(
+                "--overwrite",
+                is_flag=True,
+                help="Replace the results in --out (the folder is rewritten as a whole).",
+            ),
             click.option("--no-progress", is_flag=True, help="No progress output."),
         )
     ):

@@ -95,7 +95,8 @@ def resolve_suite(registry: object, suite: str) -> object:
 @click.option(
     "--resume",
     is_flag=True,
-    help="Continue an interrupted run in --out: finished benchmarks are not run again.",
+    help="Continue the run in --out (same suite, model, seed): finished benchmarks are not run "
+    "again unless their code, weights, data, definitions or options changed.",
 )
 @click.option(
     "--jobs",

@@ -6,6 +6,8 @@ A key is the SHA-256 of everything that determines the embeddings:
 - the model's identity from its ``describe()``: ``weights_sha256`` or a pinned commit
   (``resolved_revision``), plus ``code_sha256``, ``model_config_sha256``,
   ``preprocess_sha256`` (a preprocessing recipe's settings, files and code), device and dtype;
+- the model's code: :func:`fmbench.models.code_hash.model_code_sha256`, the source of the model's
+  module and of the local modules it imports (the same hash a resumed run compares);
 - the dataset's content hash, the sample indices, the dataset options and a hash of its info;
 - the fmbench version and every loaded plugin's version.
 
@@ -126,6 +128,8 @@ class EmbeddingCache:
         dataset_options: Mapping[str, Any],
     ) -> tuple[dict[str, Any] | None, str | None]:
         """Everything that determines the embeddings, or None and why they are not cached."""
+        from fmbench.models.code_hash import model_code_sha256
+
         identity, reason = model_identity(model.describe())
         if identity is None:
             return None, reason
@@ -136,6 +140,7 @@ class EmbeddingCache:
                 {"type": model.config.type, "settings": dict(model.config.settings)}
             ),
             "model": identity,
+            "code": model_code_sha256(model),
             "dataset_sha256": dataset.content_sha256,
             "indices_sha256": hashlib.sha256(
                 np.ascontiguousarray(indices, dtype=np.int64).tobytes()

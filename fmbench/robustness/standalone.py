@@ -45,7 +45,6 @@ from fmbench.running.suite_run import (
     _utc_now,
     build_document,
     evaluate_benchmark,
-    prepare_output_dir,
 )
 
 __all__ = ["BENCHMARK_ID", "RobustnessOptions", "primary_metric", "run_robustness"]
@@ -106,11 +105,31 @@ def run_robustness(
     out_dir: Path,
     options: RobustnessOptions,
 ) -> RunResult:
-    """Run the probes on ``data`` and write ``eval.yaml``, ``report.md`` and ``plots/``."""
+    """Run the probes on ``data`` and write ``eval.yaml``, ``report.md`` and ``plots/``.
+
+    The files are written into a staging folder swapped in as a whole at the end (see
+    :mod:`fmbench.running.output_folder`), under the same lock as ``run``.
+    """
+    from fmbench.running.output_folder import OutputFolder
+
+    with OutputFolder(out_dir, overwrite=options.overwrite) as folder:
+        result = _run_robustness(registry, model_config, data, out_dir, options, folder.staging)
+        folder.commit(keep_journal=False)  # run-robustness keeps no journal: nothing to resume
+    result.out_dir = out_dir
+    return result
+
+
+def _run_robustness(
+    registry: Registry,
+    model_config: ModelConfig,
+    data: str,
+    out_dir: Path,
+    options: RobustnessOptions,
+    staging: Path,
+) -> RunResult:
     from fmbench.reporting.markdown import render_report
     from fmbench.reporting.robustness import robustness_sections
 
-    prepare_output_dir(out_dir, overwrite=options.overwrite)
     dataset, _ = load_dataset(registry, data, root=options.data_root)
     if options.sampling_freq is not None:
         if options.sampling_freq <= 0:
@@ -190,12 +209,12 @@ def run_robustness(
     )
     _adapt_document(document, block, dataset.source or data, dataset.info, plans)
     document["robustness"] = blocks
-    result = RunResult(suite=_SUITE, model=model, outcomes=[outcome], document={}, out_dir=out_dir)
+    result = RunResult(suite=_SUITE, model=model, outcomes=[outcome], document={}, out_dir=staging)
     result.extras["robustness"] = blocks
-    sections = robustness_sections(blocks, out_dir, single=True)
-    result.document = write_eval(out_dir / "eval.yaml", document)
+    sections = robustness_sections(blocks, staging, single=True)
+    result.document = write_eval(staging / "eval.yaml", document)
     text = render_report(result.document, sections)
-    atomic_write_text(out_dir / "report.md", _retitle(text, dataset.dataset_id))
+    atomic_write_text(staging / "report.md", _retitle(text, dataset.dataset_id))
     return result
 
 

@@ -2,8 +2,14 @@
 
 Each finished unit of work (one benchmark, one probe of a benchmark...) is written atomically to
 ``<out>/.fmbench/journal/<unit>.json`` (plus an ``.npz`` of its arrays when it has any), keyed
-by a fingerprint of everything that determines it. ``run --resume`` replays finished units whose
-fingerprint still matches and runs only the rest.
+by a fingerprint of everything that determines it, with the parts of that fingerprint so that a
+changed unit can be told apart and the change named. ``run --resume`` replays finished units
+whose fingerprint still matches and runs only the rest. ``<out>/.fmbench/run.json`` says which
+run the folder holds (suite, model, options), so that ``--resume`` never continues another one.
+
+The lock is a file beside the folder, ``.<out>.fmbench-lock``, not inside it: a run swaps its
+finished folder into place as a whole (:mod:`fmbench.running.output_folder`), and a lock inside the folder
+would move with it.
 
 Example:
     >>> import tempfile, pathlib
@@ -32,7 +38,7 @@ import numpy as np
 from fmbench.errors import ResultsError
 from fmbench.io import atomic_write_bytes, atomic_write_text
 
-__all__ = ["RunJournal", "RunLock", "fingerprint"]
+__all__ = ["RunJournal", "RunLock", "fingerprint", "lock_path"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
@@ -58,26 +64,58 @@ class RunJournal:
         key: str,
         record: Mapping[str, Any],
         arrays: Mapping[str, np.ndarray] | None = None,
+        *,
+        parts: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record a finished unit (arrays first, so a record never points at missing arrays)."""
+        """Record a finished unit (arrays first, so a record never points at missing arrays).
+
+        ``parts``: what the key was computed from, kept so that a later run can say what
+        changed (see :func:`fmbench.running.resume.change_reason`).
+        """
         if arrays:
             buffer = io.BytesIO()
             np.savez(buffer, **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
             atomic_write_bytes(self._path(unit, ".npz"), buffer.getvalue())
         entry = {"unit": unit, "key": key, "has_arrays": bool(arrays), "record": record}
+        if parts is not None:
+            entry["parts"] = parts
         atomic_write_text(self._path(unit, ".json"), json.dumps(entry, default=str))
 
-    def load(self, unit: str, key: str) -> dict[str, Any] | None:
-        """The record of a finished unit with the same key, else None."""
+    def entry(self, unit: str) -> dict[str, Any] | None:
+        """The journal entry of a finished unit (``key``, ``record``, ``parts``...), whatever
+        its key; None when there is none or it cannot be read."""
         path = self._path(unit, ".json")
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return None
-        if entry.get("key") != key:
+        if not isinstance(entry, dict) or not isinstance(entry.get("record"), dict):
+            return None
+        return entry
+
+    def load(self, unit: str, key: str) -> dict[str, Any] | None:
+        """The record of a finished unit with the same key, else None."""
+        entry = self.entry(unit)
+        if entry is None or entry.get("key") != key:
             return None
         record: dict[str, Any] = entry["record"]
         return record
+
+    @property
+    def _run_path(self) -> Path:
+        return self.folder.parent / "run.json"
+
+    def save_run(self, identity: Mapping[str, Any]) -> None:
+        """Say which run the folder holds (its suite, model and options)."""
+        atomic_write_text(self._run_path, json.dumps(dict(identity), sort_keys=True, default=str))
+
+    def run_identity(self) -> dict[str, Any] | None:
+        """What :meth:`save_run` recorded, or None (no run yet, or an older fmbench's)."""
+        try:
+            data = json.loads(self._run_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
 
     def load_arrays(self, unit: str) -> dict[str, np.ndarray]:
         with np.load(self._path(unit, ".npz"), allow_pickle=False) as data:
@@ -92,13 +130,21 @@ class RunJournal:
         if self.folder.is_dir():
             for path in self.folder.iterdir():
                 path.unlink()
+        self._run_path.unlink(missing_ok=True)
+
+
+def lock_path(out_dir: Path) -> Path:
+    """The lock file of an output folder: ``.<name>.fmbench-lock`` beside it."""
+    out_dir = Path(os.path.abspath(out_dir))
+    return out_dir.parent / f".{out_dir.name}.fmbench-lock"
 
 
 class RunLock:
     """An exclusive lock on an output folder; a second run into it is refused, not interleaved."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.path = Path(out_dir) / ".fmbench" / "lock"
+        self.out_dir = Path(out_dir)
+        self.path = lock_path(self.out_dir)
         self._handle: Any = None
 
     def __enter__(self) -> RunLock:
@@ -115,7 +161,7 @@ class RunLock:
             holder = handle.read().strip() or "another process"
             handle.close()
             raise ResultsError(
-                f"{self.path.parent.parent} is in use by another fmbench run ({holder}); wait for "
+                f"{self.out_dir} is in use by another fmbench run ({holder}); wait for "
                 "it to finish or choose another --out"
             ) from None
         handle.seek(0)

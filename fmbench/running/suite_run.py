@@ -15,6 +15,7 @@ import contextlib
 import datetime as _dt
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ from fmbench.plugin_system.specs import (
 from fmbench.resource_usage import peak_rss_mb
 from fmbench.results.eval_file import SCHEMA_VERSION, write_eval
 from fmbench.results.predictions import store_run_predictions
-from fmbench.running.journal import RunJournal, RunLock, fingerprint
+from fmbench.running.journal import RunJournal, fingerprint
 from fmbench.statistics.intervals import add_statistics
 
 __all__ = [
@@ -408,14 +409,30 @@ class BenchmarkUnit:
     def name(self) -> str:
         return self.benchmark.name
 
-    def key(self, plugin_versions: dict[str, str]) -> str:
-        """Everything that determines this unit's result (the journal's key)."""
-        o = self.options
-        return fingerprint(
-            __version__, plugin_versions, attrs.asdict(self.benchmark), self.dataset_name,
-            self.model_config.sha256, o.seed, o.batch_size, o.data_root, o.protocol,
-            o.n_resamples,
-        )  # fmt: skip
+    def parts(
+        self,
+        plugin_versions: dict[str, str],
+        *,
+        model: dict[str, Any] | None = None,
+        suite_sha256: str | None = None,
+    ) -> dict[str, Any]:
+        """Everything that determines this unit's result, by name (see
+        :func:`fmbench.running.resume.unit_parts`; ``model`` is :func:`~fmbench.running.resume.model_fingerprint`)."""
+        from fmbench.running.resume import unit_parts
+
+        return unit_parts(
+            self, plugin_versions=plugin_versions, model=model or {}, suite_sha256=suite_sha256
+        )
+
+    def key(
+        self,
+        plugin_versions: dict[str, str],
+        *,
+        model: dict[str, Any] | None = None,
+        suite_sha256: str | None = None,
+    ) -> str:
+        """The journal's key: a hash of :meth:`parts`."""
+        return fingerprint(self.parts(plugin_versions, model=model, suite_sha256=suite_sha256))
 
 
 #: Per-process cache of registries and models, so a worker loads each model once.
@@ -522,11 +539,22 @@ def run_suite(
     """
     from fmbench.progress import Progress
     from fmbench.running.execution import describe, run_units
+    from fmbench.running.output_folder import OutputFolder
+    from fmbench.running.resume import RunIdentity, model_fingerprint
 
-    prepare_output_dir(out_dir, overwrite=options.overwrite or options.resume)
-    with RunLock(out_dir):
-        journal = RunJournal(out_dir)
-        _check_resumable(out_dir, journal, options)
+    identity = RunIdentity(
+        suite_id=suite.name,
+        model_id=model_config.model_id,
+        seed=options.seed,
+        dataset=options.dataset,
+        protocol=options.protocol,
+    )
+    with OutputFolder(
+        out_dir, overwrite=options.overwrite, resume=options.resume, identity=identity
+    ) as folder:
+        journal = RunJournal(folder.path)
+        _check_resumable(folder.path, journal, options)
+        journal.save_run(identity.to_json())
         benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
             (entry, registry.get(BenchmarkSpec, entry.benchmark)) for entry in suite.benchmarks
         ]
@@ -547,14 +575,35 @@ def run_suite(
             for entry, benchmark in benchmarks
         ]
         versions = registry.plugin_versions()
-        keys = [unit.key(versions) for unit in units]
+        identity_of_model = model_fingerprint(model)
+        parts = [
+            unit.parts(versions, model=identity_of_model, suite_sha256=suite.source_sha256)
+            for unit in units
+        ]
+        keys = [fingerprint(p) for p in parts]
         names = [f"benchmark-{index}-{unit.name}" for index, unit in enumerate(units)]
         done: dict[int, dict[str, Any]] = {}
-        if options.resume:  # finished units are replayed; failed ones run again
-            for index, key in enumerate(keys):
-                record = journal.load(names[index], key)
-                if record is not None and record.get("status") == "Completed":
-                    done[index] = {"record": record, "arrays": journal.load_arrays(names[index])}
+        replayed_data: dict[int, Dataset] = {}
+        reruns: list[dict[str, str]] = []
+        if options.resume:  # finished units still true are replayed; the others run again
+            loaded: dict[str, tuple[Dataset | None, str | None]] = {}
+            for index, unit in enumerate(units):
+                entry = journal.entry(names[index])
+                if entry is None or entry["record"].get("status") != "Completed":
+                    continue
+                reason, dataset = _replay_check(
+                    registry, unit, entry, keys[index], parts[index], loaded
+                )
+                if reason is not None:
+                    reruns.append({"benchmark": unit.name, "reason": reason})
+                    print(f"rerunning {unit.name}: {reason}", file=sys.stderr)
+                    continue
+                done[index] = {
+                    "record": entry["record"],
+                    "arrays": journal.load_arrays(names[index]) if entry.get("has_arrays") else {},
+                }
+                if dataset is not None:
+                    replayed_data[index] = dataset
         pending = [i for i in range(len(units)) if i not in done]
         started = _utc_now()
         t0 = time.perf_counter()
@@ -564,7 +613,10 @@ def run_suite(
             def finished(position: int, result: dict[str, Any]) -> None:
                 index = pending[position]
                 if result["record"].get("status") == "Completed":
-                    journal.save(names[index], keys[index], result["record"], result["arrays"])
+                    journal.save(
+                        names[index], keys[index], result["record"], result["arrays"],
+                        parts=parts[index],
+                    )  # fmt: skip
                 done[index] = result
                 bar.advance(1)
 
@@ -573,8 +625,11 @@ def run_suite(
                 jobs=options.jobs, scheduler=options.scheduler, on_done=finished,
             )  # fmt: skip
         outcomes = [_outcome_from(units[i], done[i]) for i in range(len(units))]
+        for index, dataset in replayed_data.items():
+            outcomes[index].dataset = dataset
+        staging = folder.staging
         result = RunResult(
-            suite=suite, model=model, outcomes=outcomes, document={}, out_dir=out_dir
+            suite=suite, model=model, outcomes=outcomes, document={}, out_dir=staging
         )
         needs_data = bool(options.check_determinism) or bool(
             suite.probes or any(b.probes for _, b in benchmarks)
@@ -587,7 +642,7 @@ def run_suite(
             result.extras["robustness"] = run_declared_probes(
                 registry, suite, benchmarks, model, options, result
             )
-        store_run_predictions(outcomes, out_dir)
+        store_run_predictions(outcomes, staging)
         determinism = None
         if options.check_determinism:
             from fmbench.models.determinism import check_determinism
@@ -609,6 +664,7 @@ def run_suite(
         document["run_metadata"]["execution"] = {
             **describe(options.executor, options.jobs, options.scheduler),
             "resumed_units": sorted(units[i].name for i in range(len(units)) if i not in pending),
+            "rerun_units": reruns,
         }
         if "robustness" in result.extras:
             document["robustness"] = result.extras["robustness"]
@@ -618,9 +674,44 @@ def run_suite(
                 document["status"] = "Partial"  # a probe failed: the run is not complete
         if determinism is not None:
             document["determinism"] = determinism
-        result.document = write_eval(out_dir / "eval.yaml", document)
+        result.document = write_eval(staging / "eval.yaml", document)
         write_reports(registry, result, options)
+        folder.commit()
+        result.out_dir = out_dir
         return result
+
+
+def _replay_check(
+    registry: Registry,
+    unit: BenchmarkUnit,
+    entry: dict[str, Any],
+    key: str,
+    parts: dict[str, Any],
+    loaded: dict[str, tuple[Dataset | None, str | None]],
+) -> tuple[str | None, Dataset | None]:
+    """Why a finished unit of the journal must run again (None: replay it), and its dataset
+    when it was loaded to compare its content hash (``loaded``: datasets already read)."""
+    from fmbench.running.resume import change_reason
+
+    if entry.get("key") != key:
+        return change_reason(entry.get("parts"), parts), None
+    name = unit.dataset_name or unit.benchmark.dataset
+    which = fingerprint(name, unit.options.data_root, dict(unit.benchmark.dataset_options))
+    if which not in loaded:
+        try:
+            dataset, _ = load_dataset(
+                registry, name, root=unit.options.data_root,
+                options=dict(unit.benchmark.dataset_options),
+            )  # fmt: skip
+            loaded[which] = (dataset, None)
+        except FmbenchError as exc:
+            loaded[which] = (None, f"its dataset cannot be loaded ({exc})")
+    found, error = loaded[which]
+    if found is None:
+        return error, None
+    if found.content_sha256 != (entry["record"].get("data") or {}).get("sha256"):
+        return f"dataset {found.dataset_id} content changed", None
+    return None, found
 
 
 def _attach_datasets(
