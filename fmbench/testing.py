@@ -591,7 +591,7 @@ class _Checker:
                     f"{outcome.record.get('error')}"
                 )
                 continue
-            errors = schema_errors(result.document)
+            errors = schema_errors(result.document.to_dict())
             if errors:
                 raise self.fail(what, "name", f"its eval.yaml breaks the schema: {errors[0]}")
             return result

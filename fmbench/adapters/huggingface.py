@@ -319,7 +319,7 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
         )
     weight_files: list[Path] = []
     if hub_id is not None and revision is not None:
-        from fmbench.data.fetch import cached_weights_path
+        from fmbench.models.weights import cached_weights_path
 
         cached = cached_weights_path({"hub_id": hub_id, "revision": revision})
         if (cached / "config.json").is_file():

@@ -37,6 +37,15 @@ def load_python_class(config: ModelConfig) -> Any:
         raise ModelError(f"model {class_name}(**init_kwargs) failed: {exc}") from None
 
 
+def refuse_python_object(config: ModelConfig) -> Any:
+    """``type: python_object`` names an object that lived in someone's Python session."""
+    raise ConfigError(
+        f"model config {config.source}: type python_object is a model object given to "
+        "fmbench.evaluate in Python and cannot be loaded from a config; use type: python_class "
+        "with import_path: 'module:Class'"
+    )
+
+
 @hookimpl
 def fmbench_models() -> list[ModelSpec]:
     """The reference models in ``builtin/definitions/models/``: ``--model dummy_classifier``."""
@@ -58,6 +67,11 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         summary="baseline: the input features themselves as the embedding (no model)",
         load="fmbench.builtin.adapters:load_raw_features",
         baseline=True,
+    )
+    yield ModelAdapterSpec(
+        name="python_object",
+        summary="a model object handed to fmbench.evaluate in Python (not loadable from a file)",
+        load="fmbench.builtin.adapters:refuse_python_object",
     )
     yield ModelAdapterSpec(
         name="adapter",

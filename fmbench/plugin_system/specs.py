@@ -427,7 +427,7 @@ class ModelSpec:
         ...     summary="4-mer frequencies + logistic regression",
         ...     type="genomics_kmer_baseline",
         ...     settings={"k": 4},
-        ... ).config("fmbench-genomics").settings
+        ... ).settings
         {'k': 4}
     """
 
@@ -442,20 +442,6 @@ class ModelSpec:
     settings: Mapping[str, Any] = attrs.field(factory=dict)
     license: str | None = None
     citation: str | None = None
-
-    def config(self, provider: str = "") -> Any:
-        """The :class:`fmbench.models.config.ModelConfig` that ``--model NAME`` runs."""
-        from fmbench.models.config import ModelConfig
-
-        where = f" of {provider}" if provider else ""
-        return ModelConfig(
-            model_id=self.name,
-            type=self.type,
-            settings=dict(self.settings),
-            source=f"<model {self.name}{where}>",
-            license=self.license,
-            citation=self.citation,
-        )
 
 
 @attrs.frozen(kw_only=True)

@@ -32,6 +32,7 @@ from fmbench.errors import ConfigError
 from fmbench.io import atomic_write_text
 from fmbench.plugin_system.definitions import load_yaml_text
 from fmbench.results.block_yaml import load_block_yaml
+from fmbench.results.records import EvalDocument
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,6 +40,7 @@ __all__ = [
     "check_nesting",
     "dump_yaml",
     "load_schema",
+    "read_document",
     "read_eval",
     "schema_errors",
     "strip_timing",
@@ -141,11 +143,25 @@ def dump_yaml(doc: Any) -> str:
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_eval(path: Path, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Add the digest and write ``eval.yaml`` atomically; returns what was written."""
-    signed = with_digest(doc)
+def write_eval(path: Path, document: EvalDocument) -> EvalDocument:
+    """Sign ``document`` (its digest) and write it as ``eval.yaml``, atomically, once.
+
+    Returns the signed document, the same records :func:`read_document` gives back.
+    """
+    signed = with_digest(document.to_dict())
     atomic_write_text(path, dump_yaml(signed))
-    return signed
+    return EvalDocument.from_dict(signed)
+
+
+def read_document(path: str | Path) -> EvalDocument:
+    """Read an ``eval.yaml`` into the typed result model (:mod:`fmbench.results.records`).
+
+    Example::
+
+        doc = read_document("results/run1/eval.yaml")
+        doc.benchmarks["BM-TOY-CLASS"].metrics["AUROC"].ci
+    """
+    return EvalDocument.from_dict(read_eval(Path(path)))
 
 
 #: Limits for untrusted eval files: nesting depth and the number of values once YAML aliases

@@ -43,7 +43,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -54,7 +54,18 @@ from fmbench.evaluation.protocols import Predictions
 from fmbench.evaluation.scoring import chance_level, metric_input, score_one
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import Registry
-from fmbench.plugin_system.specs import MetricSpec, ProbeEntry, ProbeSpec, resolve
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    MetricSpec,
+    ProbeEntry,
+    ProbeSpec,
+    SuiteEntry,
+    SuiteSpec,
+    resolve,
+)
+
+if TYPE_CHECKING:  # the runner imports this module; its types are only named here
+    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions
 
 __all__ = [
     "N_PERMUTATIONS",
@@ -781,23 +792,22 @@ def declared_entries(
 
 def run_declared_probes(
     registry: Registry,
-    suite: Any,
-    benchmarks: Sequence[tuple[Any, Any]],
+    suite: SuiteSpec,
+    benchmarks: Sequence[tuple[SuiteEntry, BenchmarkSpec]],
     model: ModelHandle,
-    options: Any,
-    result: Any,
-) -> dict[str, Any]:
-    """Run the probes a suite (or its benchmarks) declares, per benchmark.
+    options: RunOptions,
+    outcomes: Sequence[BenchmarkOutcome],
+) -> dict[str, dict[str, Any]]:
+    """Run the probes a suite (or its benchmarks) declares, per benchmark; return the blocks.
 
     Probes run on each benchmark's test samples with the ``zero_shot`` protocol's clean
     predictions reused. A benchmark with another protocol (linear_probe, knn_probe) has its
     probes recorded as failed with the reason: re-fitting probe estimators under perturbation
-    is not supported. Plots and report sections are written for the Markdown reporter.
+    is not supported. The result is data (``eval.yaml``'s ``robustness`` block); the Markdown
+    reporter draws the plots and tables from it.
     """
-    from fmbench.reporting.robustness import robustness_sections
-
     blocks: dict[str, Any] = {}
-    for (_entry, benchmark), outcome in zip(benchmarks, result.outcomes, strict=True):
+    for (_entry, benchmark), outcome in zip(benchmarks, outcomes, strict=True):
         entries = declared_entries(suite.probes, benchmark.probes)
         if not entries:
             continue
@@ -844,8 +854,6 @@ def run_declared_probes(
             blocks[name] = {"status": "Failed", "error": str(exc).splitlines()[0], "probes": {}}
             continue
         blocks[name] = {"benchmark_id": name, "dataset_id": dataset.dataset_id, **block}
-    sections = robustness_sections(blocks, result.out_dir, single=len(blocks) == 1)
-    result.extras.setdefault("report_sections", []).extend(sections)
     return blocks
 
 
