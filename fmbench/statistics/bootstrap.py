@@ -288,13 +288,21 @@ def weighted_pearson_r(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) ->
 
 @attrs.define(kw_only=True)
 class IntervalResult:
-    """One metric's bootstrap interval: ``interval`` is None with ``reason`` when undefined."""
+    """One metric's interval: ``interval`` is None with ``reason`` when undefined.
+
+    ``method`` names how it was made (see :mod:`fmbench.statistics.metric_intervals`);
+    ``design_effect`` is set for closed forms on clustered samples; ``degenerate`` says why an
+    interval cannot be trusted (zero width, or too few resamples defined the metric).
+    """
 
     interval: tuple[float, float] | None
     n_used: int
     n_resamples: int
     reason: str | None = None
     distribution: np.ndarray | None = attrs.field(default=None, repr=False)
+    method: str = "percentile bootstrap"
+    design_effect: float | None = None
+    degenerate: str | None = None
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
