@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PluginCheck",
+    "PluginContractWarning",
     "RawFeatures",
     "assert_valid_plugin",
+    "clustered_resampling_warning",
     "fmbench_registry",
     "make_fake_distribution",
     "register_plugin",
@@ -182,7 +184,9 @@ class PluginCheck:
     """What :func:`assert_valid_plugin` checked (so that a test can see it was not vacuous).
 
     ``benchmarks`` maps each benchmark run to its primary metric value (None when undefined);
-    ``not_run`` names the benchmarks on datasets without toy data (real or downloaded), and why.
+    ``not_run`` names the benchmarks on datasets without toy data (real or downloaded), and why;
+    ``warnings`` holds what passed but deserves a look (each also raised as a
+    :class:`PluginContractWarning`).
     """
 
     plugin: str
@@ -196,6 +200,39 @@ class PluginCheck:
     reporters: list[str] = dataclasses.field(default_factory=list)
     models: list[str] = dataclasses.field(default_factory=list)
     not_run: dict[str, str] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+class PluginContractWarning(UserWarning):
+    """Something a plugin's records allow but that is probably a mistake (the contract check
+    passes, and says so)."""
+
+
+SUBJECT_COLUMN = "subject_id"
+
+
+def clustered_resampling_warning(benchmark: Any, columns: Sequence[str]) -> str | None:
+    """The warning for a benchmark whose data has a ``subject_id`` column but whose intervals
+    resample single samples (windows of one subject are not independent), or None.
+
+    Example:
+        >>> from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration
+        >>> bm = BenchmarkSpec(name="BM-X", summary="x", task="classification", dataset="D",
+        ...                    metrics=MetricsDeclaration(primary="AUROC"))
+        >>> print(clustered_resampling_warning(bm, ["subject_id", "site"]))  # doctest: +ELLIPSIS
+        BenchmarkSpec 'BM-X': its dataset has a 'subject_id' column, but its intervals ...
+    """
+    from fmbench.statistics.intervals import bootstrap_unit
+
+    if SUBJECT_COLUMN not in columns or bootstrap_unit(benchmark) is not None:
+        return None
+    declared = " (it declares bootstrap.unit: sample)" if benchmark.bootstrap.unit else ""
+    return (
+        f"BenchmarkSpec {benchmark.name!r}: its dataset has a {SUBJECT_COLUMN!r} column, but its "
+        f"intervals resample single samples{declared}; samples of one subject are not "
+        "independent, so the intervals are too narrow. Declare `bootstrap: {unit: subject_id}` "
+        "(or split with group_by: subject_id)"
+    )
 
 
 class _Checker:
@@ -622,6 +659,9 @@ def assert_valid_plugin(
       dataset's modality, then the dummy classifier/regressor (``zero_shot``) or the
       raw-features encoder;
     - every reporter writes its files for a run of the core's toy benchmark;
+    - (a warning, not a failure) a benchmark whose dataset has a ``subject_id`` column but
+      whose intervals resample single samples is listed in ``warnings`` and raised as a
+      :class:`PluginContractWarning`;
     - with ``model`` given and no benchmark of its own, the plugin's adapter runs ``BM-TOY-CLASS``.
 
     Failures name the plugin and the record field, e.g. ``plugin 'fmbench-acme': ProbeSpec
@@ -714,6 +754,11 @@ def _check(
         record = result.outcomes[0].record
         check.benchmarks[bm.name] = record["primary_metric"]["value"]
         check.models.append(result.model.model_id)
+        data = checker.loaded.get(bm.dataset) or checker.generate(bm.dataset)
+        _warn_resampling(check, bm, list(data.metadata))
+    for bm in checker.own("benchmark"):
+        if bm.name not in check.benchmarks:  # not run: read the declared metadata instead
+            _warn_resampling(check, bm, list(bm.data_spec.required_metadata))
     toy = registry.get("benchmark", "BM-TOY-CLASS")
     if model is not None and not checker.own("benchmark"):
         result = checker.run(toy, model)
@@ -728,6 +773,16 @@ def _check(
             )
         check.reporters.append(spec.name)
     return check
+
+
+def _warn_resampling(check: PluginCheck, benchmark: Any, columns: Sequence[str]) -> None:
+    import warnings
+
+    columns = [*columns, *benchmark.data_spec.required_metadata]
+    message = clustered_resampling_warning(benchmark, columns)
+    if message is not None and message not in check.warnings:
+        check.warnings.append(message)
+        warnings.warn(f"plugin {check.plugin!r}: {message}", PluginContractWarning, stacklevel=3)
 
 
 def _reporter_files(out_dir: Path) -> list[Path]:

@@ -15,3 +15,4 @@ def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
     assert ran["BM-VARIANT-POPULATION"] == "genomics_genotype_baseline-baseline"
     assert ran["BM-SC-EMBED-BATCH"] == "genomics_expression_baseline-baseline"
     assert set(check.not_run) == {"BM-PBMC3K-CELLTYPE", "BM-PBMC68K-CELLTYPE"}
+    assert check.warnings == []

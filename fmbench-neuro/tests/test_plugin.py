@@ -108,3 +108,5 @@ def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
     # band power has no predict(): the zero-shot benchmark falls back to the dummy classifier
     assert ran["BM-EEG-ROBUSTNESS"] == "contract-check-baseline"
     assert "BM-EEGBCI-EYES" in check.not_run  # public data: not downloaded in tests
+    # every benchmark on subject data resamples subjects (issue #19: BM-EEG-ROBUSTNESS did not)
+    assert check.warnings == []
