@@ -50,13 +50,12 @@ def test_perfect_classifier_gets_intervals_of_positive_width_that_contain_1(regi
         assert 0.8 < lo < 1.0, (name, lo)  # positive width, not [1.0, 1.0]
         assert res[name].degenerate is None
     assert res["AUROC"].method == "newcombe score"
-    assert res["Accuracy"].method == "wilson score"
-    assert res["Sensitivity"].method == "wilson score"
-    assert res["BalancedAccuracy"].method == "mover-wilson"
-    # Wilson at 50/50 and at 25/25, by formula: n / (n + z^2)
-    z2 = NormalDist().inv_cdf(0.975) ** 2
-    assert res["Accuracy"].interval[0] == pytest.approx(50 / (50 + z2), abs=2e-6)  # type: ignore[index]
-    assert res["Sensitivity"].interval[0] == pytest.approx(25 / (25 + z2), abs=2e-6)  # type: ignore[index]
+    assert res["Accuracy"].method == "clopper-pearson"
+    assert res["Sensitivity"].method == "clopper-pearson"
+    assert res["BalancedAccuracy"].method == "mover-clopper-pearson"
+    # Clopper-Pearson at 50/50 and at 25/25, by formula: (alpha / 2) ** (1 / n)
+    assert res["Accuracy"].interval[0] == pytest.approx(0.025 ** (1 / 50), abs=2e-6)  # type: ignore[index]
+    assert res["Sensitivity"].interval[0] == pytest.approx(0.025 ** (1 / 25), abs=2e-6)  # type: ignore[index]
 
 
 def test_a_useless_classifier_at_zero_has_an_interval_too(registry) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +106,7 @@ def test_multiclass_auroc_stays_on_the_bootstrap(registry) -> None:  # type: ign
                            n_resamples=100)  # fmt: skip
     assert res["AUROC"].method == "percentile bootstrap"
     assert res["Sensitivity"].method == "percentile bootstrap"  # macro one-vs-rest
-    assert res["Accuracy"].method == "wilson score"  # a proportion with any number of classes
+    assert res["Accuracy"].method == "clopper-pearson"  # a proportion with any number of classes
 
 
 # --- coverage of small seeded simulations --------------------------------------------------
@@ -180,8 +179,9 @@ def test_perfect_clustered_accuracy_counts_each_subject_once() -> None:
     units = np.repeat(np.arange(20), 5)
     res = si.proportion_interval(np.ones(100, bool), units=units)
     assert isinstance(res, si.ScoreInterval)
-    z = si.critical_value(0.95, clusters=20)
-    assert res.interval[0] == pytest.approx(20 / (20 + z * z), abs=2e-6)
+    # 20 effective samples, shrunk by (z / t_19)^2 (Korn-Graubard), all right
+    n_eff = 20 * (si.critical_value(0.95) / si.critical_value(0.95, clusters=20)) ** 2
+    assert res.interval[0] == pytest.approx(0.025 ** (1 / n_eff), abs=2e-6)
     assert res.design_effect == 5.0 and res.note is not None
 
 
@@ -227,7 +227,7 @@ def test_record_says_which_method_gave_each_interval(registry) -> None:  # type:
                            n_resamples=50, units=units)  # fmt: skip
     block = _method_block(res)
     assert block["method"] == "per metric"
-    assert block["methods"] == {"AUROC": "newcombe score", "Accuracy": "wilson score",
+    assert block["methods"] == {"AUROC": "newcombe score", "Accuracy": "clopper-pearson",
                                 "F1-Score": "percentile bootstrap"}  # fmt: skip
     assert block["n_used"] == {"F1-Score": 50}
     assert set(block["design_effect"]) == {"AUROC", "Accuracy"}

@@ -90,7 +90,7 @@ def test_probe_beats_chance_with_intervals(raw_run: Path) -> None:
     assert method["n_resamples"] == 300
     # binary AUROC has a closed form now (issue #19); resampled metrics count their resamples
     assert method["methods"]["AUROC"] == "newcombe score"
-    assert method["methods"]["Accuracy"] == "wilson score"
+    assert method["methods"]["Accuracy"] == "clopper-pearson"
     assert method["methods"]["F1-Score"] == "percentile bootstrap"
     assert method["n_used"]["F1-Score"] == 300
     assert "AUROC" not in method["n_used"]

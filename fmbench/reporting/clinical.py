@@ -48,7 +48,7 @@ def clinical_lines(record: Mapping[str, Any], plot: str | None = None) -> list[s
     out += [
         f"Positive class {c}: a sample is called positive when P(class {c}) >= the threshold. "
         f"Thresholds chosen from data are chosen on each fold's training predictions only{how}. "
-        "Intervals: Wilson score for rates at a fixed threshold (with the design effect of the "
+        "Intervals: Clopper-Pearson for rates at a fixed threshold (with the design effect of the "
         "resampling units when samples are clustered); percentile bootstrap for points read "
         "off the test ROC curve, macro averages, prevalence-adjusted values and the decision "
         "curve.",

@@ -24,9 +24,9 @@ def _metric_names(record: Mapping[str, Any]) -> list[str]:
 
 #: How the report names each interval method of ``interval_method.methods``.
 _METHOD_TEXT = {
-    "wilson score": "Wilson score",
+    "clopper-pearson": "Clopper-Pearson",
     "newcombe score": "Newcombe's score interval for the AUC (DeLong-scaled)",
-    "mover-wilson": "MOVER from Wilson recalls",
+    "mover-clopper-pearson": "MOVER from Clopper-Pearson recalls",
     "percentile bootstrap": "percentile bootstrap",
     "half-sampling": "half-sampling without replacement",
 }

@@ -3,7 +3,7 @@ Youden threshold, prevalence-adjusted PPV/NPV, the decision curve and subgroup g
 an interval.
 
 Sensitivity, specificity, PPV and NPV at a threshold fixed before scoring the test samples
-(declared, or chosen on training data) are proportions: they get Wilson score intervals,
+(declared, or chosen on training data) are proportions: they get Clopper-Pearson intervals,
 which hold at 0 and 1 (:mod:`fmbench.statistics.score_intervals`; with a design effect over
 the resampling units when samples are clustered). Quantities re-read from the test ROC curve
 (fixed-specificity points), macro averages, prevalence-adjusted values and the decision curve
@@ -153,7 +153,7 @@ def _proportion_entry(
     reason: str,
 ) -> dict[str, Any]:
     """A rate at fixed calls: the fraction of ``success`` among the ``counted`` samples, with
-    its Wilson interval."""
+    its Clopper-Pearson interval."""
     if not counted.any():
         return {"value": None, "reason": reason}
     value = float(np.mean(success[counted]))
@@ -216,7 +216,7 @@ class _Builder:
     def proportion(
         self, target: dict[str, Any], rate: str, pos: np.ndarray, called: np.ndarray
     ) -> None:
-        """A rate at fixed calls: a proportion with a Wilson interval (no resampling)."""
+        """A rate at fixed calls: a proportion with a Clopper-Pearson interval (no resampling)."""
         success, counted = _rate_masks(np.asarray(pos, bool), np.asarray(called, bool), rate)
         target[rate] = _proportion_entry(
             success, counted, self.units, self.confidence, _REASONS[rate]

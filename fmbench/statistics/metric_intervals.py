@@ -2,8 +2,9 @@
 
 - **Closed forms that hold at the boundary** (:mod:`fmbench.statistics.score_intervals`), for
   the built-in metrics that have one: ``Accuracy`` and, on binary tasks, ``Sensitivity``,
-  ``Specificity``, ``PPV``, ``NPV`` (Wilson score); binary ``AUROC`` (Newcombe score, scaled
-  to the DeLong variance where larger); ``BalancedAccuracy`` (MOVER from Wilson recalls).
+  ``Specificity``, ``PPV``, ``NPV`` (Clopper-Pearson); binary ``AUROC`` (Newcombe score, scaled
+  to the DeLong variance where larger); ``BalancedAccuracy`` (MOVER from Clopper-Pearson
+  recalls).
   With clustered samples they use a design effect and Student's t (see that module).
 - **Half-sampling** (:mod:`fmbench.statistics.subsampling`) for metrics declared
   ``resampling="subsample"`` (silhouettes, ARI).
@@ -73,9 +74,9 @@ COVERS = (
 )
 #: Readable descriptions of the method names used in ``interval_method.methods``.
 METHOD_TEXT = {
-    "wilson score": "Wilson score interval",
+    "clopper-pearson": "Clopper-Pearson interval (Korn-Graubard with clusters)",
     "newcombe score": "Newcombe's score interval for the Mann-Whitney AUC (DeLong-scaled)",
-    "mover-wilson": "MOVER from Wilson intervals of the per-class recalls",
+    "mover-clopper-pearson": "MOVER from Clopper-Pearson intervals of the per-class recalls",
     "percentile bootstrap": "percentile bootstrap",
     "half-sampling": "half-sampling without replacement (m = n/2)",
 }

@@ -7,28 +7,31 @@ variance is a function of the unknown value, so it vanishes only where the value
 or 1, and the interval is the set of values the data cannot reject.
 
 - **Proportions** (accuracy; sensitivity, specificity, PPV and NPV at a fixed threshold):
-  the Wilson score interval.
+  the Clopper-Pearson interval (the binomial test inverted; never below nominal coverage for
+  independent samples). Wilson's score interval was tried first and covered a true accuracy
+  of 0.99 on 50 samples in only 90.5 % of datasets (``bench/sim_coverage.py``).
 - **Binary AUROC** (the Mann-Whitney probability): Newcombe's score interval (his "method 5",
   Stat Med 2006;25:559), which solves ``(A - θ)² = z² V(θ)`` with the Hanley-McNeil variance
   ``V(θ) = θ(1-θ)[1 + (N*-1)((1-θ)/(2-θ) + θ/(1+θ))] / (m n)``, ``N* = (m+n)/2``. That
   variance assumes a shape of the score distributions, so fmbench scales it up to the
   nonparametric DeLong variance at the estimate when that is larger (never down).
 - **Balanced accuracy** (the mean of per-class recalls): MOVER (Zou & Donner 2008) from the
-  Wilson intervals of the recalls.
+  Clopper-Pearson intervals of the recalls.
 
 **Clusters.** When samples are clustered (several EEG windows of a subject), the variance of
 each estimate is the cluster-robust (sandwich) variance over units, ``G/(G-1) Σ_g (Σ_{i∈g}
 influence_i)²``; its ratio to the independent-sample variance is the *design effect* ``d``
-(floored at 1), the interval uses ``n / d`` effective samples, and the normal quantile
-becomes Student's t with ``G - 1`` degrees of freedom (``G`` units). Where the design effect
-cannot be estimated (every sample right: nothing varies), each unit counts once
-(``d = n / G``), which is the conservative choice.
+(floored at 1) and the interval uses ``n / d`` effective samples. For the AUROC the normal
+quantile becomes Student's t with ``G - 1`` degrees of freedom (``G`` units); for proportions
+the effective size is shrunk by ``(z / t_{G-1})²`` instead (Korn & Graubard 1998, the
+survey-sampling form of Clopper-Pearson). Where the design effect cannot be estimated (every
+sample right: nothing varies), each unit counts once (``d = n / G``), the conservative choice.
 
 Example:
     >>> import numpy as np
     >>> res = proportion_interval(np.ones(50, bool))  # 50 of 50 right
     >>> res.interval, res.method
-    ((0.928652, 1.0), 'wilson score')
+    ((0.928878, 1.0), 'clopper-pearson')
     >>> positive = np.array([0] * 25 + [1] * 25, bool)
     >>> perfect = auroc_interval(positive, positive + 0.0)  # AUROC 1.0
     >>> lo, hi = perfect.interval
@@ -48,10 +51,10 @@ __all__ = [
     "ScoreInterval",
     "auroc_interval",
     "balanced_accuracy_interval",
+    "clopper_pearson_bounds",
     "critical_value",
     "newcombe_variance",
     "proportion_interval",
-    "wilson_bounds",
 ]
 
 
@@ -89,19 +92,27 @@ def _outward(lo: float, hi: float) -> tuple[float, float]:
     return float(max(0.0, low)), float(min(1.0, high))
 
 
-def wilson_bounds(p: float, n: float, z: float) -> tuple[float, float]:
-    """Wilson's score interval for a proportion ``p`` observed on ``n`` (possibly effective,
-    non-integer) trials.
+def clopper_pearson_bounds(p: float, n: float, confidence: float) -> tuple[float, float]:
+    """Clopper-Pearson interval for a proportion ``p`` observed on ``n`` (possibly effective,
+    non-integer) trials: beta quantiles at ``x = p n``.
 
     Example:
-        >>> [round(v, 4) for v in wilson_bounds(0.5, 20, 1.96)]
-        [0.2993, 0.7007]
+        >>> [round(v, 4) for v in clopper_pearson_bounds(0.5, 20, 0.95)]
+        [0.272, 0.728]
     """
-    z2 = z * z
-    den = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / den
-    half = z * math.sqrt(max(p * (1 - p), 0.0) / n + z2 / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    from scipy.stats import beta
+
+    alpha = 1 - confidence
+    x = p * n
+    lo = 0.0 if x <= 0 else float(beta.ppf(alpha / 2, x, n - x + 1))
+    hi = 1.0 if x >= n else float(beta.ppf(1 - alpha / 2, x + 1, n - x))
+    return lo, hi
+
+
+def _effective_size(n: float, design_effect: float, clusters: int, confidence: float) -> float:
+    """Korn-Graubard: ``n / d``, shrunk by ``(z / t_{G-1})²`` for the estimated variance."""
+    shrink = (critical_value(confidence) / critical_value(confidence, clusters)) ** 2
+    return n / design_effect * shrink
 
 
 def _codes(units: np.ndarray | None) -> tuple[np.ndarray | None, int]:
@@ -130,17 +141,18 @@ def _single_cluster(clusters: int) -> str:
 def proportion_interval(
     success: np.ndarray, units: np.ndarray | None = None, confidence: float = 0.95
 ) -> ScoreInterval | str:
-    """Wilson interval of the fraction of ``success`` (booleans over the samples counted),
-    with a design effect when ``units`` (each sample's cluster) are given.
+    """Clopper-Pearson interval of the fraction of ``success`` (booleans over the samples
+    counted), with a design effect (Korn-Graubard) when ``units`` (each sample's cluster) are
+    given.
 
     Returns the reason instead when there is no interval (no samples, a single unit).
 
     Example:
         >>> success = np.array([True] * 18 + [False] * 2)
         >>> proportion_interval(success).interval
-        (0.698966, 0.972134)
+        (0.683017, 0.987652)
         >>> clustered = proportion_interval(success, units=np.repeat(np.arange(5), 4))
-        >>> clustered.clusters, clustered.interval[0] < 0.698966
+        >>> clustered.clusters, clustered.interval[0] < 0.683017
         (5, True)
     """
     s = np.asarray(success, dtype=float).reshape(-1)
@@ -150,8 +162,8 @@ def proportion_interval(
     p = float(s.mean())
     codes, _ = _codes(units)
     if codes is None:
-        lo, hi = wilson_bounds(p, n, critical_value(confidence))
-        return ScoreInterval(interval=_outward(lo, hi), method="wilson score")
+        lo, hi = clopper_pearson_bounds(p, n, confidence)
+        return ScoreInterval(interval=_outward(lo, hi), method="clopper-pearson")
     variance, g = _robust_variance((s - p) / n, codes)
     if g < 2:
         return _single_cluster(g)
@@ -162,10 +174,11 @@ def proportion_interval(
     else:
         design_effect = n / g
         note = "every sample has the same outcome, so each unit counts once"
-    lo, hi = wilson_bounds(p, n / design_effect, critical_value(confidence, g))
+    effective = _effective_size(n, design_effect, g, confidence)
+    lo, hi = clopper_pearson_bounds(p, effective, confidence)
     return ScoreInterval(
         interval=_outward(lo, hi),
-        method="wilson score",
+        method="clopper-pearson",
         design_effect=round(design_effect, 4),
         clusters=g,
         note=note,
@@ -288,13 +301,14 @@ def balanced_accuracy_interval(
     units: np.ndarray | None = None,
     confidence: float = 0.95,
 ) -> ScoreInterval | str:
-    """MOVER interval of the mean recall over the classes present, from Wilson intervals of
-    the recalls (with a common design effect of the mean when ``units`` are given).
+    """MOVER interval of the mean recall over the classes present, from Clopper-Pearson
+    intervals of the recalls (with a common design effect of the mean, Korn-Graubard, when
+    ``units`` are given).
 
     Example:
         >>> y = np.array([0] * 10 + [1] * 40)
         >>> balanced_accuracy_interval(y, y).interval  # every sample right
-        (0.854481, 1.0)
+        (0.839585, 1.0)
     """
     y = np.asarray(y_true).reshape(-1)
     correct = (y == np.asarray(y_pred).reshape(-1)).astype(float)
@@ -323,13 +337,19 @@ def balanced_accuracy_interval(
             ]
             design_effect = max(per_class)
             note = "every recall is 0 or 1, so each unit counts once"
-    z = critical_value(confidence, g)
-    bounds = [wilson_bounds(r, size / design_effect, z) for r, size in zip(recalls, sizes)]
+    bounds = [
+        clopper_pearson_bounds(
+            float(r),
+            size if g is None else _effective_size(size, design_effect, g, confidence),
+            confidence,
+        )
+        for r, size in zip(recalls, sizes)
+    ]
     below = math.sqrt(sum((r - lo) ** 2 for r, (lo, _) in zip(recalls, bounds))) / k
     above = math.sqrt(sum((hi - r) ** 2 for r, (_, hi) in zip(recalls, bounds))) / k
     return ScoreInterval(
         interval=_outward(estimate - below, estimate + above),
-        method="mover-wilson",
+        method="mover-clopper-pearson",
         design_effect=round(design_effect, 4),
         clusters=g,
         note=note,
