@@ -51,7 +51,9 @@ def main(n: int = 100_000, n_resamples: int = 1000) -> None:
         res = metric_intervals(six_specs, pred, seed=rng_seed(42, "BENCH"), n_resamples=n_resamples)
         best = min(best, time.perf_counter() - t0)
     methods = ", ".join(f"{k} {v.method}" for k, v in res.items())
-    print(f"metric_intervals (what a run computes), six metrics: {best:.2f} s (best of 3); {methods}")
+    print(
+        f"metric_intervals (what a run computes), six metrics: {best:.2f} s (best of 3); {methods}"
+    )
     units = rng.integers(0, n // 20, n)
     specs = {"AUROC": registry.get("metric", "AUROC")}
     t0 = time.perf_counter()
@@ -59,7 +61,9 @@ def main(n: int = 100_000, n_resamples: int = 1000) -> None:
     print(f"cluster bootstrap ({n // 20} subjects), AUROC: {time.perf_counter() - t0:.2f} s")
     t0 = time.perf_counter()
     metric_intervals(six_specs, pred, seed=1, n_resamples=n_resamples, units=units)
-    print(f"metric_intervals over {n // 20} subjects, six metrics: {time.perf_counter() - t0:.2f} s")
+    print(
+        f"metric_intervals over {n // 20} subjects, six metrics: {time.perf_counter() - t0:.2f} s"
+    )
 
 
 if __name__ == "__main__":

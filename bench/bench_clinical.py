@@ -42,7 +42,9 @@ def main() -> None:
         t0 = time.perf_counter()
         clinical_block(spec, pred, seed=0, n_resamples=1000, groups=groups)
         best = min(best, time.perf_counter() - t0)
-    print(f"clinical block, n={n}, 1000 resamples: {best:.2f} s (best of 3; first call {first:.2f} s)")
+    print(
+        f"clinical block, n={n}, 1000 resamples: {best:.2f} s (best of 3; first call {first:.2f} s)"
+    )
     registry = build_registry(external=False)
     for name in ("Sensitivity", "SensitivityAtSpecificity90"):
         metric = registry.get("metric", name)

@@ -42,7 +42,9 @@ Draw = Callable[[np.random.Generator], tuple[Predictions, np.ndarray | None]]
 SUBJECTS, WINDOWS = 20, 5
 
 
-def _pred(y: np.ndarray, p1: np.ndarray | None = None, labels: np.ndarray | None = None) -> Predictions:
+def _pred(
+    y: np.ndarray, p1: np.ndarray | None = None, labels: np.ndarray | None = None
+) -> Predictions:
     proba = None if p1 is None else np.c_[1 - p1, p1]
     return Predictions(
         indices=np.arange(len(y)), y_true=y, fold=np.zeros(len(y), int), proba=proba,
@@ -173,9 +175,7 @@ def coverage_rows(replicates: int, seed: int, methods: list[str]) -> list[list[s
     return rows
 
 
-def false_flags(
-    k: int, replicates: int, seed: int, clustered: bool = False
-) -> tuple[float, float]:
+def false_flags(k: int, replicates: int, seed: int, clustered: bool = False) -> tuple[float, float]:
     """How often the sensitivity gap, and either gap, is flagged with equal groups."""
     rng = np.random.default_rng(seed)
     if clustered:

@@ -61,7 +61,8 @@ def _interval_note(record: Mapping[str, Any]) -> list[str]:
         else ""
     )
     return [
-        f"Intervals ({level}, over {method.get('n_units')} {what}): " + "; ".join(parts)
+        f"Intervals ({level}, over {method.get('n_units')} {what}): "
+        + "; ".join(parts)
         + f"{clustered}. They cover the variation of the test samples given the fitted "
         "model, not retraining; flagged ones (Note) have zero width or too few defined "
         "resamples.",

@@ -139,9 +139,7 @@ def _entry(point: float, dist: np.ndarray, confidence: float, reason: str) -> di
     if hi - lo <= 0:
         entry["interval_degenerate"] = f"zero width at {lo:g}"
     elif len(finite) < MIN_DEFINED_SHARE * len(dist):
-        entry["interval_degenerate"] = (
-            f"only {len(finite)} of {len(dist)} resamples defined it"
-        )
+        entry["interval_degenerate"] = f"only {len(finite)} of {len(dist)} resamples defined it"
     return entry
 
 
@@ -522,7 +520,7 @@ def _subgroup_gaps(
             per_rate[rate] = entry
         out[column] = per_rate
     adjusted = holm([p for _, p in tests])
-    for (entry, _), p_holm in zip(tests, adjusted):
+    for (entry, _), p_holm in zip(tests, adjusted, strict=True):
         entry["test"]["p_holm"] = float(f"{p_holm:.6g}")
         entry["flagged"] = bool(p_holm < alpha)
     meaning = {

@@ -48,9 +48,7 @@ class HomogeneityTest:
     correction: float = 1.0
 
 
-def _design_effect(
-    success: np.ndarray, codes: np.ndarray, pooled: float
-) -> float:
+def _design_effect(success: np.ndarray, codes: np.ndarray, pooled: float) -> float:
     """Cluster-robust variance of a group's proportion around ``pooled`` over its binomial
     variance (at least 1)."""
     n = len(success)
@@ -89,8 +87,7 @@ def homogeneity_test(
         _, codes = np.unique(np.asarray(units).astype(str), return_inverse=True)
         kept_index = np.flatnonzero(keep)
         effects = [
-            _design_effect(s[group == index], codes[group == index], pooled)
-            for index in kept_index
+            _design_effect(s[group == index], codes[group == index], pooled) for index in kept_index
         ]
         correction = max(1.0, float(np.sum((1 - sizes / n) * np.array(effects)) / (k - 1)))
     corrected = statistic / correction

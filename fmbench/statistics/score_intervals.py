@@ -201,9 +201,9 @@ def _placements(positive: np.ndarray, score: np.ndarray) -> tuple[float, np.ndar
     pos_scores = np.sort(score[positive])
     neg_scores = np.sort(score[~positive])
     xp, xn = score[positive], score[~positive]
-    v10 = (
-        np.searchsorted(neg_scores, xp, "left") + np.searchsorted(neg_scores, xp, "right")
-    ) / (2.0 * len(neg_scores))
+    v10 = (np.searchsorted(neg_scores, xp, "left") + np.searchsorted(neg_scores, xp, "right")) / (
+        2.0 * len(neg_scores)
+    )
     v01 = 1.0 - (
         np.searchsorted(pos_scores, xn, "left") + np.searchsorted(pos_scores, xn, "right")
     ) / (2.0 * len(pos_scores))
@@ -217,9 +217,7 @@ def _score_bounds(
     bisection."""
 
     def inside(theta: np.ndarray) -> np.ndarray:
-        return np.asarray(
-            (estimate - theta) ** 2 <= z * z * scale * newcombe_variance(theta, m, n)
-        )
+        return np.asarray((estimate - theta) ** 2 <= z * z * scale * newcombe_variance(theta, m, n))
 
     grid = np.linspace(0.0, 1.0, 2001)
     ok = inside(grid)
@@ -332,9 +330,7 @@ def balanced_accuracy_interval(
         if independent > 0:
             design_effect = max(1.0, robust / independent)
         else:
-            per_class = [
-                sizes[c] / len(np.unique(codes[inverse == c])) for c in range(k)
-            ]
+            per_class = [sizes[c] / len(np.unique(codes[inverse == c])) for c in range(k)]
             design_effect = max(per_class)
             note = "every recall is 0 or 1, so each unit counts once"
     bounds = [
@@ -343,10 +339,10 @@ def balanced_accuracy_interval(
             size if g is None else _effective_size(size, design_effect, g, confidence),
             confidence,
         )
-        for r, size in zip(recalls, sizes)
+        for r, size in zip(recalls, sizes, strict=True)
     ]
-    below = math.sqrt(sum((r - lo) ** 2 for r, (lo, _) in zip(recalls, bounds))) / k
-    above = math.sqrt(sum((hi - r) ** 2 for r, (_, hi) in zip(recalls, bounds))) / k
+    below = math.sqrt(sum((r - lo) ** 2 for r, (lo, _) in zip(recalls, bounds, strict=True))) / k
+    above = math.sqrt(sum((hi - r) ** 2 for r, (_, hi) in zip(recalls, bounds, strict=True))) / k
     return ScoreInterval(
         interval=_outward(estimate - below, estimate + above),
         method="mover-clopper-pearson",

@@ -54,7 +54,9 @@ def half_sample_weights(
     units = n_samples if codes is None else int(n_units if n_units is not None else codes.max() + 1)
     keep = units // 2
     chunk = max(1, min(n_resamples, CHUNK_CELLS // max(n_samples, 1)))
-    rng = np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _STREAM)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, _STREAM))
+    )
     done = 0
     while done < n_resamples:
         size = min(chunk, n_resamples - done)
@@ -88,7 +90,9 @@ def half_sample_intervals(
             out[name] = _undefined(str(exc), n_resamples)
             continue
         if n_units < 4:
-            out[name] = _undefined(f"half-sampling needs at least 4 units; got {n_units}", n_resamples)
+            out[name] = _undefined(
+                f"half-sampling needs at least 4 units; got {n_units}", n_resamples
+            )
             continue
         scorer = metric_scorer(spec)
         y = predictions.y_true
