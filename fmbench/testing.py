@@ -211,9 +211,12 @@ class PluginContractWarning(UserWarning):
 SUBJECT_COLUMN = "subject_id"
 
 
-def clustered_resampling_warning(benchmark: Any, columns: Sequence[str]) -> str | None:
-    """The warning for a benchmark whose data has a ``subject_id`` column but whose intervals
-    resample single samples (windows of one subject are not independent), or None.
+def clustered_resampling_warning(
+    benchmark: Any, columns: Sequence[str], subjects_repeat: bool = True
+) -> str | None:
+    """The warning for a benchmark whose data has a ``subject_id`` column (with subjects that
+    have several samples, when the data is known) but whose intervals resample single samples
+    (windows of one subject are not independent), or None.
 
     Example:
         >>> from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration
@@ -224,7 +227,9 @@ def clustered_resampling_warning(benchmark: Any, columns: Sequence[str]) -> str 
     """
     from fmbench.statistics.intervals import bootstrap_unit
 
-    if SUBJECT_COLUMN not in columns or bootstrap_unit(benchmark) is not None:
+    if SUBJECT_COLUMN not in columns or not subjects_repeat:
+        return None
+    if bootstrap_unit(benchmark) is not None:
         return None
     declared = " (it declares bootstrap.unit: sample)" if benchmark.bootstrap.unit else ""
     return (
@@ -659,7 +664,8 @@ def assert_valid_plugin(
       dataset's modality, then the dummy classifier/regressor (``zero_shot``) or the
       raw-features encoder;
     - every reporter writes its files for a run of the core's toy benchmark;
-    - (a warning, not a failure) a benchmark whose dataset has a ``subject_id`` column but
+    - (a warning, not a failure) a benchmark whose dataset has a ``subject_id`` column (with
+      several samples of a subject in its toy data; any, for data not generated here) but
       whose intervals resample single samples is listed in ``warnings`` and raised as a
       :class:`PluginContractWarning`;
     - with ``model`` given and no benchmark of its own, the plugin's adapter runs ``BM-TOY-CLASS``.
@@ -755,7 +761,9 @@ def _check(
         check.benchmarks[bm.name] = record["primary_metric"]["value"]
         check.models.append(result.model.model_id)
         data = checker.loaded.get(bm.dataset) or checker.generate(bm.dataset)
-        _warn_resampling(check, bm, list(data.metadata))
+        subjects = data.metadata.get(SUBJECT_COLUMN) if hasattr(data.metadata, "get") else None
+        repeat = subjects is None or len(set(map(str, subjects))) < len(subjects)
+        _warn_resampling(check, bm, list(data.metadata), repeat)
     for bm in checker.own("benchmark"):
         if bm.name not in check.benchmarks:  # not run: read the declared metadata instead
             _warn_resampling(check, bm, list(bm.data_spec.required_metadata))
@@ -775,11 +783,13 @@ def _check(
     return check
 
 
-def _warn_resampling(check: PluginCheck, benchmark: Any, columns: Sequence[str]) -> None:
+def _warn_resampling(
+    check: PluginCheck, benchmark: Any, columns: Sequence[str], subjects_repeat: bool = True
+) -> None:
     import warnings
 
     columns = [*columns, *benchmark.data_spec.required_metadata]
-    message = clustered_resampling_warning(benchmark, columns)
+    message = clustered_resampling_warning(benchmark, columns, subjects_repeat)
     if message is not None and message not in check.warnings:
         check.warnings.append(message)
         warnings.warn(f"plugin {check.plugin!r}: {message}", PluginContractWarning, stacklevel=3)
