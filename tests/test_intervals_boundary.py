@@ -363,3 +363,19 @@ def test_every_builtin_benchmark_on_subject_or_batch_data_resamples_it(tmp_path)
     assert "BM-TOY-CLASS" in checked
     if registry.has("benchmark", "BM-EEG-ROBUSTNESS"):
         assert "BM-EEG-ROBUSTNESS" in checked
+
+
+def test_clustered_results_are_plain_python_numbers_for_yaml() -> None:
+    """eval.yaml is written by yaml.safe_dump: a numpy float in a design effect broke runs."""
+    import yaml
+
+    units = np.repeat(np.arange(6), 4)
+    y = np.repeat([0, 1], 12)
+    for res in (
+        si.balanced_accuracy_interval(y, y, units),  # every recall 1: each unit counts once
+        si.proportion_interval(np.ones(24, bool), units),
+        si.auroc_interval(y == 1, y + 0.0, units),
+    ):
+        assert isinstance(res, si.ScoreInterval)
+        yaml.safe_dump({"d": res.design_effect, "i": list(res.interval)})
+        assert type(res.design_effect) is float

@@ -65,7 +65,7 @@ class ScoreInterval:
 
     interval: tuple[float, float]
     method: str
-    design_effect: float = 1.0
+    design_effect: float = attrs.field(default=1.0, converter=float)
     clusters: int | None = None
     note: str | None = None
 
