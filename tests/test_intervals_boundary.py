@@ -379,3 +379,28 @@ def test_clustered_results_are_plain_python_numbers_for_yaml() -> None:
         assert isinstance(res, si.ScoreInterval)
         yaml.safe_dump({"d": res.design_effect, "i": list(res.interval)})
         assert type(res.design_effect) is float
+
+
+def test_report_and_leaderboard_name_the_primary_metrics_method() -> None:
+    from fmbench.leaderboard.rank import _interval_method_text
+    from fmbench.reporting.markdown import _interval_note
+
+    block = {
+        "method": "per metric", "unit": "subject_id", "n_units": 20, "n_resamples": 1000,
+        "confidence": 0.95, "design_effect": {"AUROC": 2.0},
+        "methods": {"AUROC": "newcombe score", "F1-Score": "percentile bootstrap"},
+    }  # fmt: skip
+    assert _interval_method_text(block, "AUROC") == "95% newcombe score over subject_ids"
+    assert _interval_method_text(block, "F1-Score") == (
+        "95% percentile bootstrap over subject_ids, 1000 resamples"
+    )
+    old = {"method": "percentile bootstrap", "unit": "sample", "n_resamples": 1000,
+           "confidence": 0.95}  # fmt: skip
+    assert (
+        _interval_method_text(old, "AUROC")
+        == "95% percentile bootstrap over samples, 1000 resamples"
+    )
+    (line, _) = _interval_note({"interval_method": block})
+    assert "Newcombe's score interval for the AUC (DeLong-scaled) for AUROC" in line
+    assert "percentile bootstrap (1000 resamples) for F1-Score" in line
+    assert "design effect" in line and "not retraining" in line

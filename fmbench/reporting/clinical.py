@@ -156,7 +156,7 @@ def _gap_lines(gaps: Mapping[str, Any], meaning: Mapping[str, Any] | None = None
         "Subgroup gaps at the declared threshold (equalised odds). The gap is the observed "
         "range, highest minus lowest group (picked on the data, so larger with more groups); "
         "**flagged** when a chi-square test rejects equal rates across all the column's groups "
-        f"(p < {alpha:g} after {correction}; Rao-Scott corrected for clustered samples):",
+        f"(p < {alpha:g} after {correction}; Rao-Scott corrected when samples are clustered):",
         "",
         markdown_table(["Column", "Rate", "Gap", "Groups", "p (equal rates)", "Flagged"], rows),
         "",

@@ -192,8 +192,10 @@ def add_statistics(
                     confidence=confidence,
                     units=None if units is None else units[mask],
                 )
-                group_intervals, _, group_degenerate = _intervals_block(sub)
+                group_intervals, group_reasons, group_degenerate = _intervals_block(sub)
                 entry["intervals"] = group_intervals
+                if group_reasons:
+                    entry["intervals_undefined"] = group_reasons
                 if group_degenerate:
                     entry["intervals_degenerate"] = group_degenerate
         gaps = group_gaps(stratified, specs)
