@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from fmbench.errors import MetricUndefined
+from fmbench.evaluation.finite import require_finite
 
 __all__ = [
     "accuracy", "auroc", "balanced_accuracy", "macro_f1", "mae", "mse", "pearson_r", "r2",
@@ -47,20 +48,31 @@ def auroc(y_true: np.ndarray, proba: np.ndarray) -> float:
     Computed from ranks with numpy (equal to scikit-learn's ``roc_auc_score``; tested).
     """
     y_true = np.asarray(y_true)
-    present = _classes_present(y_true)
+    require_finite(y_true, "AUROC labels")
     proba = np.asarray(proba, dtype=float)
+    require_finite(proba, "AUROC scores")
+    present = _classes_present(y_true)
     if proba.shape[1] == 2:
         return _binary_auroc(y_true == 1, proba[:, 1])
     return float(np.mean([_binary_auroc(y_true == c, proba[:, int(c)]) for c in present]))
 
 
+def _labels(y_true: np.ndarray, y_pred: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    require_finite(y_true, f"{metric} labels")
+    require_finite(y_pred, f"{metric} predicted labels")
+    return y_true, y_pred
+
+
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Fraction of correct labels."""
+    y_true, y_pred = _labels(y_true, y_pred, "Accuracy")
     return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
 
 
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean recall over the classes present in y_true."""
+    y_true, y_pred = _labels(y_true, y_pred, "balanced accuracy")
     present = np.unique(y_true)
     return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in present]))
 
@@ -68,7 +80,7 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Unweighted mean F1 over the classes present in y_true or predicted (0 for a class with
     no true and no predicted sample cannot occur; a class never predicted scores 0)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = _labels(y_true, y_pred, "macro F1")
     scores = []
     for c in np.union1d(y_true, y_pred):
         tp = np.sum((y_true == c) & (y_pred == c))
@@ -80,6 +92,8 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def _regression_pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float).reshape(y_true.shape)
+    require_finite(y_true, "regression targets")
+    require_finite(y_pred, "regression predictions")
     return y_true, y_pred
 
 

@@ -195,9 +195,10 @@ class Leaderboard:
 # --- reading one record ------------------------------------------------------------------
 
 
-def _interval_method_text(method: Any) -> str | None:
-    """A readable line for an interval method, e.g. '95% percentile bootstrap over
-    subject_id, 1000 resamples'."""
+def _interval_method_text(method: Any, metric: str | None = None) -> str | None:
+    """A readable line for the interval method of ``metric`` (the primary metric), e.g.
+    '95% percentile bootstrap over subject_ids, 1000 resamples' or '95% newcombe score over
+    samples'."""
     if isinstance(method, str):
         return _text(method)
     if not isinstance(method, Mapping):
@@ -206,8 +207,15 @@ def _interval_method_text(method: Any) -> str | None:
     level = f"{float(confidence) * 100:g}% " if isinstance(confidence, (int, float)) else ""
     unit = method.get("unit") or "sample"
     resamples = method.get("n_resamples")
-    text = f"{level}{method.get('method', 'interval')} over {unit}s"
-    if isinstance(resamples, int):
+    methods = method.get("methods")
+    name = method.get("method", "interval")
+    if isinstance(methods, Mapping) and metric is not None and metric in methods:
+        name = methods[metric]
+    text = f"{level}{name} over {unit}s"
+    resampled = name in ("percentile bootstrap", "half-sampling") or not isinstance(
+        methods, Mapping
+    )
+    if isinstance(resamples, int) and resampled:
         text += f", {resamples} resamples"
     return _text(text)
 
@@ -342,7 +350,7 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
             direction=direction,
             value=value,
             interval=_interval(record, primary),
-            interval_method=_interval_method_text(record.get("interval_method")),
+            interval_method=_interval_method_text(record.get("interval_method"), primary),
             metrics=metrics,
             undefined=undefined,
             worst_group=worst_group(record, primary, direction),

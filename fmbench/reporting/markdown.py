@@ -23,17 +23,56 @@ def _metric_names(record: Mapping[str, Any]) -> list[str]:
     return list(record.get("metrics", {}))
 
 
+#: How the report names each interval method of ``interval_method.methods``.
+_METHOD_TEXT = {
+    "clopper-pearson": "Clopper-Pearson",
+    "newcombe score": "Newcombe's score interval for the AUC (DeLong-scaled)",
+    "mover-clopper-pearson": "MOVER from Clopper-Pearson recalls",
+    "percentile bootstrap": "percentile bootstrap",
+    "half-sampling": "half-sampling without replacement",
+}
+
+
 def _interval_note(record: Mapping[str, Any]) -> list[str]:
     method = record.get("interval_method")
     if not method:
         return []
     unit = method.get("unit")
     what = "samples" if unit == "sample" else f"`{escape_md(unit)}` clusters"
+    level = f"{round(100 * method.get('confidence', 0.95))}%"
+    methods = method.get("methods")
+    if not isinstance(methods, Mapping):  # an eval.yaml written before methods per metric
+        return [
+            f"Intervals: {level} {escape_md(method.get('method'))} over "
+            f"{method.get('n_units')} {what}, {method.get('n_resamples')} resamples.",
+            "",
+        ]
+    by_method: dict[str, list[str]] = {}
+    for name, used in methods.items():
+        by_method.setdefault(str(used), []).append(escape_md(name))
+    parts = []
+    for used, names in by_method.items():
+        text = escape_md(_METHOD_TEXT.get(used, used))
+        if used in ("percentile bootstrap", "half-sampling"):
+            text += f" ({method.get('n_resamples')} resamples)"
+        parts.append(f"{text} for {', '.join(names)}")
+    clustered = (
+        f"; closed forms use the design effect of the {what} and Student's t"
+        if method.get("design_effect")
+        else ""
+    )
     return [
-        f"Intervals: {round(100 * method.get('confidence', 0.95))}% percentile bootstrap over "
-        f"{method.get('n_units')} {what}, {method.get('n_resamples')} resamples.",
+        f"Intervals ({level}, over {method.get('n_units')} {what}): "
+        + "; ".join(parts)
+        + f"{clustered}. They cover the variation of the test samples given the fitted "
+        "model, not retraining; flagged ones (Note) have zero width or too few defined "
+        "resamples.",
         "",
     ]
+
+
+def _degenerate_note(reason: Any) -> str:
+    return f"interval not reliable: {reason}" if reason else ""
 
 
 def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
@@ -44,7 +83,7 @@ def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
         f"gap to best ({escape_md(g['best_group'])}) {fmt(g['gap'], 3)}"
         for name, g in gaps.items()
     ]
-    return ["Worst group / gap: " + "; ".join(parts) + ".", ""]
+    return ["Worst group / gap (descriptive, no test): " + "; ".join(parts) + ".", ""]
 
 
 def _benchmark_section(
@@ -76,9 +115,12 @@ def _benchmark_section(
         "",
     ]
     rows = []
+    degenerate = result.extra.get("intervals_degenerate") or {}
     for name, metric in result.metrics.items():
         shown = fmt_interval(metric.value, metric.ci)
-        note = escape_md(metric.reason or metric.ci_reason or "")
+        note = escape_md(
+            metric.reason or metric.ci_reason or _degenerate_note(degenerate.get(name))
+        )
         rows.append([escape_md(name), shown, fmt(metric.chance), note])
     out += [markdown_table(["Metric", "Value [95% CI]", "Chance level", "Note"], rows), ""]
     out += _interval_note(record)

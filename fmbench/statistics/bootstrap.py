@@ -38,6 +38,7 @@ import attrs
 import numpy as np
 
 from fmbench.errors import MetricUndefined
+from fmbench.evaluation.finite import require_finite
 from fmbench.evaluation.protocols import Predictions
 from fmbench.plugin_system.specs import MetricSpec, resolve
 
@@ -166,8 +167,10 @@ def _binary_auroc(score: np.ndarray, positive: np.ndarray, W: np.ndarray) -> np.
 
 def weighted_auroc(y_true: np.ndarray, proba: np.ndarray, W: np.ndarray) -> np.ndarray:
     """AUROC of every resample (binary, or macro one-vs-rest over the classes present)."""
+    require_finite(y_true, "AUROC labels")
     y = np.asarray(y_true).astype(int)
     proba = np.asarray(proba, dtype=float)
+    require_finite(proba, "AUROC scores")
     if proba.shape[1] == 2:
         return _binary_auroc(proba[:, 1], y == 1, W)
     per_class = []
@@ -182,18 +185,25 @@ def weighted_auroc(y_true: np.ndarray, proba: np.ndarray, W: np.ndarray) -> np.n
     return _safe_divide(total, n_present.astype(float))
 
 
+def _checked_labels(y_true: np.ndarray, y_pred: np.ndarray, metric: str) -> None:
+    require_finite(y_true, f"{metric} labels")
+    require_finite(y_pred, f"{metric} predicted labels")
+
+
 def _onehot(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return (np.asarray(labels)[:, None] == classes[None, :]).astype(np.float64)
 
 
 def weighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Accuracy of every resample."""
+    _checked_labels(y_true, y_pred, "Accuracy")
     correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
     return _safe_divide(W @ correct, W.sum(axis=1))
 
 
 def weighted_balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Mean recall over the classes present in each resample."""
+    _checked_labels(y_true, y_pred, "balanced accuracy")
     classes = np.unique(y_true)
     Y = _onehot(y_true, classes)
     correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
@@ -205,6 +215,7 @@ def weighted_balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.nda
 
 def weighted_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Macro F1 over the classes present (true or predicted) in each resample."""
+    _checked_labels(y_true, y_pred, "macro F1")
     classes = np.union1d(np.unique(y_true), np.unique(y_pred))
     Y, P = _onehot(y_true, classes), _onehot(y_pred, classes)
     tp = W @ (Y * P)
@@ -222,6 +233,8 @@ def _per_sample_mean(values: np.ndarray, W: np.ndarray) -> np.ndarray:
 def _regression(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(y_pred, dtype=float).reshape(y.shape)
+    require_finite(y, "regression targets")
+    require_finite(p, "regression predictions")
     return y.reshape(len(y), -1), p.reshape(len(p), -1)
 
 
@@ -275,13 +288,21 @@ def weighted_pearson_r(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) ->
 
 @attrs.define(kw_only=True)
 class IntervalResult:
-    """One metric's bootstrap interval: ``interval`` is None with ``reason`` when undefined."""
+    """One metric's interval: ``interval`` is None with ``reason`` when undefined.
+
+    ``method`` names how it was made (see :mod:`fmbench.statistics.metric_intervals`);
+    ``design_effect`` is set for closed forms on clustered samples; ``degenerate`` says why an
+    interval cannot be trusted (zero width, or too few resamples defined the metric).
+    """
 
     interval: tuple[float, float] | None
     n_used: int
     n_resamples: int
     reason: str | None = None
     distribution: np.ndarray | None = attrs.field(default=None, repr=False)
+    method: str = "percentile bootstrap"
+    design_effect: float | None = None
+    degenerate: str | None = None
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
