@@ -21,8 +21,8 @@ from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
 from fmbench.leaderboard.render_md import column_titles, robustness_text, worst_text
-from fmbench.leaderboard.text import html_text as h
-from fmbench.leaderboard.text import num
+from fmbench.reporting.escape import html_text as h
+from fmbench.reporting.escape import num
 
 __all__ = ["SCRIPT", "render_html"]
 

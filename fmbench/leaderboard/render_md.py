@@ -14,7 +14,7 @@ from typing import Any
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
-from fmbench.leaderboard.text import md, num
+from fmbench.reporting.escape import md, num
 
 __all__ = ["render_markdown", "render_rejected"]
 
