@@ -90,7 +90,9 @@ def compare(
     if len(runs) < 2:
         raise click.UsageError("compare needs two or more run folders")
     if plot is not None and len(runs) < 3:
-        raise click.UsageError("--plot draws a critical-difference diagram: give three or more runs")
+        raise click.UsageError(
+            "--plot draws a critical-difference diagram: give three or more runs"
+        )
     if len(runs) == 2:
         from fmbench.statistics.compare import compare_runs
 

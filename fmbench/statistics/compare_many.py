@@ -151,12 +151,15 @@ class ManyComparison:
                 "unit": "data set (benchmarks on one data set form one block)",
                 "n_blocks": len(self.blocks),
                 "datasets": [
-                    {"dataset_id": b.dataset_id, "benchmarks": list(b.benchmarks),
-                     "ranks": dict(zip(self.labels, b.ranks, strict=True))}
+                    {
+                        "dataset_id": b.dataset_id,
+                        "benchmarks": list(b.benchmarks),
+                        "ranks": dict(zip(self.labels, b.ranks, strict=True)),
+                    }
                     for b in self.blocks
                 ],
                 "left_out": self.left_out,
-            },  # fmt: skip
+            },
             "scores": self.scores,
             "mean_ranks": self.mean_ranks,
             "friedman": friedman,
@@ -225,15 +228,15 @@ class ManyComparison:
             f"over {len(self.pairwise)} tests:"
         )
         for e in self.pairwise:
-            pair = f"{e['benchmark_id']} {e['metric']}: {e['run_b']} - {e['run_a']}"
+            which = f"{e['benchmark_id']} {e['metric']}: {e['run_b']} - {e['run_a']}"
             if e.get("p_value") is None:
-                out.append(f"  {pair}: no test ({e['reason']})")
+                out.append(f"  {which}: no test ({e['reason']})")
                 continue
             lo, hi = e["interval"]
             level = round(100 * e["confidence"])
             split = " [different splits]" if e.get("split") == "different" else ""
             out.append(
-                f"  {pair} = {e['b']:.4f} - {e['a']:.4f} = {e['difference']:+.4f} "
+                f"  {which} = {e['b']:.4f} - {e['a']:.4f} = {e['difference']:+.4f} "
                 f"[{lo:+.4f}, {hi:+.4f}] ({level}%, not adjusted), p = {e['p_value']:.4g}, "
                 f"Holm p = {e['p_holm']:.4g}{split}"
             )
@@ -326,8 +329,7 @@ def _benchmark_scores(
         for label, row in zip(labels, rows, strict=True):
             value = (row.get("metrics") or {}).get(metric)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                if np.isfinite(value):
-                    values[label] = float(value)
+                values.update({label: float(value)} if np.isfinite(value) else {})
         undefined = [label for label in labels if label not in values]
         if undefined:
             left_out[benchmark_id] = f"{metric} is undefined for {', '.join(undefined)}"
@@ -336,9 +338,7 @@ def _benchmark_scores(
     return kept, left_out
 
 
-def _blocks(
-    labels: list[str], scores: dict[str, tuple[str, str, dict[str, float]]]
-) -> list[Block]:
+def _blocks(labels: list[str], scores: dict[str, tuple[str, str, dict[str, float]]]) -> list[Block]:
     by_dataset: dict[str, list[str]] = {}
     for benchmark_id, (dataset_id, _, _) in sorted(scores.items()):
         by_dataset.setdefault(dataset_id, []).append(benchmark_id)

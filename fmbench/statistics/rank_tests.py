@@ -316,9 +316,13 @@ def nemenyi_test(
         p = round(null.tail(null.ranges, abs(mean[i] - mean[j])), 6)
         pairs.append(
             PairTest(
-                a=names[i], b=names[j], mean_rank_a=round(float(mean[i]), 6),
-                mean_rank_b=round(float(mean[j]), 6), p_adjusted=p, different=p <= alpha,
-            )  # fmt: skip
+                a=names[i],
+                b=names[j],
+                mean_rank_a=round(float(mean[i]), 6),
+                mean_rank_b=round(float(mean[j]), 6),
+                p_adjusted=p,
+                different=p <= alpha,
+            )
         )
     support = np.unique(np.round(null.ranges, 9))
     significant = [c for c in support if null.tail(null.ranges, c) <= alpha]

@@ -1,5 +1,18 @@
-"""Run folders (eval.yaml + predictions.npz) made from chosen predictions, for comparison
-tests that need many models on many data sets without running them all."""
+"""Run folders (eval.yaml + predictions.npz) made from chosen predictions: for tests and
+benchmarks of ``compare`` and the leaderboard that need many models on many data sets
+without running them all. Only the fields those read are written.
+
+Example:
+    >>> import tempfile
+    >>> from fmbench.plugin_system.registry import build_registry
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 40)
+    >>> run = write_run(Path(tempfile.mkdtemp()) / "m", build_registry(external=False), "m",
+    ...                 [Scored(benchmark_id="BM-A", dataset_id="DS-A",
+    ...                         predictions=binary_predictions(y, 1.0, rng))])
+    >>> sorted(p.name for p in run.iterdir())
+    ['eval.yaml', 'predictions.npz']
+"""
 
 from __future__ import annotations
 
@@ -15,6 +28,8 @@ from fmbench.evaluation.scoring import score_one
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import MetricSpec
 from fmbench.results.predictions import save_predictions
+
+__all__ = ["Scored", "binary_predictions", "write_run"]
 
 
 @attrs.frozen(kw_only=True)
