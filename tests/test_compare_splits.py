@@ -125,3 +125,25 @@ def test_simulated_two_seeds_are_refused() -> None:
     rates = _simulation().simulate(30, n_resamples=300)  # type: ignore[attr-defined]
     assert rates.refused_different_folds == 1.0
     assert rates.same_model_shared_folds == 0.0  # a deterministic probe, the same folds
+
+
+def test_a_shared_cache_gives_the_same_results_as_none(core_registry) -> None:
+    from fmbench.plugin_system.specs import MetricSpec
+    from fmbench.statistics.bootstrap import rng_seed
+    from fmbench.statistics.compare import paired_difference
+
+    spec = core_registry.get(MetricSpec, "AUROC")
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 80)
+
+    def side(p: np.ndarray) -> StoredPredictions:
+        predictions = Predictions(indices=np.arange(80), y_true=y, fold=np.arange(80) % 4,
+                                  proba=np.column_stack([1 - p, p]))  # fmt: skip
+        return StoredPredictions(predictions=predictions, units=None, sha256="")
+
+    a, stream, cache = side(rng.random(80)), rng_seed(1, "BM-X", "compare"), {}
+    for _ in range(5):
+        p = rng.random(80)
+        # a temporary, freed after the call: the next one may get its id
+        cached = paired_difference(spec, a, side(p), seed=stream, n_resamples=200, cache=cache)
+        assert cached == paired_difference(spec, a, side(p), seed=stream, n_resamples=200)

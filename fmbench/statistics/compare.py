@@ -191,16 +191,16 @@ def _distribution(
     units: np.ndarray | None,
     stream: np.random.SeedSequence,
     n_resamples: int,
-    cache: MutableMapping[Any, np.ndarray | str] | None,
+    cache: MutableMapping[Any, Any] | None,
 ) -> np.ndarray | str:
     key = (id(side), spec.name, units is None, n_resamples, stream.entropy, stream.spawn_key)
-    if cache is not None and key in cache:
-        return cache[key]
+    if cache is not None and key in cache and cache[key][0] is side:
+        return cache[key][1]
     found = bootstrap_distribution(
         {spec.name: spec}, side.predictions, seed=stream, n_resamples=n_resamples, units=units
     )[spec.name]
-    if cache is not None:
-        cache[key] = found
+    if cache is not None:  # the side is kept with its values, so its id is not reused
+        cache[key] = (side, found)
     return found
 
 
@@ -212,7 +212,7 @@ def paired_difference(
     seed: np.random.SeedSequence,
     n_resamples: int = DEFAULT_RESAMPLES,
     confidence: float = DEFAULT_CONFIDENCE,
-    cache: MutableMapping[Any, np.ndarray | str] | None = None,
+    cache: MutableMapping[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """One metric of two runs' predictions of the same samples: A, B, B - A, the paired
     bootstrap interval of B - A and its two-sided p-value (None with a reason when undefined).
