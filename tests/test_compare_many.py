@@ -249,12 +249,12 @@ class NoisyFeatures:
 def test_three_real_runs_on_one_benchmark(
     tmp_path: Path, toy_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "planted_models.py").write_text(PLANTED)
+    (tmp_path / "compare_many_models.py").write_text(PLANTED)  # a name no other test imports
     configs = {"raw": RAW}
     for name, cls in (("random", "RandomFeatures"), ("noisy", "NoisyFeatures")):
         configs[name] = tmp_path / f"{name}.yaml"
         configs[name].write_text(
-            f"model_id: {name}\ntype: python_class\nimport_path: 'planted_models:{cls}'\n"
+            f"model_id: {name}\ntype: python_class\nimport_path: 'compare_many_models:{cls}'\n"
         )
     monkeypatch.chdir(tmp_path)
     for name, config in configs.items():
