@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from fmbench.errors import ResultsError
+from fmbench.errors import MetricUndefined, ResultsError
 
 if TYPE_CHECKING:
     from fmbench.leaderboard.rank import Entry, Row
@@ -102,7 +102,17 @@ def _predictions(entry: Entry, loaded: dict[Path, Any]) -> Any:
     stored = found.get(entry.benchmark_id)
     if stored is None or stored.sha256 != entry.predictions_sha256:
         return "predictions.npz beside the eval file does not match it"
+    if not _consistent(stored):
+        return "predictions.npz beside the eval file holds arrays of different lengths"
     return stored
+
+
+def _consistent(stored: Any) -> bool:
+    """Every array has one entry per test sample (the file may come from anyone)."""
+    p = stored.predictions
+    arrays = [p.y_true, p.fold, p.proba, p.labels, p.values, stored.units]
+    n = len(p.indices)
+    return p.indices.ndim == 1 and all(a is None or (a.ndim >= 1 and len(a) == n) for a in arrays)
 
 
 def _pair(above: Entry, below: Entry, registry: Registry | None, loaded: dict[Path, Any]) -> Versus:
@@ -123,10 +133,13 @@ def _pair(above: Entry, below: Entry, registry: Registry | None, loaded: dict[Pa
     except ResultsError:
         return Versus(verdict=NOT_TESTED, reason="the runs scored different samples or labels")
     stream = rng_seed(0, f"{below.benchmark_id}|{above.digest}|{below.digest}", "leaderboard")
-    entry = paired_difference(
-        registry.get(MetricSpec, below.primary), first, second, seed=stream,
-        n_resamples=N_RESAMPLES,
-    )  # fmt: skip
+    try:
+        entry = paired_difference(
+            registry.get(MetricSpec, below.primary), first, second, seed=stream,
+            n_resamples=N_RESAMPLES,
+        )  # fmt: skip
+    except (ValueError, TypeError, IndexError, MetricUndefined) as exc:  # e.g. wrong dtypes
+        return Versus(verdict=NOT_TESTED, reason=f"the predictions cannot be scored ({exc})"[:300])
     if entry.get("p_value") is None:
         return Versus(verdict=NOT_TESTED, reason=str(entry.get("reason")))
     return Versus(verdict=NO_EVIDENCE, p_value=entry["p_value"], difference=entry["difference"])

@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import datetime
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -247,6 +248,20 @@ def _interval_method_text(method: Any) -> str | None:
     return _text(text)
 
 
+def _utc(value: Any) -> str | None:
+    """An ISO 8601 time in UTC (so that times compare as text), or the text as given."""
+    text = _text(value, 40)
+    if text is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return moment.astimezone(datetime.timezone.utc).isoformat()
+
+
 def _baseline(doc: Mapping[str, Any]) -> str | None:
     model = doc.get("model")
     if not isinstance(model, Mapping):
@@ -387,7 +402,7 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
             date=_text(meta.get("date")),
             fmbench_version=_text(provenance.get("fmbench_version")),
             eval_id=str(doc["eval_id"]),
-            started_at=_text(meta.get("started_at"), 40),
+            started_at=_utc(meta.get("started_at")),
             predictions_sha256=_text(record.get("predictions_sha256"), 64),
         )
         if value is None:

@@ -40,14 +40,17 @@ def predictions(score: np.ndarray, y: np.ndarray, folds: np.ndarray) -> Predicti
                        labels=proba.argmax(axis=1))  # fmt: skip
 
 
-def write_run(folder: Path, registry, model: str, pred: Predictions, *, keep=True) -> Path:
+def write_run(
+    folder: Path, registry, model: str, pred: Predictions, *, keep=True, value=None
+) -> Path:
     """A run folder as `fmbench run` leaves it: eval.yaml naming its predictions' hash and,
     if ``keep``, predictions.npz beside it."""
     folder.mkdir(parents=True)
     hashes = save_predictions(folder / "predictions.npz", {"BM-TOY-CLASS": (pred, None)})
     if not keep:
         (folder / "predictions.npz").unlink()
-    value = score_one(registry.get(MetricSpec, "AUROC"), pred)
+    if value is None:
+        value = score_one(registry.get(MetricSpec, "AUROC"), pred)
     doc = synthetic_eval(model, value)
     doc["benchmarks"][0]["predictions_sha256"] = hashes["BM-TOY-CLASS"]
     write_synthetic(folder / "eval.yaml", with_digest(doc))
@@ -141,3 +144,18 @@ def test_without_a_registry_nothing_is_tested(board, tmp_path) -> None:
     folder = rows[0].entry.source.path.parent.parent
     bare = build([str(folder)], registry=None).boards[0].rows
     assert bare[1].versus_above.text() == "not tested: metric AUROC is not installed"
+
+
+def test_predictions_of_inconsistent_lengths_do_not_break_the_build(tmp_path, registry) -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, N)
+    folds = np.arange(N) % 5
+    write_run(tmp_path / "a", registry, "model-a", predictions(rng.random(N), y, folds))
+    bad = predictions(rng.random(N), y, folds)
+    bad.proba = bad.proba[:10]  # a hand-made file: 10 rows of probabilities for 300 samples
+    write_run(tmp_path / "b", registry, "model-b", bad, value=0.1)
+    rows = build([str(tmp_path)], registry).boards[0].rows
+    assert [r.entry.model_id for r in rows] == ["model-a", "model-b"]
+    assert rows[1].versus_above.text() == (
+        "not tested: predictions.npz beside the eval file holds arrays of different lengths"
+    )

@@ -47,6 +47,15 @@ def test_higher_is_better_order_and_latest_run_per_model(tmp_path, registry):
     assert only.known
 
 
+def test_the_latest_run_is_found_across_time_zones(tmp_path, registry):
+    # 12:00 at +02:00 is 10:00 UTC: earlier than 11:00 UTC, although it sorts later as text
+    _write(tmp_path, "a1", synthetic_eval("m", 0.7, run=1, started_at="2025-01-01T12:00:00+02:00"))
+    _write(tmp_path, "a2", synthetic_eval("m", 0.6, run=2, started_at="2025-01-01T11:00:00+00:00"))
+    (row,) = build([str(tmp_path)], registry).boards[0].rows
+    assert row.entry.value == 0.6
+    assert row.entry.started_at == "2025-01-01T11:00:00+00:00"
+
+
 def test_lower_is_better_for_an_unknown_benchmark_uses_the_declared_direction(tmp_path, registry):
     for model, value in (("m1", 3.0), ("m2", 1.0), ("m3", 2.0)):
         doc = synthetic_eval(
