@@ -246,8 +246,8 @@ def read_eval(
     Only a regular file is read (a FIFO or device is refused, not waited on), at most
     ``max_bytes`` of it; a text with more than :data:`MAX_NODES` values (aliases expanded),
     more than :data:`MAX_MARKS` lines and flow items, or nesting deeper than ``max_depth`` is
-    refused while or before it is parsed; every key must be a string and every integer fit
-    64 bits. The fast reader (:func:`fmbench.results.yaml_reading.load_fast`) answers when its
+    refused while or before it is parsed; every key must be a string and no integer longer than
+    4,000 digits. The fast reader (:func:`fmbench.results.yaml_reading.load_fast`) answers when its
     checks pass and the document's digest verifies; otherwise PyYAML's pure-Python safe loader
     reads the text (docs/security.md: why both give the same document).
     """
@@ -284,7 +284,7 @@ def read_eval_verified(
             check_json_shape(data)
     except ValueError as exc:
         raise ConfigError(
-            f"{path}: {exc}; an eval file has string keys and integers of at most 64 bits"
+            f"{path}: {exc}; an eval file has string keys and integers it can write"
         ) from None
     return data, verified
 

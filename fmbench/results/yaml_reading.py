@@ -42,9 +42,9 @@ __all__ = [
     "prescan",
 ]
 
-#: Integers beyond 64 bits are refused: no eval field needs them, and a 5,000-digit one cannot
-#: even be turned into text (Python's int-to-string limit).
-MAX_INT = 2**64
+#: Integers of more than 4,000 digits are refused: Python will not turn one into text (its
+#: limit is 4,300 digits), so neither the digest nor a page could show it.
+MAX_INT = 10**4000
 
 
 class YAMLLimitError(ValueError):
@@ -156,7 +156,7 @@ def prescan(text: str, *, max_marks: int) -> None:
 
 
 def check_json_shape(data: Any) -> None:
-    """Raise ValueError unless every mapping key is a string and every integer fits 64 bits.
+    """Raise ValueError unless every mapping key is a string and no integer is too long to write.
 
     An eval file is JSON-shaped: its digest is computed over canonical JSON, which needs
     string keys it can sort and integers it can write.
@@ -181,7 +181,7 @@ def check_json_shape(data: Any) -> None:
         elif isinstance(item, list):
             stack.extend((value, f"{where}[{i}]") for i, value in enumerate(item))
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= MAX_INT:
-            raise ValueError(f"{where or '(top level)'}: an integer beyond 64 bits")
+            raise ValueError(f"{where or '(top level)'}: an integer of more than 4,000 digits")
 
 
 def _short(value: Any) -> str:
@@ -330,7 +330,9 @@ def _word_problem(word: str) -> str | None:
 
     A plain scalar without whitespace is such a word. One that starts like a number (or is
     ``~``) must read alike in both: YAML 1.1 and 1.2 differ on ``1e3``, ``0o17``, ``012``..."""
-    if word == "-" or word[0] not in _NUMBER_START or _AGREED_NUMBER.fullmatch(word):
+    if word.endswith(":"):  # a key (keys must also be strings: checked on the document)
+        word = word[:-1]
+    if not word or word == "-" or word[0] not in _NUMBER_START or _AGREED_NUMBER.fullmatch(word):
         return None
     if not _same(_pyyaml_scalar(word), _fast_scalar(word)):
         return f"{word[:40]!r} reads differently in YAML 1.1 and 1.2"
@@ -376,7 +378,7 @@ def _check_values(
                 stack.append((value, depth + 1))
             elif kind is int:
                 if abs(value) >= MAX_INT:
-                    return "an integer beyond 64 bits"
+                    return "an integer of more than 4,000 digits"
             elif kind is not float and kind is not bool and value is not None:
                 return f"a {kind.__name__} value"
     for key in keys - _SAFE_STRINGS:
