@@ -246,8 +246,8 @@ def read_eval(
     Only a regular file is read (a FIFO or device is refused, not waited on), at most
     ``max_bytes`` of it; a text with more than :data:`MAX_NODES` values (aliases expanded),
     more than :data:`MAX_MARKS` lines and flow items, or nesting deeper than ``max_depth`` is
-    refused while or before it is parsed; every key must be a string and no integer longer than
-    4,000 digits. The fast reader (:func:`fmbench.results.yaml_reading.load_fast`) answers when its
+    refused while or before it is parsed; in an eval file (one with ``eval_id`` or
+    ``schema_version``) every key must be a string and no integer longer than 4,000 digits. The fast reader (:func:`fmbench.results.yaml_reading.load_fast`) answers when its
     checks pass and the document's digest verifies; otherwise PyYAML's pure-Python safe loader
     reads the text (docs/security.md: why both give the same document).
     """
@@ -280,7 +280,9 @@ def read_eval_verified(
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an eval file must be a mapping, got {type(data).__name__}")
     try:
-        if not verified:  # the fast reader's document was checked as it was walked
+        # the fast reader's document was checked as it was walked; definition files read
+        # here by ``validate`` may have other keys (``{0: control}``), eval files may not
+        if not verified and ("eval_id" in data or "schema_version" in data):
             check_json_shape(data)
     except ValueError as exc:
         raise ConfigError(
