@@ -9,6 +9,7 @@ no traceback, and that nothing already written (an earlier run's results, the to
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from fmbench.cli import cli
+from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
+from fmbench.results.eval_file import with_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMMY = str(ROOT / "configs" / "model_dummy_classifier.yaml")
@@ -150,6 +153,29 @@ CASES: dict[str, Case] = {
     "eval file: too large": Case(
         "malformed or wrong-typed YAML", ("validate", "eval_huge.yaml"), r"limit", 1
     ),
+    # issue #21 F1, F4 and "Also": each once ended in an internal error, was read differently
+    # from yaml.safe_load, or took 25-30 s
+    "eval file: a null key (F1)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_null_key.yaml"),
+        r"the key None is not a string",
+        1,
+    ),
+    "eval file: a 5,000-digit hex integer (F1)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_hex_int.yaml"),
+        r"more than 4,000 digits",
+        1,
+    ),
+    "eval file: a tab after a colon (F4)": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_tab.yaml"), r"malformed YAML", 1
+    ),
+    "eval file: 2.4 MB of [[1],[1],...] (Also)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_dense.yaml"),
+        r"more than 100000 lines and flow items",
+        1,
+    ),
     # missing and unreadable files
     "model config missing": Case(
         "missing or unreadable files",
@@ -171,6 +197,12 @@ CASES: dict[str, Case] = {
     ),
     "eval file missing": Case(
         "missing or unreadable files", ("validate", "missing_eval.yaml"), r"not found", 1
+    ),
+    "eval file is a FIFO (F14)": Case(
+        "missing or unreadable files",
+        ("validate", "eval_fifo.yaml"),
+        r"not a regular file \(a FIFO, socket or device\); not read",
+        1,
     ),
     "compare: run folder missing": Case(
         "missing or unreadable files", ("compare", "nope_a", "nope_b"), r"nope_a"
@@ -198,6 +230,19 @@ CASES: dict[str, Case] = {
     ),
     "NaN from the model": Case("NaN or infinity", _run(model="nans.yaml"), r"NaN/infinite"),
     "infinity from the model": Case("NaN or infinity", _run(model="infs.yaml"), r"NaN/infinite"),
+    # issue #21 F2: re-signed files validate accepted, then the leaderboard crashed on them
+    "eval file: interval confidence 1e400 (F2)": Case(
+        "NaN or infinity",
+        ("validate", "eval_confidence.yaml"),
+        r"interval_method.confidence: 1000\d*\.\.\. \(401 characters\) is greater than or equal to the maximum of 1",
+        1,
+    ),
+    "eval file: 5e-324 samples per second (F2)": Case(
+        "NaN or infinity",
+        ("validate", "eval_samples_per_s.yaml"),
+        r"samples_per_s = 5e-324 is too small to give a time per sample",
+        1,
+    ),
     # empty datasets, single class, labels not matching
     "empty dataset": Case(
         "empty, single-class or mismatched data", _run("--dataset", "data_empty"), r"no samples"
@@ -318,10 +363,27 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
         "eval_list.yaml": "- 1\n- 2\n",
         "eval_deep.yaml": "eval_id: x\na: " + "[" * 300 + "]" * 300 + "\n",
         "eval_huge.yaml": "eval_id: x\nnotes: '" + "x" * 6_000_000 + "'\n",
+        "eval_null_key.yaml": "eval_id: x\n~: 1\n",
+        "eval_hex_int.yaml": "eval_id: x\nhuge: 0x" + "f" * 5000 + "\n",
+        "eval_tab.yaml": "eval_id: x\nstatus:\tCompleted\n",
+        "eval_dense.yaml": "eval_id: x\na: [" + ",".join(["[1]"] * 600_000) + "]\n",
         "a_file.txt": "not a folder\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "eval_fifo.yaml")
+    for name, where, value in (
+        ("eval_confidence.yaml", "confidence", 10**400),
+        ("eval_samples_per_s.yaml", "samples_per_s", 5e-324),
+    ):
+        doc = synthetic_eval("m", 0.7)
+        record = doc["benchmarks"][0]
+        if where == "confidence":
+            record["interval_method"] = {"method": "bootstrap", "confidence": value}
+        else:
+            record["resources"]["samples_per_s"] = value
+        write_synthetic(tmp_path / name, with_digest(doc))  # re-signed: the digest verifies
     (tmp_path / "a_folder").mkdir()
     rng = np.random.default_rng(0)
     six = rng.standard_normal((6, 4))

@@ -190,12 +190,53 @@ def _check_stratified(
     return out
 
 
-def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
-    """Schema, digest, known benchmarks and versions, values in range, chance comparisons."""
+def _check_resources(where: str, resources: Any) -> list[Finding]:
+    """Resource figures are finite, non-negative numbers; a throughput gives a finite time per
+    sample (``resources.samples_per_s: 5e-324`` would be an infinite ms/sample)."""
+    if not isinstance(resources, Mapping):
+        return []
+    out: list[Finding] = []
+    for name, value in resources.items():
+        number = _number(value)
+        if number is None:
+            continue
+        problem = None
+        if not math.isfinite(number) or number < 0:
+            problem = "is not a finite, non-negative number"
+        elif name == "samples_per_s" and number and not math.isfinite(1000.0 / number):
+            problem = "is too small to give a time per sample"
+        if problem is not None:
+            out.append(Finding("error", f"{where}resources.{name} = {str(value)[:40]} {problem}"))
+    return out
+
+
+def _check_interval_method(bid: str, method: Any) -> list[Finding]:
+    if not isinstance(method, Mapping) or "confidence" not in method:
+        return []
+    confidence = _number(method.get("confidence"))
+    if confidence is None or not 0 < confidence < 1:
+        return [
+            Finding(
+                "error",
+                f"{bid}: interval_method.confidence = {str(method.get('confidence'))[:40]} is "
+                "not a level between 0 and 1",
+            )
+        ]
+    return []
+
+
+def check_eval(
+    doc: Mapping[str, Any], registry: Registry | None, *, digest_verified: bool = False
+) -> list[Finding]:
+    """Schema, digest, known benchmarks and versions, values in range, chance comparisons.
+
+    ``digest_verified``: the reader already checked the digest against this document
+    (:func:`fmbench.results.eval_file.read_eval_verified`), so it is not hashed again.
+    """
     findings = [Finding("error", f"schema: {m}") for m in schema_errors(doc)]
     if findings:
         return findings
-    if not verify_digest(doc):
+    if not digest_verified and not verify_digest(doc):
         findings.append(
             Finding(
                 "error",
@@ -204,8 +245,11 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
         )
     if registry is not None:
         findings += _check_suite(doc, registry)
+    findings += _check_resources("", doc.get("resources"))
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")
+        findings += _check_resources(f"{bid}: ", record.get("resources"))
+        findings += _check_interval_method(bid, record.get("interval_method"))
         if registry is not None and registry.has(BenchmarkSpec, bid):
             spec = registry.get(BenchmarkSpec, bid)
             if record.get("benchmark_version") != spec.version:
