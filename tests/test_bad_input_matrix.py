@@ -77,6 +77,11 @@ class Mutates(Good):
 class BadInit:
     def __init__(self):
         raise OSError("weights file is corrupt")
+
+
+class OneDEmbed:
+    def embed(self, X):
+        return np.asarray(X).reshape(len(X), -1).sum(axis=1)
 """
 
 
@@ -96,8 +101,10 @@ def _arrays(folder: Path, X: np.ndarray, y: np.ndarray, metadata: str | None = N
     return str(folder)
 
 
-def _run(*extra: str, model: str = DUMMY, out: str = "out") -> tuple[str, ...]:
-    return ("run", "--suite", "SUITE-TOY-CLASS", "--model", model, "--out", out, "--no-progress",
+def _run(
+    *extra: str, model: str = DUMMY, out: str = "out", suite: str = "SUITE-TOY-CLASS"
+) -> tuple[str, ...]:
+    return ("run", "--suite", suite, "--model", model, "--out", out, "--no-progress",
             "--n-resamples", "100", *extra)  # fmt: skip
 
 
@@ -179,6 +186,18 @@ CASES: dict[str, Case] = {
         "missing or unreadable files",
         _run(model="nomodule.yaml"),
         r"cannot import module 'nowhere_at_all'",
+    ),
+    "validate: model module missing": Case(
+        "missing or unreadable files",
+        ("validate", "nomodule.yaml"),
+        r"nomodule.yaml: error: .*cannot import module 'nowhere_at_all'",
+        1,
+    ),
+    "validate: model class missing": Case(
+        "unknown ids",
+        ("validate", "noclass.yaml"),
+        r"module 'matrix_models' defines no 'Godo' \(did you mean 'Good'\?\)",
+        1,
     ),
     # wrong shapes and dtypes
     "X is 1-D": Case(
@@ -284,6 +303,12 @@ CASES: dict[str, Case] = {
     "model fails to load": Case(
         "misbehaving models", _run(model="badinit.yaml"), r"weights file is corrupt"
     ),
+    "model returns a 1-D embedding": Case(
+        "misbehaving models",
+        _run(model="onedembed.yaml", out="o", suite="SUITE-TOY-PROBE"),
+        r"embed\(\) returned shape \(\d+,\) for \d+ inputs; an embedding is one row",
+        1,
+    ),
     # output folders
     "results already there": Case("existing results", _run(out="keep"), r"already holds results"),
     "--out is a file": Case("existing results", _run(out="a_file.txt"), r"is a file"),
@@ -298,7 +323,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "matrix_models.py").write_text(MODELS)
     for name in ("Good", "Raises", "Hangs", "NaNs", "Infs", "WrongShape", "WrongLength", "Mutates",
-                 "BadInit"):  # fmt: skip
+                 "BadInit", "OneDEmbed"):  # fmt: skip
         (tmp_path / f"{name.lower()}.yaml").write_text(
             f'model_id: {name.lower()}\ntype: python_class\nimport_path: "matrix_models:{name}"\n'
         )
@@ -309,6 +334,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
         "tagged.yaml": "model_id: !!python/object/apply:os.system ['true']\ntype: python_class\n",
         "misspelled.yaml": "model_id: m\ntype: torch_module\nweigths: w.pt\n",
         "nomodule.yaml": 'model_id: m\ntype: python_class\nimport_path: "nowhere_at_all:X"\n',
+        "noclass.yaml": 'model_id: m\ntype: python_class\nimport_path: "matrix_models:Godo"\n',
         "unknown_type.yaml": "model_id: m\ntype: python_clas\n",
         "broken_suite.yaml": "suite_id: S\nbenchmarks: [a,\n",
         "typo_suite.yaml": "suite_id: S\nbenchmarkz: [BM-TOY-CLASS]\n",

@@ -286,6 +286,12 @@ def validate_file(path: Path, registry: Registry | None) -> FileReport:
             config = read_model_config(path)
             if registry is not None:
                 registry.get(ModelAdapterSpec, config.type)
+            if "import_path" in config.settings:
+                from fmbench.models.import_check import import_path_problem
+
+                problem = import_path_problem(config.settings["import_path"], source=str(path))
+                if problem is not None:
+                    report.findings.append(Finding("error", problem))
         else:
             report.findings.append(
                 Finding(
