@@ -31,7 +31,8 @@ from fmbench.cli.common import registry_from
     default="docs/leaderboards/index.md",
     show_default=True,
     type=click.Path(dir_okay=False),
-    help="Markdown page for the documentation site.",
+    help="Markdown page for the documentation site (by default not inside an fmbench "
+    "package's own source tree: pass it explicitly to rewrite that page).",
 )
 @click.option(
     "--out",
@@ -98,15 +99,25 @@ def build_leaderboard(
     ):
         if ignored is not None:
             click.echo(f"note: {name} is accepted for compatibility and not used", err=True)
+    output_asked = ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE
+    writes_output = out_dir is None or output_asked
+    if writes_output and not output_asked:  # the default page: never fmbench's own docs
+        from fmbench.leaderboard.own_docs import fmbench_source_tree
+
+        tree = fmbench_source_tree(output)
+        if tree is not None:
+            raise ConfigError(
+                f"{output} is in the source tree of the {tree[0]} package ({tree[1].name}/), "
+                "a page its repository tracks; not rewriting it by default: write the leaderboard "
+                f"elsewhere with --out DIR (e.g. --out results/leaderboard), or pass "
+                f"--output {output} to rewrite that page on purpose"
+            )
     registry = registry_from(ctx)
     board = build(sorted(dict.fromkeys(folders)), registry, progress=True)
     written: list[Path] = []
     if out_dir is not None:
         written += write_site(board, Path(out_dir))
-    if (
-        out_dir is None
-        or ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE
-    ):
+    if writes_output:
         written += write_markdown(board, Path(output))
     rows = sum(len(b.rows) for b in board.boards)
     click.echo(
