@@ -44,6 +44,19 @@ from fmbench.cli.common import registry_from
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file is rejected.")
 @click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="An allowed-signers file (ssh-keygen's and git's format): verify signed eval files "
+    "(`fmbench sign`) and show who signed them; a signature that does not verify rejects "
+    "the file.",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Reject eval files without a valid signature by a key --allowed-signers lists.",
+)
+@click.option(
     "--benchmarks-dir",
     default=None,
     hidden=False,
@@ -69,6 +82,8 @@ def build_leaderboard(
     output: str,
     out_dir: str | None,
     strict: bool,
+    allowed_signers: str | None,
+    require_signature: bool,
     benchmarks_dir: str | None,
     models_dir: str | None,
     datasets_dir: str | None,
@@ -112,8 +127,21 @@ def build_leaderboard(
                 f"elsewhere with --out DIR (e.g. --out results/leaderboard), or pass "
                 f"--output {output} to rewrite that page on purpose"
             )
+    if require_signature and allowed_signers is None:
+        raise click.UsageError("--require-signature needs --allowed-signers FILE")
+    signers = Path(allowed_signers) if allowed_signers is not None else None
+    if signers is not None:
+        from fmbench.results.signing import ssh_keygen
+
+        ssh_keygen()  # missing: one clear error before anything is read
     registry = registry_from(ctx)
-    board = build(sorted(dict.fromkeys(folders)), registry, progress=True)
+    board = build(
+        sorted(dict.fromkeys(folders)),
+        registry,
+        progress=True,
+        allowed_signers=signers,
+        require_signature=require_signature,
+    )
     written: list[Path] = []
     if out_dir is not None:
         written += write_site(board, Path(out_dir))
