@@ -8,6 +8,11 @@ import click
 
 from fmbench.cli.common import registry_from
 
+#: Where the page goes, without --output, when the default would be fmbench's own tracked docs.
+#: Not under results/: build-leaderboard reads that folder, and would list the page's copies of
+#: the eval files as duplicates the next time.
+OWN_DOCS_FALLBACK = "leaderboard/index.md"
+
 
 @click.command(name="build-leaderboard")
 @click.option(
@@ -31,8 +36,9 @@ from fmbench.cli.common import registry_from
     default="docs/leaderboards/index.md",
     show_default=True,
     type=click.Path(dir_okay=False),
-    help="Markdown page for the documentation site (by default not inside an fmbench "
-    "package's own source tree: pass it explicitly to rewrite that page).",
+    help="Markdown page for the documentation site. Inside an fmbench source checkout the "
+    "default goes to leaderboard/index.md instead (that page is tracked): pass --output to "
+    "rewrite it on purpose.",
 )
 @click.option(
     "--out",
@@ -121,12 +127,13 @@ def build_leaderboard(
 
         tree = fmbench_source_tree(output)
         if tree is not None:
-            raise ConfigError(
-                f"{output} is in the source tree of the {tree[0]} package ({tree[1].name}/), "
-                "a page its repository tracks; not rewriting it by default: write the leaderboard "
-                f"elsewhere with --out DIR (e.g. --out results/leaderboard), or pass "
-                f"--output {output} to rewrite that page on purpose"
+            click.echo(
+                f"note: {output} is a page the {tree[0]} source tree ({tree[1].name}/) tracks; "
+                f"writing the leaderboard to {OWN_DOCS_FALLBACK} instead (pass --output "
+                f"{output} to rewrite that page on purpose)",
+                err=True,
             )
+            output = OWN_DOCS_FALLBACK
     if require_signature and allowed_signers is None:
         raise click.UsageError("--require-signature needs --allowed-signers FILE")
     signers = Path(allowed_signers) if allowed_signers is not None else None

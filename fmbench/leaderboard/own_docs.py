@@ -2,8 +2,8 @@
 
 ``fmbench build-leaderboard`` without arguments writes ``docs/leaderboards/index.md`` (the
 earlier project's README asks for exactly that). Run inside a checkout of fmbench itself, that
-default would rewrite a page the repository tracks; the command refuses unless ``--output``
-names the page on purpose.
+default would rewrite a page the repository tracks; the command writes ``leaderboard/index.md``
+instead (saying so) unless ``--output`` names the page on purpose.
 
 A source tree is recognised by its layout: the nearest folder above the path that holds a
 ``pyproject.toml`` also holds an fmbench package (``fmbench/__init__.py``, or
