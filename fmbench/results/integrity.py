@@ -19,7 +19,7 @@ Example:
     >>> doc = with_digest({"eval_id": "e", "benchmarks": []})
     >>> check_results_sha256(doc)
     []
-    >>> doc["eval_id"] = "f"
+    >>> doc["benchmarks"] = [{"metrics": {"AUROC": 0.99}}]
     >>> [f.message[:44] for f in check_results_sha256(doc)]
     ['digest.results_sha256 does not match the con']
 """
