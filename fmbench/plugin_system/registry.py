@@ -166,7 +166,7 @@ def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
         for impl in hook.get_hookimpls():  # registration order
             provider = _display_name(impl.plugin_name, infos)
             info = by_name.get(provider)
-            if provider in failed or (info is not None and info.status != "loaded"):
+            if provider in failed:
                 continue
             produce = functools.partial(_records, impl.function, hook_name, record_type)
             if provider == "fmbench.builtin":  # fmbench's own code: called directly
