@@ -28,6 +28,7 @@ import attrs
 from fmbench.errors import ConfigError, FmbenchError
 from fmbench.plugin_system.registry import Registry
 from fmbench.results.eval_file import read_eval_verified
+from fmbench.results.integrity import check_predictions_beside
 from fmbench.results.validation import Finding, check_eval
 
 __all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
@@ -50,6 +51,8 @@ class EvalFile:
     findings: tuple[Finding, ...] = ()
     doc: Mapping[str, Any] | None = None
     summary: Any = None
+    #: who signed it, verified against the allowed signers (``fmbench.leaderboard.signatures``)
+    signed_by: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -152,6 +155,8 @@ def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | 
         )
     try:
         findings = check_eval(doc, registry, digest_verified=verified)
+        if not any(f.message.startswith("schema: ") for f in findings):
+            findings += check_predictions_beside(path, doc, registry)
     except Exception as exc:  # a check that trips over hostile content rejects the file
         return Rejected(
             display=display, reasons=(f"could not be checked: {type(exc).__name__}: {exc}",)
