@@ -178,10 +178,12 @@ def check_paradigms(document: dict[str, Any], prepared: Path) -> None:
     records = {r["benchmark_id"]: r for r in document["benchmarks"]}
     assert list(records) == ["BM-EEGBCI-MI", "BM-EEGBCI-MI-WITHIN", "BM-EEGBCI-MI-CROSSRUN"]
     assert all(r["status"] == "Completed" for r in records.values()), records
-    trials = {s: 21 for s in SUBJECTS} | {"S006": 14}  # S006R12 (128 Hz) is left out
+    trials = dict.fromkeys(SUBJECTS, 21) | {"S006": 14}  # S006R12 (128 Hz) is left out
 
     cross = records["BM-EEGBCI-MI"]
-    assert cross["split"]["method"] == "cross_subject" and cross["split"]["group_by"] == "subject_id"
+    assert (
+        cross["split"]["method"] == "cross_subject" and cross["split"]["group_by"] == "subject_id"
+    )
     block = cross["paradigm_scores"]
     assert block["unit"] == ["subject_id"] and block["n_subjects"] == 6
     assert {u["subject"]: u["n"] for u in block["units"]} == trials
