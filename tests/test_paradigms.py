@@ -345,3 +345,29 @@ def test_cross_subject_run_scores_each_held_out_subject(core_registry) -> None:
     assert all(u["n_folds"] == 1 and u["n"] == 24 for u in block["units"])
     assert block["intervals"]["AUROC"] is None  # 4 subjects: too few to resample
     assert "an interval needs 5" in block["intervals_undefined"]["AUROC"]
+
+
+def test_interval_of_the_mean_treats_subjects_as_the_units() -> None:
+    from scipy import stats
+
+    from fmbench.statistics.paradigm_scores import mean_interval
+
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0.6, 0.9, 8)
+    interval, reason = mean_interval(values, np.arange(8).astype(str))
+    expected = stats.t.interval(0.95, 7, loc=values.mean(), scale=stats.sem(values))
+    assert reason is None and interval == pytest.approx(list(expected), abs=1e-6)
+    # two units per subject: the subject, not the unit, is the independent draw
+    paired = np.repeat(values, 2)
+    wide, _ = mean_interval(paired, np.repeat(np.arange(8), 2).astype(str))
+    naive, _ = mean_interval(paired, np.arange(16).astype(str))
+    assert wide is not None and naive is not None
+    assert wide[1] - wide[0] > 1.3 * (naive[1] - naive[0])
+    # bounded metrics stay in range; undefined units are left out; too few or no spread: null
+    top, _ = mean_interval(np.array([1.0, 0.99, 1.0, 0.9, 1.0]), np.array(list("abcde")),
+                           bounds=(0.0, 1.0))  # fmt: skip
+    assert top is not None and top[1] == 1.0
+    assert mean_interval(np.array([0.7, np.nan, 0.8, 0.9]), np.array(list("abcd")))[0] is None
+    assert mean_interval(np.full(6, 0.75), np.array(list("abcdef")))[1] == (
+        "every unit scores 0.75: a zero-width interval says nothing"
+    )

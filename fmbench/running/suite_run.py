@@ -275,9 +275,8 @@ def evaluate_benchmark(
         from fmbench.statistics.paradigm_scores import paradigm_scores
 
         record["paradigm_scores"] = paradigm_scores(
-            registry, benchmark, dataset, predictions, names,
-            seed=options.seed, n_resamples=options.n_resamples,
-        )  # fmt: skip
+            registry, benchmark, dataset, predictions, names
+        )
     phases["bootstrap"] = time.perf_counter() - t0
     record["data"] = {
         **describe_shape(dataset),
