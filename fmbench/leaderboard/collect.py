@@ -28,8 +28,9 @@ import attrs
 from fmbench.errors import ConfigError, FmbenchError
 from fmbench.plugin_system.registry import Registry
 from fmbench.results.eval_file import read_eval_verified
+from fmbench.results.findings import Finding
 from fmbench.results.integrity import check_predictions_beside
-from fmbench.results.validation import Finding, check_eval
+from fmbench.results.validation import check_eval
 
 __all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
 

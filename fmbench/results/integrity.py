@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fmbench.plugin_system.registry import Registry
-    from fmbench.results.validation import Finding
+    from fmbench.results.findings import Finding
 
 __all__ = ["METRIC_TOLERANCE", "check_predictions_beside", "check_results_sha256"]
 
@@ -44,7 +44,7 @@ METRIC_TOLERANCE = 2e-6
 def check_results_sha256(doc: Mapping[str, Any]) -> list[Finding]:
     """An error when ``digest.results_sha256`` (if present) does not match the content."""
     from fmbench.results.eval_file import with_digest
-    from fmbench.results.validation import Finding
+    from fmbench.results.findings import Finding
 
     digest = doc.get("digest")
     stated = digest.get("results_sha256") if isinstance(digest, Mapping) else None
@@ -78,7 +78,7 @@ def _recomputed(
     from fmbench.errors import MetricUndefined
     from fmbench.evaluation.scoring import score_one
     from fmbench.plugin_system.specs import MetricSpec
-    from fmbench.results.validation import Finding
+    from fmbench.results.findings import Finding
 
     if registry is None:
         return []
@@ -123,8 +123,8 @@ def check_predictions_beside(
     with a registry (which knows the metrics).
     """
     from fmbench.errors import FmbenchError
+    from fmbench.results.findings import Finding
     from fmbench.results.predictions import PREDICTIONS_FILE
-    from fmbench.results.validation import Finding
 
     beside = Path(path).parent / PREDICTIONS_FILE
     if beside.is_symlink() or not beside.is_file():

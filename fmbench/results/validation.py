@@ -18,6 +18,7 @@ from fmbench.errors import FmbenchError
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec, ModelAdapterSpec, SuiteSpec
 from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
+from fmbench.results.findings import Finding
 
 if TYPE_CHECKING:
     from fmbench.results.signing import SignatureCheck
@@ -30,12 +31,6 @@ __all__ = [
     "signature_findings",
     "validate_file",
 ]
-
-
-@attrs.frozen
-class Finding:
-    severity: str  # error | warning | info
-    message: str
 
 
 @attrs.define
