@@ -238,3 +238,55 @@ def test_a_clear_signal_passes() -> None:
     result = signal_test(AUROC, pred, _auroc(pred), 0.5, 1)
     assert result.passed and result.p_value == pytest.approx(1 / 200)
     assert result.to_dict()["n_permutations"] == 199
+
+
+def test_a_suite_benchmark_permutes_its_declared_resampling_unit() -> None:
+    from fmbench.plugin_system.specs import (
+        BenchmarkSpec,
+        BootstrapSpec,
+        MetricsDeclaration,
+        SplitSpec,
+        SuiteEntry,
+        SuiteSpec,
+    )
+    from fmbench.robustness.engine import run_declared_probes
+    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions
+
+    dataset = make_dataset(n=120)
+    # window-level labels inside 12 subjects: permuted within subjects
+    dataset.metadata["subject_id"] = np.array([f"s{i % 12}" for i in range(120)])
+    dataset.metadata["site"] = np.array([f"site{i % 3}" for i in range(120)])
+    h = handle(SignalModel())
+
+    def benchmark(name: str, **kw: Any) -> BenchmarkSpec:
+        return BenchmarkSpec(
+            name=name, summary=name, task="classification", dataset="x", protocol="zero_shot",
+            metrics=MetricsDeclaration(primary="AUROC"), **kw,
+        )  # fmt: skip
+
+    grouped = benchmark("BM-G", split=SplitSpec(method="none", group_by="subject_id"))
+    by_site = benchmark("BM-S", bootstrap=BootstrapSpec(unit="site"))
+    plain = benchmark("BM-P")
+    bms = (grouped, by_site, plain)
+    suite = SuiteSpec(
+        name="SUITE-X", summary="x", benchmarks=tuple(SuiteEntry(benchmark=b.name) for b in bms),
+        probes=(ProbeEntry(name="noise", levels=(0.0, 0.5)),),
+    )  # fmt: skip
+    outcomes = [
+        BenchmarkOutcome(
+            benchmark=bm,
+            record={"status": "Completed", "protocol": "zero_shot"},
+            dataset=dataset,
+            predictions=clean_predictions(h, dataset),
+        )
+        for bm in bms
+    ]
+    blocks = run_declared_probes(
+        REGISTRY, suite, [(SuiteEntry(benchmark=b.name), b) for b in bms], h,
+        RunOptions(progress=False), outcomes,
+    )  # fmt: skip
+    gates = {name: block["signal_test"] for name, block in blocks.items()}
+    assert (gates["BM-G"]["unit"], gates["BM-G"]["n_units"]) == ("subject_id", 12)
+    assert gates["BM-G"]["permuted"].startswith("within clusters")
+    assert (gates["BM-S"]["unit"], gates["BM-S"]["n_units"]) == ("site", 3)
+    assert (gates["BM-P"]["unit"], gates["BM-P"]["permuted"]) == ("sample", "samples")
