@@ -91,18 +91,16 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
+            hint = getattr(exc, "hint", "")
+            if hint:
+                click.echo(hint, err=True)
             ctx.exit(130)
         except Exception as exc:
             if debug:
                 raise
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            click.echo(
-                f"Error: internal error {type(exc).__name__}: {first} (run with --debug for "
-                "the traceback, and please report it)",
-                err=True,
-            )
+            click.echo(f"Error: {_unexpected(exc, (ctx.obj or {}).get('external'))}", err=True)
             ctx.exit(3)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -134,6 +132,22 @@ def cli(ctx: click.Context, debug: bool, no_plugins: bool) -> None:
         before = os.environ.get("FMBENCH_DEBUG")
         os.environ["FMBENCH_DEBUG"] = "1"
         ctx.call_on_close(lambda: _restore_env("FMBENCH_DEBUG", before))
+
+
+def _unexpected(exc: BaseException, external: bool | None) -> str:
+    """One line for an exception that is not fmbench's own: the plugin it came from, or an
+    internal error to report."""
+    from fmbench.plugin_system.blame import failure_message
+    from fmbench.plugin_system.registry import get_registry
+
+    try:
+        registry = get_registry(external)  # built already by the failed command (cached)
+    except Exception:
+        registry = None
+    message = failure_message(exc, registry)
+    if message.startswith("internal error"):
+        return f"{message} (run with --debug for the traceback, and please report it)"
+    return f"{message} (run with --debug for the traceback)"
 
 
 def _restore_env(name: str, value: str | None) -> None:

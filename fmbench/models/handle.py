@@ -58,7 +58,7 @@ def load_model(registry: Registry, config: ModelConfig) -> ModelHandle:
         model = loader(config)
     except FmbenchError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() while loading is a failed load too
         raise ModelError(
             f"model {config.model_id!r} ({config.source}) failed to load: "
             f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -122,6 +122,11 @@ class ModelHandle:
             return method(*args)
         except FmbenchError:
             raise
+        except SystemExit as exc:  # a model ends a benchmark, not fmbench
+            raise ModelError(
+                f"model {self.model_id!r} called sys.exit({exc.code!r}) in {name}(); a model "
+                "must raise an exception instead"
+            ) from exc
         except Exception as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
             if isinstance(exc, ValueError) and "read-only" in first:

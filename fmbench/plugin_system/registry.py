@@ -80,14 +80,29 @@ class Registry:
         about = KINDS[kind]
         known = self.names(kind)
         hint = suggest(name, known)
-        failed = [p.name for p in self.plugins if p.status in {"failed", "incompatible"}]
-        extra = f"; plugins that did not load: {', '.join(failed)}" if failed else ""
+        extra = self.unloaded_note()
         if hint:
             raise UnknownNameError(f"unknown {about.noun} {name!r}{hint}{extra}")
         listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         raise UnknownNameError(
             f"unknown {about.noun} {name!r}; available: {listing or 'none'} "
             f"(see `{about.listing}`){extra}"
+        )
+
+    def unloaded_note(self) -> str:
+        """For an unknown name: the plugins that did not load, with why (one of them may be
+        the one that registers it); ``""`` when every plugin loaded.
+
+        Example: ``"; plugins that did not load: fmbench-acme (ImportError: no scipy), so
+        what they register is missing (see `fmbench --debug plugins list`)"``
+        """
+        failed = [p for p in self.plugins if p.status in {"failed", "incompatible"}]
+        if not failed:
+            return ""
+        listed = ", ".join(f"{p.name} ({p.error or p.status})" for p in failed)
+        return (
+            f"; plugins that did not load: {listed}, so what they register is missing "
+            "(see `fmbench --debug plugins list`)"
         )
 
     def plugin(self, name: str) -> PluginInfo:

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 from collections.abc import Callable, Mapping
@@ -53,6 +54,11 @@ MODALITIES = ("eeg", "meg", "mri", "fmri", "expression", "single_cell", "dna", "
 TASKS = ("classification", "regression")
 
 
+#: The attribute :func:`resolve` sets on the import error of a reference it cannot import:
+#: the reference ("module:attr"), so that the error can name the plugin whose record holds it.
+REFERENCE_ATTRIBUTE = "fmbench_reference"
+
+
 def resolve(ref: Ref) -> Any:
     """Return the object a lazy reference points to.
 
@@ -63,9 +69,16 @@ def resolve(ref: Ref) -> Any:
     if not isinstance(ref, str):
         return ref
     module_name, _, attr_path = ref.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in attr_path.split("."):
-        obj = getattr(obj, part)
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr_path.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        # which reference failed, so that the error can name the plugin whose record holds it
+        # (fmbench.plugin_system.blame); the exception itself is unchanged
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(exc, REFERENCE_ATTRIBUTE, ref)
+        raise
     return obj
 
 

@@ -40,7 +40,6 @@ Example:
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -50,11 +49,13 @@ import attrs
 import numpy as np
 
 from fmbench.data.dataset import Dataset
+from fmbench.debugging import show_traceback, traceback_text
 from fmbench.errors import ConfigError, DataError, FmbenchError, MetricUndefined, suggest
 from fmbench.evaluation.protocols import Predictions
 from fmbench.evaluation.scoring import chance_level, score_one
 from fmbench.hashing import word64
 from fmbench.models.handle import ModelHandle
+from fmbench.plugin_system.blame import failure_message, provider_plugin
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
@@ -65,6 +66,7 @@ from fmbench.plugin_system.specs import (
     SuiteSpec,
     resolve,
 )
+from fmbench.results.privacy import public_text
 from fmbench.robustness.signal_gate import N_PERMUTATIONS, SIGNAL_ALPHA, SignalTest, signal_test
 from fmbench.statistics.intervals import bootstrap_unit, sample_units
 
@@ -287,8 +289,9 @@ def plan_probes(
         seen.add(entry.name)
         if not registry.has(ProbeSpec, entry.name):
             raise ConfigError(
-                f"{where}: unknown probe {entry.name!r}{suggest(entry.name, available)}; "
-                f"available: {', '.join(available) or 'none'} (see `fmbench list-probes`)"
+                f"{where}: unknown probe {entry.name!r}{suggest(entry.name, available)}"
+                f"{registry.unloaded_note()}; available: {', '.join(available) or 'none'} "
+                "(see `fmbench list-probes`)"
             )
         spec: ProbeSpec = registry.get(ProbeSpec, entry.name)
         if spec.modalities and modality not in spec.modalities:
@@ -348,7 +351,7 @@ def perturb_batch(
     x = _frozen(batch, sequence)
     try:
         out = perturb(x, level, rng, info)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         raise ProbeFailure(
             f"probe {name!r} raised at level {level:g}: {type(exc).__name__}: {first}"
@@ -638,13 +641,20 @@ def evaluate_probes(
                     batch_size=batch_size,
                     advance=bar.advance,
                 )
-            except Exception as exc:  # recorded; the other probes still run
-                if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
-                    raise
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                if not isinstance(exc, FmbenchError):
-                    message = f"internal error: {type(exc).__name__}: {message}"
-                record = {"status": "Failed", "levels": list(plan.levels), "error": message}
+            except (Exception, SystemExit) as exc:  # recorded; the other probes still run
+                # one line naming the plugin the error came from; the traceback with --debug
+                suspect = (
+                    provider_plugin(registry, ProbeSpec, plan.name)
+                    if isinstance(exc, ProbeFailure)
+                    else None
+                )
+                message = failure_message(exc, registry, suspect=suspect)
+                show_traceback(f"probe {plan.name} ({message})", traceback_text(exc))
+                record = {
+                    "status": "Failed",
+                    "levels": list(plan.levels),
+                    "error": public_text(message),
+                }
                 bar.advance(len(plan.levels) - (bar.done - done_before))
             else:
                 _add_relative(record, clean_score, chance, primary, gate)
@@ -836,7 +846,8 @@ def run_declared_probes(
                 unit_name=bootstrap_unit(benchmark),
             )
         except FmbenchError as exc:
-            blocks[name] = {"status": "Failed", "error": str(exc).splitlines()[0], "probes": {}}
+            message = public_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            blocks[name] = {"status": "Failed", "error": message, "probes": {}}
             continue
         blocks[name] = {"benchmark_id": name, "dataset_id": dataset.dataset_id, **block}
     return blocks
