@@ -59,7 +59,7 @@ __all__ = [
 REFERENCE_CLASSES = frozenset(
     f"{module}.{name}"
     for module in ("fmbench.models.dummy", "fmbench.dummy_model")
-    for name in ("DummyClassifier", "DummyRegressor")
+    for name in ("DummyClassifier", "DummyEmbedder", "DummyRegressor")
 )
 
 RULES: tuple[str, ...] = (

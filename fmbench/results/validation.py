@@ -202,6 +202,16 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
                 "digest does not match the content: the file was edited after fmbench wrote it",
             )
         )
+    limit = (doc.get("run_metadata") or {}).get("limit")
+    if limit is not None:
+        findings.append(
+            Finding(
+                "error",
+                f"a smoke run (fmbench run --limit {limit}: at most {limit} samples per "
+                "benchmark) is not a submission: its metrics are not comparable with full "
+                "runs; run again without --limit",
+            )
+        )
     if registry is not None:
         findings += _check_suite(doc, registry)
     for record in doc.get("benchmarks", []):
