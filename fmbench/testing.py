@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
+from fmbench.builtin.adapters import RawFeatures
 from fmbench.capabilities import Embeds
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
@@ -185,38 +186,6 @@ def register_plugin(
 
 
 # --- a model for contract checks of embedding protocols --------------------------------------
-
-
-class RawFeatures:
-    """An honest baseline "encoder": the raw input, flattened (sequences: 2-mer frequencies).
-
-    The contract check uses it for benchmarks whose protocol needs embeddings
-    (``linear_probe``, ``knn_probe``), as ``DummyClassifier`` serves ``zero_shot``.
-
-    Example:
-        >>> import numpy as np
-        >>> RawFeatures().embed(np.zeros((2, 3, 4))).shape
-        (2, 12)
-        >>> RawFeatures().embed(["ACGT", "AAAA"]).shape
-        (2, 16)
-    """
-
-    def embed(self, X: Any) -> Any:
-        import numpy as np
-
-        if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
-            return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        alphabet = "ACGT"
-        index = {a + b: i for i, (a, b) in enumerate((a, b) for a in alphabet for b in alphabet)}
-        out = np.zeros((len(X), len(index)))
-        for row, sequence in enumerate(X):
-            text = str(sequence).upper()
-            for start in range(len(text) - 1):
-                column = index.get(text[start : start + 2])
-                if column is not None:
-                    out[row, column] += 1
-            out[row] /= max(1.0, out[row].sum())
-        return out
 
 
 # --- the contract check ----------------------------------------------------------------------

@@ -120,3 +120,26 @@ def test_read_eval_gives_typed_records_of_committed_evals() -> None:
             assert isinstance(record.status, fmbench.Status)
             for metric in record.metrics.values():
                 assert metric.value is None or isinstance(metric.value, float)
+
+
+def test_the_schema_describes_every_field_the_records_type() -> None:
+    """The JSON schema and the typed records name the same fields (tested against each other)."""
+    from fmbench.results.eval_file import load_schema
+    from fmbench.results.records import (
+        BenchmarkResult,
+        EvalDocument,
+        ProbeResult,
+        RobustnessResult,
+    )
+
+    schema = load_schema()
+    defs = schema["$defs"]
+    pairs = [
+        (EvalDocument, schema),
+        (BenchmarkResult, defs["benchmark"]),
+        (RobustnessResult, defs["robustness_block"]),
+        (ProbeResult, defs["probe_result"]),
+    ]
+    for record, part in pairs:
+        assert set(record.KEYS) <= set(part["properties"]), record.__name__
+        assert set(part.get("required", ())) <= set(record.KEYS), record.__name__

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import fmbench
 
 PACKAGE = Path(fmbench.__file__).resolve().parent
@@ -109,7 +111,8 @@ def test_no_import_cycles_among_the_cores_modules() -> None:
 def test_the_core_is_grouped_into_subpackages() -> None:
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert top == [
-        "__init__", "__main__", "_version", "api", "capabilities", "errors", "io", "progress",
+        "__init__", "__main__", "_version", "api", "capabilities", "errors", "hashing", "io",
+        "progress",
         "resource_usage", "testing", "testing_http", "testing_wheels",
     ]  # fmt: skip
     for package in (
@@ -134,3 +137,25 @@ def test_records_and_hooks_import_nothing_heavy() -> None:
                     todo.append(nxt)
         heavy = {m for m in reached if m.startswith(("fmbench.running", "fmbench.data.dataset"))}
         assert not heavy, (module, heavy)
+
+
+def test_one_raw_features_class() -> None:
+    from fmbench.builtin.adapters import RawFeatures
+    from fmbench.testing import RawFeatures as ForPlugins
+
+    assert ForPlugins is RawFeatures
+
+
+def test_importing_a_users_module_leaves_sys_path_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from fmbench.plugin_system.imports import import_object
+
+    (tmp_path / "users_model_module.py").write_text("class M:\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    before = list(sys.path)
+    assert import_object("users_model_module:M", source="<test>").__name__ == "M"
+    assert sys.path == before

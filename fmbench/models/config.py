@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from fmbench.errors import ConfigError, suggest
+from fmbench.hashing import json_sha256
 from fmbench.plugin_system.definitions import read_yaml
 from fmbench.plugin_system.specs import ModelSpec
 
@@ -66,12 +65,8 @@ class ModelConfig:
 
     @property
     def sha256(self) -> str:
-        blob = json.dumps(
-            {"model_id": self.model_id, "type": self.type, **dict(self.settings)},
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """What the config says (id, type, settings), hashed; no file or object identity."""
+        return json_sha256({"model_id": self.model_id, "type": self.type, **dict(self.settings)})
 
 
 def parse_model_config(data: Any, *, source: str) -> ModelConfig:

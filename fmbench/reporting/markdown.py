@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.io import atomic_write_text
+from fmbench.reporting.escape import md_code
 from fmbench.reporting.tables import escape_md, fmt, fmt_interval, markdown_table
 from fmbench.results.records import BenchmarkResult, EvalDocument
 
@@ -38,7 +39,7 @@ def _interval_note(record: Mapping[str, Any]) -> list[str]:
     if not method:
         return []
     unit = method.get("unit")
-    what = "samples" if unit == "sample" else f"`{escape_md(unit)}` clusters"
+    what = "samples" if unit == "sample" else f"{md_code(unit)} clusters"
     level = f"{round(100 * method.get('confidence', 0.95))}%"
     methods = method.get("methods")
     if not isinstance(methods, Mapping):  # an eval.yaml written before methods per metric
@@ -112,7 +113,7 @@ def _run_notes(meta: Mapping[str, Any]) -> list[str]:
             "refuses this file as a submission."
         )
     if meta.get("benchmark_selection"):
-        chosen = ", ".join(f"`{escape_md(b)}`" for b in meta["benchmark_selection"])
+        chosen = ", ".join(md_code(b) for b in meta["benchmark_selection"])
         lines.append(f"- Benchmarks run (`--benchmarks`): {chosen}")
     return lines
 
@@ -130,7 +131,7 @@ def _benchmark_section(
         return out
     split = record.get("split", {})
     out += [
-        f"- Dataset: `{escape_md(record.get('dataset_id'))}` ({_data_text(record.get('data', {}))})",
+        f"- Dataset: {md_code(record.get('dataset_id'))} ({_data_text(record.get('data', {}))})",
         f"- Task: {record.get('task')}; protocol: `{record.get('protocol')}`; split: "
         f"{split.get('method')}"
         + (
@@ -220,19 +221,19 @@ def render_report(
         head = [
             "# fmbench robustness report",
             "",
-            f"- Command: run-robustness on `{escape_md(data)}`",
+            f"- Command: run-robustness on {md_code(data)}",
         ]
     else:
         head = [
             f"# fmbench report: {escape_md(meta.get('suite_id'))}",
             "",
-            f"- Suite: `{escape_md(meta.get('suite_id'))}` v{escape_md(meta.get('suite_version'))}",
+            f"- Suite: {md_code(meta.get('suite_id'))} v{escape_md(meta.get('suite_version'))}",
         ]
     lines = [
         *head,
-        f"- Model (AI Solution): `{escape_md(model.get('model_id'))}` "
-        f"(type `{escape_md(model.get('type'))}`{', a baseline' if model.get('baseline') else ''})",
-        f"- Eval id: `{escape_md(document.eval_id)}`; status: **{escape_md(document.status.value)}**",
+        f"- Model (AI Solution): {md_code(model.get('model_id'))} "
+        f"(type {md_code(model.get('type'))}{', a baseline' if model.get('baseline') else ''})",
+        f"- Eval id: {md_code(document.eval_id)}; status: **{escape_md(document.status.value)}**",
         f"- Date: {escape_md(meta.get('date'))}; seed {meta.get('seed')}; fmbench {escape_md(meta.get('fmbench_version'))}",
         *_run_notes(meta),
         "",
@@ -250,7 +251,7 @@ def render_report(
         + ", ".join(f"{escape_md(k)} {escape_md(v)}" for k, v in prov.get("plugins", {}).items()),
         "- Dataset content SHA-256: "
         + ", ".join(
-            f"`{escape_md(k)}` {str(v)[:16]}…" for k, v in prov.get("dataset_sha256", {}).items()
+            f"{md_code(k)} {str(v)[:16]}…" for k, v in prov.get("dataset_sha256", {}).items()
         ),
         f"- eval.yaml digest: `{(document.digest or {}).get('sha256', '')[:16]}…` "
         "(check it with `fmbench validate eval.yaml`)",

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from fmbench.errors import ConfigError
+from fmbench.hashing import canonical_json
 from fmbench.io import atomic_write_text
 from fmbench.plugin_system.definitions import load_yaml_text
 from fmbench.results.block_yaml import load_block_yaml
@@ -68,12 +69,6 @@ TIMING_FIELDS = (
 )
 
 
-def _canonical(data: Any) -> bytes:
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str
-    ).encode("utf-8")
-
-
 def _drop(doc: Any, parts: list[str]) -> None:
     if not parts:
         return
@@ -103,8 +98,8 @@ def strip_timing(doc: Mapping[str, Any]) -> dict[str, Any]:
 def with_digest(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``doc`` with a ``digest`` block added (replacing any old one)."""
     body = {k: v for k, v in doc.items() if k != "digest"}
-    full = hashlib.sha256(_canonical(body)).hexdigest()
-    reproducible = hashlib.sha256(_canonical(strip_timing(body))).hexdigest()
+    full = hashlib.sha256(canonical_json(body)).hexdigest()
+    reproducible = hashlib.sha256(canonical_json(strip_timing(body))).hexdigest()
     return {
         **body,
         "digest": {"algorithm": "sha256", "sha256": full, "results_sha256": reproducible},
@@ -117,7 +112,7 @@ def verify_digest(doc: Mapping[str, Any]) -> bool:
     if not isinstance(digest, Mapping) or "sha256" not in digest:
         return False
     body = {k: v for k, v in doc.items() if k != "digest"}
-    return bool(hashlib.sha256(_canonical(body)).hexdigest() == digest["sha256"])
+    return bool(hashlib.sha256(canonical_json(body)).hexdigest() == digest["sha256"])
 
 
 class _Dumper(yaml.SafeDumper):

@@ -24,7 +24,7 @@ label-permutation null (:func:`signal_check`), has no signal to lose: its robust
 The summary ``robustness_score`` is the mean chance-relative performance rAUC over probes.
 
 Random streams: each (probe, level) draws from its own generator,
-``SeedSequence(seed, spawn_key=(stable_hash(scope), stable_hash(probe), stable_hash(level)))``
+``SeedSequence(seed, spawn_key=(word64(scope), word64(probe), word64(level)))`` (:func:`fmbench.hashing.word64`)
 (:func:`probe_rng`), so a probe's result never depends on which other probes run, or in what
 order.
 
@@ -37,7 +37,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
@@ -52,6 +51,7 @@ from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, MetricUndefined, suggest
 from fmbench.evaluation.protocols import Predictions
 from fmbench.evaluation.scoring import chance_level, metric_input, score_one
+from fmbench.hashing import word64
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import (
@@ -82,7 +82,6 @@ __all__ = [
     "run_declared_probes",
     "severity_axis",
     "signal_check",
-    "stable_hash",
 ]
 
 #: Label permutations used to decide whether the clean score beats chance (:func:`signal_check`).
@@ -152,19 +151,6 @@ def relative_curve(
     return out
 
 
-def stable_hash(value: Any) -> int:
-    """A 64-bit hash that is the same in every process (unlike ``hash()``).
-
-    Floats are hashed by their ``repr``, so ``0.1`` and ``0.10`` agree.
-
-    Example:
-        >>> stable_hash("noise") == stable_hash("noise")
-        True
-    """
-    text = repr(float(value)) if isinstance(value, (int, float)) else str(value)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-
-
 def probe_rng(seed: int, probe: str, level: float, scope: str = "") -> np.random.Generator:
     """The random stream of one (probe, level), independent of every other probe.
 
@@ -174,7 +160,7 @@ def probe_rng(seed: int, probe: str, level: float, scope: str = "") -> np.random
         >>> a == b, a == probe_rng(42, "masking", 0.1).random()
         (True, False)
     """
-    key = (stable_hash(scope), stable_hash(probe), stable_hash(level))
+    key = (word64(scope), word64(probe), word64(level))
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key))
 
 
@@ -486,9 +472,7 @@ def signal_check(
         )
     score = metric_input(spec, predictions)
     compute = resolve(spec.compute)
-    rng = np.random.default_rng(
-        np.random.SeedSequence(int(seed), spawn_key=(stable_hash("signal"),))
-    )
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(word64("signal"),)))
     y = np.asarray(predictions.y_true)
     as_good = valid = 0
     for _ in range(n_permutations):
