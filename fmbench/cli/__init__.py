@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "compare": "fmbench.cli.compare_cmd:compare",
     "run-robustness": "fmbench.cli.robustness_cmd:run_robustness",
     "validate": "fmbench.cli.validate_cmd:validate",
+    "sign": "fmbench.cli.sign_cmd:sign",
     "build-leaderboard": "fmbench.cli.leaderboard_cmd:build_leaderboard",
 }
 
@@ -54,6 +55,7 @@ SHORT_HELP: dict[str, str] = {
     "compare": "Compare runs: paired differences; with 3+ runs Friedman, Nemenyi, CD diagram.",
     "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
+    "sign": "Sign an eval file with your SSH key (ssh-keygen -Y sign).",
     "build-leaderboard": "Validate and rank eval files; write Markdown, HTML, JSON and CSV.",
 }
 

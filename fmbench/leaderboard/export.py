@@ -52,6 +52,7 @@ def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
     return {
         "model_id": entry.model_id,
         "baseline": entry.baseline,
+        "signed_by": entry.source.signed_by,
         "data_kind": entry.data_kind,
         "value": entry.value,
         "interval": list(entry.interval) if entry.interval else None,
@@ -146,7 +147,7 @@ CSV_COLUMNS = (
     "rank_lo", "rank_hi", "versus_above", "versus_above_p_holm", "n_runs", "model_id",
     "baseline", "primary_metric", "direction",
     "value", "ci_lo", "ci_hi", "interval_method", "ms_per_sample", "peak_memory_mb", "date",
-    "fmbench_version", "eval_id", "digest", "eval_file", "data_kind",
+    "fmbench_version", "eval_id", "digest", "eval_file", "signed_by", "data_kind",
 )  # fmt: skip
 
 
@@ -161,6 +162,7 @@ def _csv_row(board: Board, entry: Entry, row: Row | None, shown: str) -> list[st
         entry.baseline, board.primary, board.direction, entry.value, lo, hi,
         entry.interval_method, entry.ms_per_sample, entry.peak_memory_mb, entry.date,
         entry.fmbench_version, entry.eval_id, entry.digest, entry.source.display,
+        entry.source.signed_by,
         entry.data_kind,
     ]  # fmt: skip
     return [csv_cell(v) for v in values]

@@ -246,8 +246,8 @@ def _interval_method_text(method: Any, metric: str | None = None) -> str | None:
         return _text(method)
     if not isinstance(method, Mapping):
         return None
-    confidence = method.get("confidence")
-    level = f"{float(confidence) * 100:g}% " if isinstance(confidence, (int, float)) else ""
+    confidence = _num(method.get("confidence"))
+    level = f"{confidence * 100:g}% " if confidence is not None else ""
     unit = method.get("unit") or "sample"
     resamples = method.get("n_resamples")
     methods = method.get("methods")
@@ -389,7 +389,7 @@ def _resources(
     top = doc.get("resources")
     top = top if isinstance(top, Mapping) else {}
     per_s = _num(res.get("samples_per_s"))
-    ms = round(1000.0 / per_s, 4) if per_s is not None and per_s > 0 else None
+    ms = _num(round(1000.0 / per_s, 4)) if per_s is not None and per_s > 0 else None
     peak = _num(res.get("peak_rss_mb"))
     if peak is None:
         peak = _num(top.get("peak_rss_mb"))

@@ -44,6 +44,7 @@ th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .baseline{color:#6b4e00;background:#fff4cc;border-radius:3px;padding:0 .25rem;font-size:.75rem}
+.signed{color:#1f5e2e;font-size:.75rem}
 .flag{color:#8a1c1c;font-weight:600}.muted{color:#666}
 """
 
@@ -120,6 +121,8 @@ def _model(row: Row) -> str:
     out = h(e.model_id)
     if e.baseline:
         out += f' <span class="baseline" title="{h(e.baseline)}">baseline</span>'
+    if e.source.signed_by:
+        out += f' <span class="signed">signed by {h(e.source.signed_by)}</span>'
     return out
 
 

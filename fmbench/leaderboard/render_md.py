@@ -31,6 +31,8 @@ def _model_cell(row: Row) -> str:
     text = md(entry.model_id)
     if entry.baseline:
         text += f" *({md(entry.baseline)})*"
+    if entry.source.signed_by:
+        text += f" (signed by {md(entry.source.signed_by)})"
     return text
 
 

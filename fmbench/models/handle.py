@@ -188,8 +188,15 @@ class ModelHandle:
         )
         name = caps.method_name(protocol)
         out = self._invoke(name, getattr(self.model, name), X)
-        array = self._checked(name, out, n_rows(X))
-        return array.reshape(n_rows(X), -1)
+        n = n_rows(X)
+        array = self._checked(name, out, n)
+        if array.ndim < 2:  # one number per input: a score or a label, not an embedding
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned shape {array.shape} for {n} "
+                f"inputs; an embedding is one row of features per input, shape ({n}, "
+                f"n_features) (for a single feature, return it as shape ({n}, 1))"
+            )
+        return array.reshape(n, -1)  # (n, tokens, d) and other shapes: one row per input
 
     def describe(self) -> dict[str, Any]:
         """What the report and provenance say about the model (never its weights).

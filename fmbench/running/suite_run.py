@@ -256,7 +256,7 @@ def evaluate_benchmark(
         "dataset_id": dataset.dataset_id,
         "task": benchmark.task,
         "protocol": protocol_name,
-        "split": {**attrs.asdict(benchmark.split), "n_folds": len(folds), "seed": options.seed},
+        "split": {**benchmark.split.as_record(), "n_folds": len(folds), "seed": options.seed},
         "status": "Completed",
         "primary_metric": {
             "name": primary.name,
@@ -286,6 +286,12 @@ def evaluate_benchmark(
             benchmark, dataset, predictions, record,
             seed=options.seed, n_resamples=options.n_resamples, units=units,
         )  # fmt: skip
+    if benchmark.split.paradigm:  # MOABB's per-subject/session scores beside the pooled ones
+        from fmbench.statistics.paradigm_scores import paradigm_scores
+
+        record["paradigm_scores"] = paradigm_scores(
+            registry, benchmark, dataset, predictions, names
+        )
     phases["bootstrap"] = time.perf_counter() - t0
     record["data"] = {
         **describe_shape(dataset),
