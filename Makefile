@@ -18,7 +18,7 @@ EXAMPLE_PLUGINS := $(wildcard plugins/fmbench-example-*)
 DEMO_DIR ?= demo_run
 ABS_BIN = $(abspath $(BIN))
 
-.PHONY: venv install install-test demo test lint typecheck pytest wheels-check clean docs \
+.PHONY: venv install install-test demo example-evals test lint typecheck pytest wheels-check clean docs \
 	browser lock test-latest wheel-data model-wheels
 
 $(BIN)/python:
@@ -33,29 +33,16 @@ install: venv
 install-test: venv
 	$(PIP_INSTALL) -e ".[test,models-test]" $(foreach p,$(filter-out .,$(PACKAGES)),-e "$(p)[test]")
 
-# The main job on the toy data: every installed plugin's toy datasets, the earlier README's
-# run, honest baselines on neuro and genomics suites, a robustness run, and a leaderboard.
+# The demo on the toy data (synthetic, offline, about 3 minutes on 2 cores): a smoke run, two
+# models (each suite's baseline and dummy_embedder, which ignores its input) on the same four
+# suites, a robustness run of a model that uses the signal, and a leaderboard ranking both
+# models on every benchmark. See scripts/demo.sh.
 demo: install
-	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
-	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench plugins list
-	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench generate-toy-data
-	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench run --suite SUITE-TOY-CLASS \
-		--model $(CURDIR)/configs/model_dummy_classifier.yaml --out results/my_first_run
-	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-TOY-PROBE \
-		--model $(CURDIR)/configs/model_raw_features.yaml --out results/toy_probe_raw_features
-	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-NEURO-CLASS-001 \
-		--model baseline_fmri_connectivity --out results/fmri_connectivity
-	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench run --suite SUITE-GEN-CLASS-001 \
-		--model baseline_expression_pca_logreg --out results/cell_types
-	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench run-robustness \
-		--model $(CURDIR)/configs/model_dummy_classifier.yaml --data toy_data/neuro/robustness \
-		--out results/robustness_eval --probes dropout,noise,line_noise,permutation,shift
-	cd $(DEMO_DIR) && $(ABS_BIN)/fmbench validate results/*/eval.yaml
-	cd $(DEMO_DIR) && $(ABS_BIN)/python -m fmbench build-leaderboard --results results --out leaderboard
-	@echo "--- $(DEMO_DIR)/results/my_first_run/report.md (first lines)"
-	@head -30 $(DEMO_DIR)/results/my_first_run/report.md
-	@echo "--- leaderboard: $(DEMO_DIR)/leaderboard/index.md and index.html"
-	@head -40 $(DEMO_DIR)/leaderboard/index.md
+	bash scripts/demo.sh $(DEMO_DIR) $(ABS_BIN)
+
+# The committed example eval files (evals/, docs/leaderboards/) regenerated from the demo.
+example-evals: install
+	bash scripts/example_evals.sh $(ABS_BIN)
 
 lint: install-test
 	$(BIN)/ruff check .

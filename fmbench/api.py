@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,8 @@ def evaluate(
     model_id: str | None = None,
     registry: Registry | None = None,
     progress: bool = False,
+    limit: int | None = None,
+    benchmarks: str | Sequence[str] | None = None,
 ) -> Evaluation:
     """Evaluate ``model`` on ``suite``, as ``fmbench run`` does, and return the typed result.
 
@@ -166,15 +168,26 @@ def evaluate(
         model_id: the name results carry, for a model object (default: its class name).
         registry: the plugins to use (default: every installed plugin).
         progress: show progress bars.
+        limit: a smoke run on at most this many samples per benchmark (as ``fmbench run
+            --limit``; the result is marked and cannot be submitted).
+        benchmarks: run only these benchmarks of the suite (ids, or one comma-separated
+            string, as ``fmbench run --benchmarks``).
 
     Returns:
         An :class:`Evaluation`: ``result.benchmarks["BM-X"].metrics["AUROC"].value`` and
         ``.ci``; ``result.write(folder)`` writes ``eval.yaml`` and ``report.md``.
     """
+    from fmbench.running.selection import parse_benchmark_ids
     from fmbench.running.suite_run import RunOptions, run_suite
 
     registry = registry or get_registry()
     suite_spec = resolve_suite(registry, suite)
+    if isinstance(benchmarks, str):
+        selection = parse_benchmark_ids(benchmarks)
+    else:
+        selection = None if benchmarks is None else tuple(dict.fromkeys(benchmarks)) or None
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ConfigError(f"limit must be a positive number of samples, got {limit!r}")
     config, handle = _model(registry, model, model_id)
     workdir = Path(tempfile.mkdtemp(prefix="fmbench-evaluate-"))
     options = RunOptions(
@@ -187,6 +200,8 @@ def evaluate(
         n_resamples=n_resamples,
         command="fmbench.evaluate",
         model_config_path=str(model) if isinstance(model, (str, Path)) else "",
+        limit=limit,
+        benchmarks=selection,
     )
     try:
         result = run_suite(registry, suite_spec, config, workdir / "run", options, model=handle)

@@ -31,7 +31,11 @@ def invoke(runner: CliRunner, *args: str):
 
 def test_the_builtin_models_are_registered_from_package_data() -> None:
     registry = build_registry(external=False)
-    assert registry.names(ModelSpec) == ["dummy_classifier", "raw_features_baseline"]
+    assert registry.names(ModelSpec) == [
+        "dummy_classifier",
+        "dummy_embedder",
+        "raw_features_baseline",
+    ]
     assert registry.provider(ModelSpec, "dummy_classifier") == "fmbench.builtin"
     config = config_of(registry.get(ModelSpec, "dummy_classifier"), "fmbench.builtin")
     assert config.model_id == "dummy_classifier"
@@ -68,7 +72,7 @@ def test_parse_model_names_the_file_and_the_missing_key() -> None:
 
 def test_load_definitions_reads_models() -> None:
     names = [m.name for m in load_definitions("fmbench.builtin", "models")]
-    assert names == ["dummy_classifier", "raw_features_baseline"]
+    assert names == ["dummy_classifier", "dummy_embedder", "raw_features_baseline"]
 
 
 def test_run_with_a_model_named_on_the_command_line_matches_the_file(

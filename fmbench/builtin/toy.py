@@ -21,6 +21,7 @@ def fmbench_datasets() -> Iterator[DatasetSpec]:
         generate="fmbench.builtin.toy_fmri:generate_fmri_classification",
         license="CC0-1.0 (synthetic)",
         data_kind="synthetic",
+        n_samples=200,
     )
     yield DatasetSpec(
         name="array-folder",

@@ -21,7 +21,7 @@ COMMANDS: dict[str, str] = {
     "download-weights": "fmbench.cli.weights_cmd:download_weights",
     "generate-toy-data": "fmbench.cli.toy_cmd:generate_toy_data",
     "list-suites": "fmbench.cli.listing:list_suites",
-    "list-benchmarks": "fmbench.cli.listing:list_benchmarks",
+    "list-benchmarks": "fmbench.cli.benchmarks_cmd:list_benchmarks",
     "list-probes": "fmbench.cli.listing:list_probes",
     "list-metrics": "fmbench.cli.listing:list_metrics",
     "list-datasets": "fmbench.cli.listing:list_datasets",

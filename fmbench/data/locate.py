@@ -10,15 +10,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from fmbench.data.dataset import Dataset, matches_reader, toy_root
 from fmbench.errors import DataError, FmbenchError
 from fmbench.plugin_system.registry import Registry
-from fmbench.plugin_system.specs import DatasetSpec, resolve
+from fmbench.plugin_system.specs import DATA_KINDS, DatasetSpec, resolve
 
-__all__ = ["dataset_path", "find_reader", "load_dataset"]
+__all__ = ["dataset_path", "find_reader", "generated_kind", "load_dataset"]
 
 
 def find_reader(registry: Registry, path: Path) -> DatasetSpec | None:
@@ -64,6 +65,8 @@ def load_dataset(
         dataset = _call_loader(spec, path, merged)
         dataset.dataset_id = spec.name
         dataset.info.setdefault("modality", spec.modality)
+        if spec.data_kind is not None:  # real or synthetic: reports and leaderboards say it
+            dataset.info["data_kind"] = spec.data_kind
         return dataset, spec
     path = Path(name_or_path)
     if not path.exists():
@@ -78,6 +81,9 @@ def load_dataset(
             "(an array folder needs X.npy and y.npy)"
         )
     dataset = _call_loader(reader, path, options)
+    kind = dataset.info.get("data_kind") or generated_kind(path)
+    if kind in DATA_KINDS:
+        dataset.info["data_kind"] = kind
     if dataset.dataset_id in {str(path), str(path.resolve())}:
         # a user's folder is named by its last part: eval.yaml must not show where it lives
         dataset.dataset_id = path.resolve().name
@@ -85,6 +91,20 @@ def load_dataset(
         "modality", reader.modality if reader.modality != "tabular" else "tabular"
     )
     return dataset, None
+
+
+def generated_kind(path: Path) -> str | None:
+    """The ``data_kind`` that ``fmbench generate-toy-data`` wrote into a folder's
+    ``manifest.json`` (None for any other folder or file)."""
+    manifest = path / "manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    kind = data.get("data_kind") if isinstance(data, dict) else None
+    return kind if kind in DATA_KINDS else None
 
 
 def _call_loader(spec: DatasetSpec, path: Path | None, options: dict[str, Any]) -> Dataset:

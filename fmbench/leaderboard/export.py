@@ -53,6 +53,7 @@ def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
         "model_id": entry.model_id,
         "baseline": entry.baseline,
         "signed_by": entry.source.signed_by,
+        "data_kind": entry.data_kind,
         "value": entry.value,
         "interval": list(entry.interval) if entry.interval else None,
         "interval_method": entry.interval_method,
@@ -149,7 +150,7 @@ CSV_COLUMNS = (
     "baseline", "primary_metric", "direction",
     "value", "ci_lo", "ci_hi", "interval_method", "robustness_score", "robustness_set",
     "ms_per_sample", "peak_memory_mb", "date", "fmbench_version", "eval_id", "digest",
-    "eval_file", "signed_by",
+    "eval_file", "signed_by", "data_kind",
 )  # fmt: skip
 
 
@@ -166,6 +167,7 @@ def _csv_row(board: Board, entry: Entry, row: Row | None, shown: str) -> list[st
         entry.ms_per_sample, entry.peak_memory_mb, entry.date,
         entry.fmbench_version, entry.eval_id, entry.digest, entry.source.display,
         entry.source.signed_by,
+        entry.data_kind,
     ]  # fmt: skip
     return [csv_cell(v) for v in values]
 

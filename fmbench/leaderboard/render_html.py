@@ -22,6 +22,7 @@ from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
 from fmbench.leaderboard.render_md import (
     column_titles,
+    data_text,
     robustness_legend,
     robustness_text,
     runs_text,
@@ -170,6 +171,7 @@ def _board(board: Board) -> list[str]:
             _td(_model(row)),
             _td(f"<strong>{num(e.value)}</strong>{ci}", e.value, "n"),
             _td(h(runs_text(row)), row.n_runs, "n"),
+            _td(h(data_text(e))),
         ]
         cells += [_td(num(e.metrics.get(n)), e.metrics.get(n), "n") for n in others]
         cells += [

@@ -16,7 +16,13 @@ from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
 from fmbench.reporting.escape import md, num
 
-__all__ = ["render_markdown", "render_rejected", "robustness_legend", "robustness_text"]
+__all__ = [
+    "data_text",
+    "render_markdown",
+    "render_rejected",
+    "robustness_legend",
+    "robustness_text",
+]
 
 
 def _interval(entry: Entry) -> str:
@@ -44,6 +50,11 @@ def runs_text(row: Row) -> str:
     return f"{row.n_runs} (latest shown; {num(spread[0])}–{num(spread[1])})"
 
 
+def data_text(entry: Entry) -> str:
+    """``synthetic data``, ``real data`` or ``–`` (not known)."""
+    return f"{entry.data_kind} data" if entry.data_kind else "–"
+
+
 def versus_text(row: Row) -> str:
     """The row's test against the row above (``–`` for the first row); plain text."""
     return "–" if row.versus_above is None else row.versus_above.text()
@@ -68,6 +79,7 @@ def column_titles(board: Board, escape: Callable[[Any], str]) -> list[str]:
         "Model",
         f"{escape(board.primary)} [CI]",
         "Runs",
+        "Data",
         *others,
         f"Worst group ({escape(board.primary)})",
         "Robustness (rAUC)",
@@ -144,6 +156,7 @@ def _board(board: Board) -> list[str]:
             _model_cell(row),
             f"**{num(e.value)}**{_interval(e)}",
             runs_text(row),
+            data_text(e),
         ]
         cells += [num(e.metrics.get(n)) if n in e.metrics else "–" for n in others]
         cells += [

@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DummyClassifier", "DummyRegressor"]
+__all__ = ["DummyClassifier", "DummyEmbedder", "DummyRegressor"]
 
 
 def _row_seeds(X: Any, seed: int) -> list[int]:
+    if callable(getattr(X, "toarray", None)):  # a scipy.sparse batch
+        X = X.toarray()
     seeds = []
     for row in X:
         data = row.encode("utf-8") if isinstance(row, str) else np.ascontiguousarray(row).tobytes()
@@ -73,3 +75,28 @@ class DummyRegressor:
             ]
         )
         return out[:, 0] if self.n_outputs == 1 else out
+
+
+class DummyEmbedder:
+    """Pseudo-random embeddings seeded by each input row: a chance-level reference for the
+    protocols that fit a probe on embeddings (``linear_probe``, ``knn_probe``).
+
+    The vectors depend only on a hash of the input and the seed, never on what the input
+    means, so a probe fitted on them scores at chance level.
+
+    Example:
+        >>> import numpy as np
+        >>> DummyEmbedder(dim=8).embed(np.zeros((3, 5))).shape
+        (3, 8)
+    """
+
+    def __init__(self, random_seed: int = 0, dim: int = 16) -> None:
+        self.random_seed = int(random_seed)
+        self.dim = int(dim)
+
+    def embed(self, X: Any) -> np.ndarray:
+        rows = [
+            np.random.default_rng(s).standard_normal(self.dim)
+            for s in _row_seeds(X, self.random_seed)
+        ]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), self.dim)

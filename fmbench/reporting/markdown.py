@@ -87,6 +87,37 @@ def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
     return ["Worst group / gap (descriptive, no test): " + "; ".join(parts) + ".", ""]
 
 
+def _data_text(data: Mapping[str, Any]) -> str:
+    """``synthetic data; 200 test samples`` (and how a ``--limit`` run cut the dataset)."""
+    parts = []
+    if data.get("kind") in ("real", "synthetic"):
+        parts.append(f"{data['kind']} data")
+    parts.append(f"{data.get('n_test', '?')} test samples")
+    limit = data.get("limit")
+    if isinstance(limit, Mapping) and limit.get("n_samples") != limit.get("of"):
+        by = ", ".join(str(b) for b in limit.get("stratified_by") or [])
+        parts.append(
+            f"smoke run on {limit.get('n_samples')} of its {limit.get('of')} samples"
+            + (f", stratified by {escape_md(by)}" if by else "")
+        )
+    return "; ".join(parts)
+
+
+def _run_notes(meta: Mapping[str, Any]) -> list[str]:
+    """Lines for a ``--limit`` run and a ``--benchmarks`` selection."""
+    lines = []
+    if meta.get("limit") is not None:
+        lines.append(
+            f"- **Smoke run** (`--limit {meta['limit']}`): at most {meta['limit']} samples per "
+            "benchmark. The metrics are not comparable with full runs; `fmbench validate` "
+            "refuses this file as a submission."
+        )
+    if meta.get("benchmark_selection"):
+        chosen = ", ".join(md_code(b) for b in meta["benchmark_selection"])
+        lines.append(f"- Benchmarks run (`--benchmarks`): {chosen}")
+    return lines
+
+
 def _paradigm_line(record: Mapping[str, Any]) -> list[str]:
     """MOABB's number for a paradigm split: the mean over subject/session units."""
     block = record.get("paradigm_scores")
@@ -117,8 +148,7 @@ def _benchmark_section(
         return out
     split = record.get("split", {})
     out += [
-        f"- Dataset: {md_code(record.get('dataset_id'))} "
-        f"({record.get('data', {}).get('n_test', '?')} test samples)",
+        f"- Dataset: {md_code(record.get('dataset_id'))} ({_data_text(record.get('data', {}))})",
         f"- Task: {record.get('task')}; protocol: `{record.get('protocol')}`; split: "
         f"{split.get('method')}"
         + (
@@ -227,6 +257,7 @@ def render_report(
         f"(type {md_code(model.get('type'))}{', a baseline' if model.get('baseline') else ''})",
         f"- Eval id: {md_code(document.eval_id)}; status: **{escape_md(document.status.value)}**",
         f"- Date: {escape_md(meta.get('date'))}; seed {meta.get('seed')}; fmbench {escape_md(meta.get('fmbench_version'))}",
+        *_run_notes(meta),
         "",
     ]
     for result in document.benchmarks.records:

@@ -285,6 +285,16 @@ def check_eval(
         from fmbench.results.integrity import check_results_sha256
 
         findings += check_results_sha256(doc)
+    limit = (doc.get("run_metadata") or {}).get("limit")
+    if limit is not None:
+        findings.append(
+            Finding(
+                "error",
+                f"a smoke run (fmbench run --limit {limit}: at most {limit} samples per "
+                "benchmark) is not a submission: its metrics are not comparable with full "
+                "runs; run again without --limit",
+            )
+        )
     if registry is not None:
         findings += _check_suite(doc, registry)
     findings += _check_local_paths(doc)

@@ -199,6 +199,14 @@ def unit_parts(
 ) -> dict[str, Any]:
     """Everything that determines a unit's result, by name (the journal key is their hash)."""
     o = unit.options
+    options: dict[str, Any] = {
+        "seed": o.seed,
+        "batch_size": o.batch_size,
+        "protocol": o.protocol,
+        "n_resamples": o.n_resamples,
+    }
+    if o.limit is not None:  # only when set: journals of full runs keep their keys
+        options["limit"] = o.limit
     return {
         "fmbench": __version__,
         "plugins": dict(sorted(plugin_versions.items())),
@@ -208,12 +216,7 @@ def unit_parts(
         "model_config": unit.model_config.sha256,
         "model_code": dict(model.get("code", {})),
         "weights": dict(model.get("weights", {})),
-        "options": {
-            "seed": o.seed,
-            "batch_size": o.batch_size,
-            "protocol": o.protocol,
-            "n_resamples": o.n_resamples,
-        },
+        "options": options,
     }
 
 

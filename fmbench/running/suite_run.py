@@ -25,6 +25,7 @@ import numpy as np
 
 from fmbench._version import __version__
 from fmbench.data.dataset import Dataset, describe_shape, toy_root
+from fmbench.data.facts import record_facts
 from fmbench.data.locate import load_dataset
 from fmbench.debugging import show_traceback
 from fmbench.errors import ConfigError, DataError, FmbenchError, ModelError, ResultsError
@@ -102,6 +103,11 @@ class RunOptions:
     dataset_info: Mapping[str, Any] = attrs.field(factory=dict)
     #: the command this run is (``run``, ``run-robustness``): a folder is resumed only by it
     command_name: str = "run"
+    #: a smoke run on at most this many samples per benchmark (``--limit``; see
+    #: :mod:`fmbench.running.limit`); such a run is refused as a submission
+    limit: int | None = None
+    #: run only these benchmarks of the suite (``--benchmarks``; None: all)
+    benchmarks: tuple[str, ...] | None = None
     #: a last step applied to the document before it is signed and written; ``run-robustness``
     #: gives the earlier project's layout this way (``fmbench.robustness.standalone``)
     document_layout: Callable[[EvalDocument], EvalDocument] | None = None
@@ -293,6 +299,7 @@ def evaluate_benchmark(
         **describe_shape(dataset),
         "n_test": len(predictions.indices),
         "sha256": dataset.content_sha256,
+        **record_facts(dataset.info),
     }
     protocol_notes = predictions.notes.get("protocol")
     if protocol_notes:
@@ -330,6 +337,10 @@ def load_benchmark_data(
         options=dict(benchmark.dataset_options),
     )
     dataset.info.update(options.dataset_info)
+    if options.limit is not None:
+        from fmbench.running.limit import limit_dataset
+
+        dataset = limit_dataset(dataset, options.limit, seed=options.seed)
     return dataset
 
 
@@ -417,6 +428,10 @@ def build_document(
         "seed": options.seed,
         "batch_size": options.batch_size,
     }
+    if options.limit is not None:
+        meta["limit"] = options.limit
+    if options.benchmarks is not None:
+        meta["benchmark_selection"] = list(options.benchmarks)
     if execution is not None:
         meta["execution"] = dict(execution)
     document = EvalDocument(
@@ -590,7 +605,9 @@ def run_suite(
     from fmbench.running.execution import describe, run_units
     from fmbench.running.output_folder import OutputFolder
     from fmbench.running.resume import RunIdentity, model_fingerprint
+    from fmbench.running.selection import select_benchmarks
 
+    suite = select_benchmarks(suite, options.benchmarks)
     identity = RunIdentity(
         command=options.command_name,
         suite_id=suite.name,

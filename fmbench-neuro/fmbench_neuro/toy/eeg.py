@@ -21,7 +21,12 @@ import numpy as np
 from fmbench.data.toy_files import write_array_dataset
 from fmbench_neuro.toy.signals import bandlimited, pink_noise
 
-__all__ = ["CHANNELS_10_20", "generate_eeg_abnormal", "generate_eeg_robustness"]
+__all__ = [
+    "CHANNELS_10_20",
+    "generate_eeg_abnormal",
+    "generate_eeg_robustness",
+    "generate_eeg_robustness_train",
+]
 
 CHANNELS_10_20 = ["Fp1", "Fp2", "F7", "F3", "Fz", "F4", "F8", "T3", "C3", "Cz", "C4", "T4",
                   "T5", "P3", "Pz", "P4", "T6", "O1", "O2"]  # fmt: skip
@@ -156,3 +161,10 @@ def generate_eeg_robustness(folder: Path, seed: int = 42) -> None:
             "z-scored; label 1 has more beta and less alpha",
         },
     )
+
+
+def generate_eeg_robustness_train(folder: Path, seed: int = 42) -> None:
+    """Write the training set of ``baseline_eeg_bandpower_lr``: the robustness set's design
+    with other simulated subjects (drawn from a seed derived from ``seed``)."""
+    derived = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    generate_eeg_robustness(folder, seed=derived)
