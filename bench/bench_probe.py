@@ -1,0 +1,155 @@
+"""Time the linear probe at foundation-model size, end to end through ``fmbench run``.
+
+Builds a deterministic array folder of synthetic "embeddings" (float32, ``--n`` x ``--dim``)
+with a known class signal, a subject fingerprint and a ``subject_id`` grouping column, then
+runs ``fmbench run --suite SUITE-TOY-PROBE --dataset FOLDER --model raw_features_baseline``
+(standardised logistic regression, C tuned in grouped inner folds, subject-grouped 5-fold
+outer split, 1000-resample bootstrap) and reports the median over ``--repeat`` runs of the
+wall time, the ``fit`` and ``bootstrap`` phases recorded in eval.yaml, the AUROC, the chosen
+C per fold, and the load average (the machine is shared: compare numbers measured together).
+
+Run: ``.venv/bin/python bench/bench_probe.py --n 10000 --dim 768 --classes 2,10 --repeat 3``.
+``--pbmc FILE.h5ad`` also times ``SUITE-GEN-PBMC68K`` with ``baseline_expression_pca_logreg``
+on the real PBMC 68k reduced file (``/work/shared/data/real/10x_pbmc68k_reduced.h5ad``).
+
+To time another checkout of fmbench with the same script, put its source first on the path:
+``PYTHONPATH=/tmp/old:/tmp/old/fmbench-genomics:/tmp/old/fmbench-neuro .venv/bin/python
+bench/bench_probe.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+
+def build_folder(
+    folder: Path, *, n: int, dim: int, classes: int, subjects: int, seed: int
+) -> dict[str, Any]:
+    """Write ``X.npy`` (float32), ``y.npy``, ``metadata.csv`` (subject_id, site, sex).
+
+    Each class has a mean on a random 8-dimensional subspace; each subject adds its own
+    fingerprint (an offset as large as the class signal, unrelated to the label); the
+    dimensions have decaying scales, as FM embeddings do.
+    """
+    from fmbench.data.toy_files import write_array_dataset
+
+    rng = np.random.default_rng(seed)
+    subject = np.arange(n) % subjects
+    rng.shuffle(subject)
+    y = rng.integers(0, classes, n)
+    basis = np.linalg.qr(rng.standard_normal((dim, 8)))[0]
+    class_means = rng.standard_normal((classes, 8)) * 0.12
+    fingerprints = rng.standard_normal((subjects, dim)) * 0.35 / np.sqrt(dim / 8)
+    scales = 1.0 / np.sqrt(1.0 + np.arange(dim) / 32.0)
+    X = rng.standard_normal((n, dim)) * scales
+    X += class_means[y] @ basis.T + fingerprints[subject]
+    write_array_dataset(
+        folder,
+        X=X.astype(np.float32),
+        y=y.astype(np.int64),
+        metadata={
+            "subject_id": [f"s{s:04d}" for s in subject],
+            "site": [f"site{s % 4}" for s in subject],
+            "sex": ["F" if s % 2 else "M" for s in subject],
+        },
+        info={"modality": "embedding", "task": "classification", "n_classes": classes},
+    )
+    return {"n": n, "dim": dim, "classes": classes, "subjects": subjects}
+
+
+def run_once(args: list[str], out: Path) -> dict[str, Any]:
+    """One ``fmbench run``: wall time, phases, AUROC, chosen C and the load average."""
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "fmbench", "run", *args, "--out", str(out), "--no-progress",
+         "--overwrite"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"fmbench run failed:\n{done.stdout}\n{done.stderr}")
+    doc = yaml.safe_load((out / "eval.yaml").read_text())
+    (record,) = doc["benchmarks"]
+    phases = record["resources"]["phases_s"]
+    primary = record["primary_metric"]
+    return {
+        "wall_s": wall,
+        "fit_s": phases.get("fit"),
+        "bootstrap_s": phases.get("bootstrap"),
+        "auroc": record["metrics"].get("AUROC"),
+        "primary": f"{primary['name']} {primary['value']}",
+        "chosen": record.get("protocol_details", {}).get("chosen"),
+        "load": (load_before + os.getloadavg()[0]) / 2,
+    }
+
+
+def median(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def report(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    summary = {
+        "case": label,
+        "runs": len(rows),
+        **{k: median(rows, k) for k in ("wall_s", "fit_s", "bootstrap_s", "load")},
+        "auroc": rows[0]["auroc"],
+        "auroc_same_every_run": len({json.dumps(r["auroc"]) for r in rows}) == 1,
+        "chosen": rows[0]["chosen"],
+    }
+    print(
+        f"{label}: wall {summary['wall_s']:.1f} s, fit {summary['fit_s'] or 0:.1f} s, "
+        f"bootstrap {summary['bootstrap_s'] or 0:.1f} s, AUROC {summary['auroc']}, "
+        f"load {summary['load']:.1f} (median of {len(rows)}); chosen {summary['chosen']}",
+        flush=True,
+    )
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="samples")
+    parser.add_argument("--dim", type=int, default=768, help="embedding dimensions")
+    parser.add_argument("--classes", default="2,10", help="comma-separated class counts")
+    parser.add_argument("--subjects", type=int, default=200, help="distinct subject_id values")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case (median reported)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    parser.add_argument("--pbmc", type=Path, default=None, help="also time PBMC 68k (h5ad)")
+    parser.add_argument("--json", type=Path, default=None, help="write the summaries here")
+    ns = parser.parse_args()
+    summaries = []
+    with tempfile.TemporaryDirectory(prefix="bench_probe_") as tmp:
+        root = Path(tmp)
+        for classes in [int(c) for c in ns.classes.split(",") if c]:
+            folder = root / f"emb_{classes}"
+            build_folder(
+                folder, n=ns.n, dim=ns.dim, classes=classes, subjects=ns.subjects, seed=ns.seed
+            )
+            args = ["--suite", "SUITE-TOY-PROBE", "--dataset", str(folder),
+                    "--model", "raw_features_baseline"]  # fmt: skip
+            rows = [run_once(args, root / "out") for _ in range(ns.repeat)]
+            summaries.append(report(f"{ns.n} x {ns.dim} float32, {classes} classes", rows))
+        if ns.pbmc is not None:
+            args = ["--suite", "SUITE-GEN-PBMC68K", "--dataset", str(ns.pbmc),
+                    "--model", "baseline_expression_pca_logreg"]  # fmt: skip
+            rows = [run_once(args, root / "out") for _ in range(ns.repeat)]
+            summaries.append(report("PBMC 68k reduced (700 x 765), 10 classes", rows))
+    if ns.json is not None:
+        ns.json.write_text(json.dumps(summaries, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
