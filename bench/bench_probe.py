@@ -5,11 +5,13 @@ with a known class signal, a subject fingerprint and a ``subject_id`` grouping c
 runs ``fmbench run --suite SUITE-TOY-PROBE --dataset FOLDER --model raw_features_baseline``
 (standardised logistic regression, C tuned in grouped inner folds, subject-grouped 5-fold
 outer split, 1000-resample bootstrap) and reports the median over ``--repeat`` runs of the
-wall time, the ``fit`` and ``bootstrap`` phases recorded in eval.yaml, the AUROC, the chosen
+wall time, the CPU time (user + system) of the run, the ``fit`` and ``bootstrap`` phases recorded
+in eval.yaml, the AUROC, the chosen
 C per fold, and the load average (the machine is shared: compare numbers measured together).
 
 Run: ``.venv/bin/python bench/bench_probe.py --n 10000 --dim 768 --classes 2,10 --repeat 3``.
-``--pbmc FILE.h5ad`` also times ``SUITE-GEN-PBMC68K`` with ``baseline_expression_pca_logreg``
+``--search`` also times one outer fold's search in-process (the earlier grid search against
+the new one, each with the default BLAS threads and with one). ``--pbmc FILE.h5ad`` also times ``SUITE-GEN-PBMC68K`` with ``baseline_expression_pca_logreg``
 on the real PBMC 68k reduced file (``/work/shared/data/real/10x_pbmc68k_reduced.h5ad``).
 
 To time another checkout of fmbench with the same script, put its source first on the path:
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -72,6 +75,7 @@ def build_folder(
 def run_once(args: list[str], out: Path) -> dict[str, Any]:
     """One ``fmbench run``: wall time, phases, AUROC, chosen C and the load average."""
     load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "fmbench", "run", *args, "--out", str(out), "--no-progress",
@@ -79,6 +83,8 @@ def run_once(args: list[str], out: Path) -> dict[str, Any]:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     wall = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"fmbench run failed:\n{done.stdout}\n{done.stderr}")
     doc = yaml.safe_load((out / "eval.yaml").read_text())
@@ -87,6 +93,7 @@ def run_once(args: list[str], out: Path) -> dict[str, Any]:
     primary = record["primary_metric"]
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "fit_s": phases.get("fit"),
         "bootstrap_s": phases.get("bootstrap"),
         "auroc": record["metrics"].get("AUROC"),
@@ -94,6 +101,54 @@ def run_once(args: list[str], out: Path) -> dict[str, Any]:
         "chosen": record.get("protocol_details", {}).get("chosen"),
         "load": (load_before + os.getloadavg()[0]) / 2,
     }
+
+
+def time_search(folder: Path, repeat: int) -> None:
+    """In-process, one outer training split (the first grouped fold): the earlier grid search
+    (``GridSearchCV`` + ``cross_val_predict`` for training predictions) against
+    :func:`~fmbench.evaluation.probe_search.tune_logistic`, each with BLAS on its default
+    threads and on one thread, so the speed-up can be told apart."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fmbench.data.dataset import load_array_folder
+    from fmbench.evaluation.inner_folds import inner_folds
+    from fmbench.evaluation.probe_search import tune_logistic
+    from fmbench.evaluation.splits import make_folds
+    from fmbench.plugin_system.specs import SplitSpec
+
+    data = load_array_folder(folder)
+    split = SplitSpec(method="kfold", folds=5, group_by="subject_id", stratify=True)
+    train = make_folds(data, split, seed=42)[0].train
+    X, y = np.asarray(data.X)[train], np.asarray(data.y)[train]
+    groups = np.asarray(data.metadata["subject_id"], dtype=object)[train]
+    splits = list(inner_folds(y, groups=groups, group_by="subject_id", task="classification",
+                              seed=42, where="bench").splits)  # fmt: skip
+    grid = (0.01, 0.1, 1.0, 10.0)
+
+    def grid_search() -> None:
+        pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        search = GridSearchCV(pipe, {"logisticregression__C": list(grid)}, cv=splits,
+                              scoring="balanced_accuracy").fit(X, y)  # fmt: skip
+        cross_val_predict(clone(search.best_estimator_), X, y, cv=splits, method="predict_proba")
+
+    default = max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    for name, work in (("GridSearchCV + cross_val_predict", grid_search),
+                       ("tune_logistic", lambda: tune_logistic(X, y, splits, grid))):  # fmt: skip
+        for threads in (default, 1):
+            times = []
+            for _ in range(repeat):
+                with threadpool_limits(limits=threads, user_api="blas"):
+                    start = time.perf_counter()
+                    work()
+                    times.append(time.perf_counter() - start)
+            print(f"one outer fold ({len(y)} x {X.shape[1]}), {name}, {threads} BLAS "
+                  f"thread(s): {statistics.median(times):.2f} s (median of {repeat}), "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
 
 
 def median(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -105,13 +160,14 @@ def report(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary = {
         "case": label,
         "runs": len(rows),
-        **{k: median(rows, k) for k in ("wall_s", "fit_s", "bootstrap_s", "load")},
+        **{k: median(rows, k) for k in ("wall_s", "cpu_s", "fit_s", "bootstrap_s", "load")},
         "auroc": rows[0]["auroc"],
         "auroc_same_every_run": len({json.dumps(r["auroc"]) for r in rows}) == 1,
         "chosen": rows[0]["chosen"],
     }
     print(
-        f"{label}: wall {summary['wall_s']:.1f} s, fit {summary['fit_s'] or 0:.1f} s, "
+        f"{label}: wall {summary['wall_s']:.1f} s, CPU {summary['cpu_s']:.1f} s, "
+        f"fit {summary['fit_s'] or 0:.1f} s, "
         f"bootstrap {summary['bootstrap_s'] or 0:.1f} s, AUROC {summary['auroc']}, "
         f"load {summary['load']:.1f} (median of {len(rows)}); chosen {summary['chosen']}",
         flush=True,
@@ -129,6 +185,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     parser.add_argument("--pbmc", type=Path, default=None, help="also time PBMC 68k (h5ad)")
     parser.add_argument("--json", type=Path, default=None, help="write the summaries here")
+    parser.add_argument("--search", action="store_true",
+                        help="also time the search of one outer fold in-process: grid search "
+                        "vs tune_logistic, default vs one BLAS thread")  # fmt: skip
     ns = parser.parse_args()
     summaries = []
     with tempfile.TemporaryDirectory(prefix="bench_probe_") as tmp:
@@ -142,6 +201,8 @@ def main() -> None:
                     "--model", "raw_features_baseline"]  # fmt: skip
             rows = [run_once(args, root / "out") for _ in range(ns.repeat)]
             summaries.append(report(f"{ns.n} x {ns.dim} float32, {classes} classes", rows))
+            if ns.search:
+                time_search(folder, ns.repeat)
         if ns.pbmc is not None:
             args = ["--suite", "SUITE-GEN-PBMC68K", "--dataset", str(ns.pbmc),
                     "--model", "baseline_expression_pca_logreg"]  # fmt: skip
