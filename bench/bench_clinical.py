@@ -36,7 +36,15 @@ def main() -> None:
     )  # fmt: skip
     t0 = time.perf_counter()
     clinical_block(spec, pred, seed=0, n_resamples=1000, groups=groups)
-    print(f"clinical block, n={n}, 1000 resamples: {time.perf_counter() - t0:.2f} s")
+    first = time.perf_counter() - t0  # includes importing scipy.stats (a run has it already)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        clinical_block(spec, pred, seed=0, n_resamples=1000, groups=groups)
+        best = min(best, time.perf_counter() - t0)
+    print(
+        f"clinical block, n={n}, 1000 resamples: {best:.2f} s (best of 3; first call {first:.2f} s)"
+    )
     registry = build_registry(external=False)
     for name in ("Sensitivity", "SensitivityAtSpecificity90"):
         metric = registry.get(MetricSpec, name)

@@ -183,7 +183,7 @@ result = run_suite(registry, suite, read_model_config({str(workdir / "model.yaml
     Path({str(workdir / "ov")!r}), RunOptions(progress=False, overwrite=True, n_resamples=100,
     use_cache=False))
 wall = time.perf_counter() - t0
-phases = result.document["benchmarks"][0]["resources"]["phases_s"]
+phases = result.document.to_dict()["benchmarks"][0]["resources"]["phases_s"]
 print(json.dumps({{"wall": wall, "phases": phases}}))
 """
     fm_times, hand_times = [], []

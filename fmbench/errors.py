@@ -11,6 +11,7 @@ __all__ = [
     "FmbenchError",
     "MetricUndefined",
     "ModelError",
+    "NonFiniteError",
     "PluginError",
     "ResultsError",
     "UnknownNameError",
@@ -38,6 +39,11 @@ class UnknownNameError(FmbenchError):
 
 class DataError(FmbenchError):
     """A dataset could not be found, read or used."""
+
+
+class NonFiniteError(DataError, ValueError):
+    """A metric was given NaN or infinite labels or scores (it refuses them instead of
+    returning a number that looks valid)."""
 
 
 class ModelError(FmbenchError):

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pytest
 
+from fmbench.builtin.adapters import RawFeatures
 from fmbench.capabilities import Embeds
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
@@ -54,8 +55,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PluginCheck",
+    "PluginContractWarning",
     "RawFeatures",
     "assert_valid_plugin",
+    "clustered_resampling_warning",
     "data_wheels",
     "fmbench_registry",
     "make_fake_distribution",
@@ -185,38 +188,6 @@ def register_plugin(
 # --- a model for contract checks of embedding protocols --------------------------------------
 
 
-class RawFeatures:
-    """An honest baseline "encoder": the raw input, flattened (sequences: 2-mer frequencies).
-
-    The contract check uses it for benchmarks whose protocol needs embeddings
-    (``linear_probe``, ``knn_probe``), as ``DummyClassifier`` serves ``zero_shot``.
-
-    Example:
-        >>> import numpy as np
-        >>> RawFeatures().embed(np.zeros((2, 3, 4))).shape
-        (2, 12)
-        >>> RawFeatures().embed(["ACGT", "AAAA"]).shape
-        (2, 16)
-    """
-
-    def embed(self, X: Any) -> Any:
-        import numpy as np
-
-        if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
-            return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        alphabet = "ACGT"
-        index = {a + b: i for i, (a, b) in enumerate((a, b) for a in alphabet for b in alphabet)}
-        out = np.zeros((len(X), len(index)))
-        for row, sequence in enumerate(X):
-            text = str(sequence).upper()
-            for start in range(len(text) - 1):
-                column = index.get(text[start : start + 2])
-                if column is not None:
-                    out[row, column] += 1
-            out[row] /= max(1.0, out[row].sum())
-        return out
-
-
 # --- the contract check ----------------------------------------------------------------------
 
 
@@ -225,7 +196,9 @@ class PluginCheck:
     """What :func:`assert_valid_plugin` checked (so that a test can see it was not vacuous).
 
     ``benchmarks`` maps each benchmark run to its primary metric value (None when undefined);
-    ``not_run`` names the benchmarks on datasets without toy data (real or downloaded), and why.
+    ``not_run`` names the benchmarks on datasets without toy data (real or downloaded), and why;
+    ``warnings`` holds what passed but deserves a look (each also raised as a
+    :class:`PluginContractWarning`).
     """
 
     plugin: str
@@ -239,6 +212,44 @@ class PluginCheck:
     reporters: list[str] = dataclasses.field(default_factory=list)
     models: list[str] = dataclasses.field(default_factory=list)
     not_run: dict[str, str] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+class PluginContractWarning(UserWarning):
+    """Something a plugin's records allow but that is probably a mistake (the contract check
+    passes, and says so)."""
+
+
+SUBJECT_COLUMN = "subject_id"
+
+
+def clustered_resampling_warning(
+    benchmark: Any, columns: Sequence[str], subjects_repeat: bool = True
+) -> str | None:
+    """The warning for a benchmark whose data has a ``subject_id`` column (with subjects that
+    have several samples, when the data is known) but whose intervals resample single samples
+    (windows of one subject are not independent), or None.
+
+    Example:
+        >>> from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration
+        >>> bm = BenchmarkSpec(name="BM-X", summary="x", task="classification", dataset="D",
+        ...                    metrics=MetricsDeclaration(primary="AUROC"))
+        >>> print(clustered_resampling_warning(bm, ["subject_id", "site"]))  # doctest: +ELLIPSIS
+        BenchmarkSpec 'BM-X': its dataset has a 'subject_id' column, but its intervals ...
+    """
+    from fmbench.statistics.intervals import bootstrap_unit
+
+    if SUBJECT_COLUMN not in columns or not subjects_repeat:
+        return None
+    if bootstrap_unit(benchmark) is not None:
+        return None
+    declared = " (it declares bootstrap.unit: sample)" if benchmark.bootstrap.unit else ""
+    return (
+        f"BenchmarkSpec {benchmark.name!r}: its dataset has a {SUBJECT_COLUMN!r} column, but its "
+        f"intervals resample single samples{declared}; samples of one subject are not "
+        "independent, so the intervals are too narrow. Declare `bootstrap: {unit: subject_id}` "
+        "(or split with group_by: subject_id)"
+    )
 
 
 class _Checker:
@@ -591,7 +602,7 @@ class _Checker:
                     f"{outcome.record.get('error')}"
                 )
                 continue
-            errors = schema_errors(result.document)
+            errors = schema_errors(result.document.to_dict())
             if errors:
                 raise self.fail(what, "name", f"its eval.yaml breaks the schema: {errors[0]}")
             return result
@@ -669,6 +680,10 @@ def assert_valid_plugin(
       dataset's modality, then the dummy classifier/regressor (``zero_shot``) or the
       raw-features encoder;
     - every reporter writes its files for a run of the core's toy benchmark;
+    - (a warning, not a failure) a benchmark whose dataset has a ``subject_id`` column (with
+      several samples of a subject in its toy data; any, for data not generated here) but
+      whose intervals resample single samples is listed in ``warnings`` and raised as a
+      :class:`PluginContractWarning`;
     - with ``model`` given and no benchmark of its own, the plugin's adapter runs ``BM-TOY-CLASS``.
 
     Failures name the plugin and the record field, e.g. ``plugin 'fmbench-acme': ProbeSpec
@@ -762,6 +777,13 @@ def _check(
         record = result.outcomes[0].record
         check.benchmarks[bm.name] = record["primary_metric"]["value"]
         check.models.append(result.model.model_id)
+        data = checker.loaded.get(bm.dataset) or checker.generate(bm.dataset)
+        subjects = data.metadata.get(SUBJECT_COLUMN) if hasattr(data.metadata, "get") else None
+        repeat = subjects is None or len(set(map(str, subjects))) < len(subjects)
+        _warn_resampling(check, bm, list(data.metadata), repeat)
+    for bm in checker.own(BenchmarkSpec):
+        if bm.name not in check.benchmarks:  # not run: read the declared metadata instead
+            _warn_resampling(check, bm, list(bm.data_spec.required_metadata))
     toy = registry.get(BenchmarkSpec, "BM-TOY-CLASS")
     if model is not None and not checker.own(BenchmarkSpec):
         result = checker.run(toy, model)
@@ -776,6 +798,18 @@ def _check(
             )
         check.reporters.append(spec.name)
     return check
+
+
+def _warn_resampling(
+    check: PluginCheck, benchmark: Any, columns: Sequence[str], subjects_repeat: bool = True
+) -> None:
+    import warnings
+
+    columns = [*columns, *benchmark.data_spec.required_metadata]
+    message = clustered_resampling_warning(benchmark, columns, subjects_repeat)
+    if message is not None and message not in check.warnings:
+        check.warnings.append(message)
+        warnings.warn(f"plugin {check.plugin!r}: {message}", PluginContractWarning, stacklevel=3)
 
 
 def _reporter_files(out_dir: Path) -> list[Path]:

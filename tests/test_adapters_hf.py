@@ -70,14 +70,14 @@ def test_dna_sequences_linear_probe_through_run_suite(tmp_path: Path, bert: Path
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 20
     assert 0.0 <= record["metrics"]["AUROC"] <= 1.0
-    model = result.document["model"]
+    model = result.document.to_dict()["model"]
     assert model["type"] == "huggingface"
     assert model["source"] == "local folder"
     assert model["weights_sha256"]
     assert model["model_config_sha256"]
     assert model["n_parameters"] > 0
     assert model["max_length"] == 48
-    assert result.document["resources"]["model"]["truncated_sequences"] == 0
+    assert result.document.to_dict()["resources"]["model"]["truncated_sequences"] == 0
 
 
 def test_numeric_inputs_run_the_toy_probe(tmp_path: Path, bert: Path, toy_root: Path) -> None:

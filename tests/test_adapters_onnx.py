@@ -59,7 +59,7 @@ def test_toy_suite_zero_shot_and_probe(
     record = zero.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["metrics"]["AUROC"] > 0.8  # the trained weights, not a stand-in
-    model = zero.document["model"]
+    model = zero.document.to_dict()["model"]
     assert model["type"] == "onnx"
     assert model["n_parameters"] == 3794
     assert model["providers"] == ["CPUExecutionProvider"]

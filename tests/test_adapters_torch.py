@@ -80,7 +80,7 @@ def test_toy_suite_zero_shot_uses_the_trained_weights(
     assert record["status"] == "Completed", record
     # The net was trained on this data; random weights would score near 0.5.
     assert record["metrics"]["AUROC"] > 0.8
-    model = result.document["model"]
+    model = result.document.to_dict()["model"]
     assert (
         model["weights_sha256"]
         == hashlib.sha256(tiny_encoder_weights["safetensors"].read_bytes()).hexdigest()
@@ -91,7 +91,7 @@ def test_toy_suite_zero_shot_uses_the_trained_weights(
     assert model["device"] == "cpu"
     assert model["dtype"] == "float32"
     assert model["type"] == "torch_module"
-    measures = result.document["resources"]["model"]
+    measures = result.document.to_dict()["resources"]["model"]
     assert measures["samples"] == 200
     assert measures["samples_per_s"] > 0
     assert measures["peak_rss_mb"] > 0
@@ -434,8 +434,8 @@ def test_weights_from_the_download_cache(
     import hashlib
     import shutil
 
-    from fmbench.data.fetch import cached_weights_path
     from fmbench.errors import ModelError
+    from fmbench.models.weights import cached_weights_path
 
     monkeypatch.setenv("FMBENCH_DATA", str(tmp_path / "cache"))
     source = tiny_encoder_weights["safetensors"]

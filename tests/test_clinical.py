@@ -299,7 +299,7 @@ def test_zero_shot_training_predictions_are_model_outputs_on_training_samples(
 # --- subgroup gaps, multi-class, intervals ----------------------------------------------------
 
 
-def test_subgroup_gap_is_flagged_when_its_interval_excludes_zero() -> None:
+def test_subgroup_gap_is_flagged_by_a_homogeneity_test() -> None:
     rng = np.random.default_rng(0)
     n = 400
     y = np.tile([0, 1], n // 2)
@@ -312,9 +312,13 @@ def test_subgroup_gap_is_flagged_when_its_interval_excludes_zero() -> None:
     )
     gap = block["subgroup_gaps"]["site"]["sensitivity"]
     assert gap["best_group"] == "A" and gap["worst_group"] == "B"
-    assert gap["gap"]["value"] == 1.0 and gap["excludes_zero"] is True
+    # the flag is a chi-square test of equal rates (Holm-adjusted), no longer "the bootstrap
+    # interval of the difference between the data-picked extremes excludes zero" (issue #19)
+    assert gap["gap"]["value"] == 1.0 and gap["flagged"] is True
+    assert gap["test"]["p_holm"] < 1e-10
     spec_gap = block["subgroup_gaps"]["site"]["specificity"]
-    assert spec_gap["gap"]["value"] == 0.0 and spec_gap["excludes_zero"] is False
+    assert spec_gap["gap"]["value"] == 0.0 and spec_gap["flagged"] is False
+    assert "Holm over the 2 tests" in block["subgroup_gap_test"]["correction"]
 
 
 def test_multiclass_block_has_per_class_and_macro() -> None:

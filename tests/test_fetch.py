@@ -10,6 +10,7 @@ import pytest
 
 from fmbench.data import fetch
 from fmbench.errors import ConfigError, DataError
+from fmbench.models import weights as model_weights
 from fmbench.plugin_system.specs import DatasetSpec, Source
 from fmbench.testing_http import LocalFileServer
 
@@ -300,14 +301,14 @@ def test_weights_path_and_download(cache, www, monkeypatch):
     digest = hashlib.sha256(BLOB).hexdigest()
     config = {"model_id": "m", "weights_url": url, "weights_sha256": digest}
     expected = cache / "weights" / digest[:16] / "model.pt"
-    assert fetch.cached_weights_path(config) == expected
-    assert fetch.download_weights(config, progress=False) == expected
+    assert model_weights.cached_weights_path(config) == expected
+    assert model_weights.download_weights(config, progress=False) == expected
     assert expected.read_bytes() == BLOB
     with pytest.raises(ConfigError, match="weights_sha256"):
-        fetch.cached_weights_path({"model_id": "m", "weights_url": url})
+        model_weights.cached_weights_path({"model_id": "m", "weights_url": url})
     with pytest.raises(ConfigError, match="hf_revision"):
-        fetch.cached_weights_path({"model_id": "m", "hf_repo_id": "org/name"})
-    hub = fetch.cached_weights_path({"hf_repo_id": "org/name", "hf_revision": "abc123"})
+        model_weights.cached_weights_path({"model_id": "m", "hf_repo_id": "org/name"})
+    hub = model_weights.cached_weights_path({"hf_repo_id": "org/name", "hf_revision": "abc123"})
     assert hub == cache / "weights" / "hf" / "org--name" / "abc123"
 
 

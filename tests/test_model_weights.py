@@ -19,8 +19,8 @@ import yaml
 from click.testing import CliRunner
 
 from fmbench.cli import cli
-from fmbench.data import fetch
 from fmbench.errors import ConfigError, ModelError
+from fmbench.models import weights as model_weights
 from fmbench.models.config import parse_model_config
 from fmbench.models.weights import (
     CONVERTED_MANIFEST,
@@ -137,30 +137,30 @@ def test_download_fetches_verifies_and_converts_once(house: Path, helpers: Any) 
     config = settings()
     with pytest.raises(ModelError, match=r"run `fmbench download-weights --model demo.yaml`"):
         weights_file(config, command="fmbench download-weights --model demo.yaml")
-    path = fetch.download_weights(config, progress=False)
+    path = model_weights.download_weights(config, progress=False)
     assert path.read_text() == TEXT.decode().upper()
     assert path.parent == converted_dir(config)
     manifest = json.loads((path.parent / CONVERTED_MANIFEST).read_text())
     assert manifest["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert manifest["source"] == "model.txt"
     assert weights_file(config, command="x") == path
-    assert fetch.download_weights(config, progress=False) == path
+    assert model_weights.download_weights(config, progress=False) == path
     assert helpers.CALLS == ["model.txt"]  # converted once
 
 
 def test_a_changed_converted_file_is_refused_and_converted_again(house: Path) -> None:
     config = settings()
-    path = fetch.download_weights(config, progress=False)
+    path = model_weights.download_weights(config, progress=False)
     path.write_text("tampered")
     with pytest.raises(ModelError, match="changed since it was converted"):
         weights_file(config, command="fmbench download-weights --model demo.yaml")
-    again = fetch.download_weights(config, progress=False)
+    again = model_weights.download_weights(config, progress=False)
     assert again == path and again.read_text() == TEXT.decode().upper()
 
 
 def test_another_converter_converts_into_another_folder(house: Path) -> None:
-    first = fetch.download_weights(settings(), progress=False)
-    second = fetch.download_weights(
+    first = model_weights.download_weights(settings(), progress=False)
+    second = model_weights.download_weights(
         settings(weights_convert="demo_weights_helpers:lower"), progress=False
     )
     assert first.parent != second.parent
@@ -170,7 +170,7 @@ def test_another_converter_converts_into_another_folder(house: Path) -> None:
 def test_a_failing_converter_leaves_nothing_behind(house: Path) -> None:
     config = settings(weights_convert="demo_weights_helpers:fails")
     with pytest.raises(ModelError, match=r"demo_weights_helpers:fails failed on model.txt: "):
-        fetch.download_weights(config, progress=False)
+        model_weights.download_weights(config, progress=False)
     folder = converted_dir(config)
     assert not folder.exists()
     assert not any(p.name.startswith(".") for p in folder.parent.iterdir())
@@ -179,7 +179,7 @@ def test_a_failing_converter_leaves_nothing_behind(house: Path) -> None:
 def test_a_converter_must_write_into_its_folder(house: Path) -> None:
     config = settings(weights_convert="demo_weights_helpers:outside")
     with pytest.raises(ModelError, match="not a file it wrote into the folder"):
-        fetch.download_weights(config, progress=False)
+        model_weights.download_weights(config, progress=False)
 
 
 def test_bad_converter_names_are_config_errors(house: Path) -> None:
@@ -341,7 +341,7 @@ def test_strings_without_preprocess_are_refused_with_the_fix(
         weights_convert="demo_weights_helpers:npz_to_safetensors",
         **npz_house,
     )
-    fetch.download_weights(read_model_config(config), progress=False)
+    model_weights.download_weights(read_model_config(config), progress=False)
     handle = load_model(build_registry(external=False), read_model_config(config))
     with pytest.raises(ModelError, match="set preprocess: 'module:function'"):
         handle.embed(np.array(["ACGT"], dtype=object))

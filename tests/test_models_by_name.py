@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 from fmbench.errors import ConfigError
-from fmbench.models.config import read_model_config, resolve_model_config
+from fmbench.models.config import config_of, read_model_config, resolve_model_config
 from fmbench.plugin_system.definitions import load_definitions, parse_model
 from fmbench.plugin_system.registry import build_registry
 from fmbench.plugin_system.specs import ModelSpec
@@ -33,7 +33,7 @@ def test_the_builtin_models_are_registered_from_package_data() -> None:
     registry = build_registry(external=False)
     assert registry.names(ModelSpec) == ["dummy_classifier", "raw_features_baseline"]
     assert registry.provider(ModelSpec, "dummy_classifier") == "fmbench.builtin"
-    config = registry.get(ModelSpec, "dummy_classifier").config("fmbench.builtin")
+    config = config_of(registry.get(ModelSpec, "dummy_classifier"), "fmbench.builtin")
     assert config.model_id == "dummy_classifier"
     assert config.source == "<model dummy_classifier of fmbench.builtin>"
 

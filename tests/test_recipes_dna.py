@@ -308,12 +308,12 @@ def test_nt_recipe_through_huggingface_with_nt_v2_50m_shapes(
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 512
-    model = result.document["model"]
+    model = result.document.to_dict()["model"]
     assert model["preprocess"]["recipe"] == "nucleotide_transformer"
     assert model["preprocess"]["vocabulary"] == "published v2 vocabulary"
     assert len(model["preprocess_sha256"]) == 64
     assert model["model_type"] == "esm"
-    assert result.document["resources"]["model"]["truncated_sequences"] == 0
+    assert result.document.to_dict()["resources"]["model"]["truncated_sequences"] == 0
 
 
 @pytest.mark.usefixtures("torch_one_thread")
@@ -363,9 +363,9 @@ def test_dnabert2_recipe_through_huggingface(tmp_path: Path) -> None:
     result = _run_dna(tmp_path, config, "BPE")
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
-    assert result.document["model"]["preprocess"]["max_length"] == 24
+    assert result.document.to_dict()["model"]["preprocess"]["max_length"] == 24
     # 20-40 bp sequences make more than 22 BPE pieces now and then: cut and counted
-    assert result.document["resources"]["model"]["truncated_sequences"] >= 0
+    assert result.document.to_dict()["resources"]["model"]["truncated_sequences"] >= 0
 
 
 @pytest.mark.usefixtures("torch_one_thread")
@@ -385,8 +385,8 @@ def test_hyenadna_recipe_through_torch_module(tmp_path: Path) -> None:
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 8
-    assert result.document["model"]["preprocess"]["max_length"] == 1024
-    assert result.document["resources"]["model"]["truncated_inputs"] == 0
+    assert result.document.to_dict()["model"]["preprocess"]["max_length"] == 1024
+    assert result.document.to_dict()["resources"]["model"]["truncated_inputs"] == 0
 
 
 @pytest.mark.usefixtures("torch_one_thread")

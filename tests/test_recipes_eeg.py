@@ -258,7 +258,7 @@ def test_bendr_through_torch_module(tmp_path: Path) -> None:
     assert record["status"] == "Completed", record
     # 512 samples at 256 Hz through a stride-8 convolution of width 9: 63 steps x 6 features
     assert record["protocol_details"]["embedding_dim"] == 6 * 63
-    assert result.document["model"]["preprocess"]["channels"][-1] == "scale"
+    assert result.document.to_dict()["model"]["preprocess"]["channels"][-1] == "scale"
 
 
 @pytest.mark.usefixtures("torch_one_thread")
@@ -279,4 +279,4 @@ def test_labram_through_torch_module(tmp_path: Path) -> None:
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 8
-    assert result.document["model"]["preprocess"]["unit"] == "0.1 mV"
+    assert result.document.to_dict()["model"]["preprocess"]["unit"] == "0.1 mV"

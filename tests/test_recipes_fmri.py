@@ -137,4 +137,4 @@ def test_brainlm_through_torch_module(tmp_path: Path, monkeypatch: pytest.Monkey
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 8
-    assert result.document["model"]["preprocess"]["window"] == 200
+    assert result.document.to_dict()["model"]["preprocess"]["window"] == 200

@@ -282,10 +282,10 @@ def test_geneformer_through_huggingface_with_v1_10m_shapes(tmp_path: Path) -> No
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert record["protocol_details"]["embedding_dim"] == 256
-    model = result.document["model"]
+    model = result.document.to_dict()["model"]
     assert model["preprocess"]["model_input_size"] == 2048
     assert model["n_parameters"] > 9_000_000  # 25,426 x 256 embeddings + 6 layers
-    assert result.document["resources"]["model"]["truncated_sequences"] == 0
+    assert result.document.to_dict()["resources"]["model"]["truncated_sequences"] == 0
 
 
 @pytest.mark.usefixtures("torch_one_thread")
@@ -313,7 +313,10 @@ def test_scgpt_through_torch_module(tmp_path: Path) -> None:
     result = _run_cells(tmp_path, config, genes, "SCGPT")
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
-    assert result.document["model"]["preprocess"]["files"].keys() == {"vocab.json", "args.json"}
+    assert result.document.to_dict()["model"]["preprocess"]["files"].keys() == {
+        "vocab.json",
+        "args.json",
+    }
     model = load_model(build_registry(external=False), parse_model_config(config, source="<t>"))
     model.prepare({"gene_names": genes})
     counts = np.random.default_rng(0).poisson(2.0, size=(5, 40))

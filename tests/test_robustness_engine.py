@@ -20,6 +20,7 @@ from fmbench.models.dummy import DummyClassifier
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import build_registry
 from fmbench.plugin_system.specs import ProbeEntry, ProbeSpec
+from fmbench.reporting.robustness import robustness_sections
 from fmbench.results.eval_file import strip_timing
 from fmbench.robustness.engine import (
     ProbeFailure,
@@ -486,7 +487,7 @@ def test_declared_probes_run_only_on_zero_shot_benchmarks(tmp_path: Any) -> None
         SuiteSpec,
     )
     from fmbench.robustness.engine import declared_entries, run_declared_probes
-    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions, RunResult
+    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions
 
     registry = build_registry(external=False)
     dataset = make_dataset(n=40)
@@ -514,20 +515,21 @@ def test_declared_probes_run_only_on_zero_shot_benchmarks(tmp_path: Any) -> None
         )
         for bm in (zero, linear)
     ]
-    result = RunResult(suite=suite, model=h, outcomes=outcomes, document={}, out_dir=tmp_path)
     blocks = run_declared_probes(
         registry,
         suite,
         [(SuiteEntry(benchmark=b.name), b) for b in (zero, linear)],
         h,
         RunOptions(progress=False),
-        result,
+        outcomes,
     )
+    # the engine returns data; the Markdown reporter draws the plots and sections from it
+    sections = robustness_sections(blocks, tmp_path, single=len(blocks) == 1)
     assert blocks["BM-A"]["status"] == "Completed"
     assert list(blocks["BM-A"]["probes"]) == ["noise", "masking"]
     assert blocks["BM-A"]["probes"]["masking"]["levels"] == [0.0, 0.5]  # the benchmark's grid wins
     assert blocks["BM-B"]["status"] == "Failed"
     assert "robustness probes run only with zero_shot" in blocks["BM-B"]["error"]
     assert (tmp_path / "plots" / "BM-A" / "noise.png").is_file()
-    assert any("## Robustness" in line for line in result.extras["report_sections"])
+    assert any("## Robustness" in line for line in sections)
     assert [e.name for e in declared_entries(suite.probes, ())] == ["noise", "masking"]

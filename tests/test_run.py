@@ -23,12 +23,12 @@ def _run(registry: Registry, toy_root: Path, config: Path, out: Path, **kw: obje
 
 def test_good_model_beats_chance_and_dummy_does_not(core_registry, toy_root, model_dir):
     good = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "good_out")
-    record = good.document["benchmarks"][0]
+    record = good.document.to_dict()["benchmarks"][0]
     assert record["status"] == "Completed"
     assert record["metrics"]["AUROC"] > 0.8
     dummy_cfg = Path(__file__).resolve().parents[1] / "configs" / "model_dummy_classifier.yaml"
     dummy = _run(core_registry, toy_root, dummy_cfg, model_dir / "dummy_out")
-    assert abs(dummy.document["benchmarks"][0]["metrics"]["AUROC"] - 0.5) < 0.12
+    assert abs(dummy.document.to_dict()["benchmarks"][0]["metrics"]["AUROC"] - 0.5) < 0.12
 
 
 def test_eval_yaml_has_upstream_and_new_fields(core_registry, toy_root, model_dir):
@@ -57,19 +57,19 @@ def test_eval_yaml_has_upstream_and_new_fields(core_registry, toy_root, model_di
     assert res["wall_time_s"] > 0 and set(res["phases_s"]) >= {"load_data", "predict", "metrics"}
     assert res["model_inputs"] == 200  # every sample went to the model exactly once
     assert verify_digest(doc)
-    assert result.document == doc
+    assert result.document.to_dict() == doc
 
 
 def test_site_effect_shows_in_strata(core_registry, toy_root, model_dir):
     result = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "out")
-    sites = result.document["benchmarks"][0]["stratified"]["site"]
+    sites = result.document.to_dict()["benchmarks"][0]["stratified"]["site"]
     # site C is noisier in the toy data, so a signal-using model is worse there
     assert sites["SiteC"]["AUROC"] < sites["SiteA"]["AUROC"]
 
 
 def test_small_groups_are_suppressed(core_registry, toy_root, model_dir):
     result = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "out")
-    groups = result.document["benchmarks"][0]["stratified"]["ethnicity"]
+    groups = result.document.to_dict()["benchmarks"][0]["stratified"]["ethnicity"]
     for entry in groups.values():
         if entry["N"] < 5:
             assert entry["suppressed"] is True and "AUROC" not in entry
@@ -77,7 +77,7 @@ def test_small_groups_are_suppressed(core_registry, toy_root, model_dir):
 
 def test_undefined_metric_is_null_with_reason(core_registry, toy_root, model_dir):
     result = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "out")
-    stages = result.document["benchmarks"][0]["stratified"]["disease_stage"]
+    stages = result.document.to_dict()["benchmarks"][0]["stratified"]["disease_stage"]
     cn = stages["CN"]  # only controls: AUROC has one class
     assert cn["AUROC"] is None
     assert "one class" in cn["undefined"]["AUROC"]
@@ -85,15 +85,15 @@ def test_undefined_metric_is_null_with_reason(core_registry, toy_root, model_dir
 
 def test_predict_only_model_gets_null_auroc(core_registry, toy_root, model_dir):
     result = _run(core_registry, toy_root, model_dir / "onlypredict.yaml", model_dir / "out")
-    record = result.document["benchmarks"][0]
+    record = result.document.to_dict()["benchmarks"][0]
     assert record["metrics"]["AUROC"] is None
     assert "no probabilities" in record["metrics_undefined"]["AUROC"]
     assert record["metrics"]["Accuracy"] > 0.7
 
 
 def test_same_seed_same_results(core_registry, toy_root, model_dir):
-    a = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "a").document
-    b = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "b").document
+    a = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "a").document.to_dict()
+    b = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "b").document.to_dict()
     assert strip_timing(a) == strip_timing(b)
     assert a["digest"]["results_sha256"] == b["digest"]["results_sha256"]
 
@@ -121,12 +121,12 @@ def test_misbehaving_model_is_recorded_as_failed(
     core_registry, toy_root, model_dir, config, message
 ):
     result = _run(core_registry, toy_root, model_dir / config, model_dir / "out")
-    record = result.document["benchmarks"][0]
+    record = result.document.to_dict()["benchmarks"][0]
     assert record["status"] == "Failed"
     import re
 
     assert re.search(message, record["error"]), record["error"]
-    assert result.document["status"] == "Failed"
+    assert result.document.to_dict()["status"] == "Failed"
     assert (model_dir / "out" / "eval.yaml").exists()
 
 
@@ -148,16 +148,19 @@ def test_other_benchmarks_still_run_when_one_fails(core_registry, toy_root, mode
     result = run_suite(
         core_registry, suite, read_model_config(model_dir / "good.yaml"), model_dir / "out", options
     )
-    first, second = result.document["benchmarks"]
+    first, second = result.document.to_dict()["benchmarks"]
     assert first["status"] == "Failed" and "DS-DOES-NOT-EXIST" in first["error"]
     assert second["status"] == "Completed"
-    assert result.document["status"] == "Partial"
+    assert result.document.to_dict()["status"] == "Partial"
 
 
 def test_batching_does_not_change_results(core_registry, toy_root, model_dir):
     a = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "a", batch_size=7)
     b = _run(core_registry, toy_root, model_dir / "good.yaml", model_dir / "b", batch_size=256)
-    assert a.document["benchmarks"][0]["metrics"] == b.document["benchmarks"][0]["metrics"]
+    assert (
+        a.document.to_dict()["benchmarks"][0]["metrics"]
+        == b.document.to_dict()["benchmarks"][0]["metrics"]
+    )
     assert a.model.calls["predict_proba"] == int(np.ceil(200 / 7))
 
 

@@ -88,7 +88,13 @@ def test_probe_beats_chance_with_intervals(raw_run: Path) -> None:
     method = record["interval_method"]
     assert method["unit"] == "subject_id"
     assert method["n_resamples"] == 300
-    assert method["n_used"]["AUROC"] == 300
+    # binary AUROC has a closed form now (issue #19); resampled metrics count their resamples
+    assert method["methods"]["AUROC"] == "newcombe score"
+    assert method["methods"]["Accuracy"] == "clopper-pearson"
+    assert method["methods"]["F1-Score"] == "percentile bootstrap"
+    assert method["n_used"]["F1-Score"] == 300
+    assert "AUROC" not in method["n_used"]
+    assert "refits" in method["covers"]
     assert set(record["intervals"]) == set(record["metrics"])
     assert "ECE" in record["metrics"]
     assert "Brier" in record["metrics"]

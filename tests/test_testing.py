@@ -136,6 +136,31 @@ def test_a_benchmark_plugin_runs_end_to_end(install: Callable[..., str], tmp_pat
     assert (tmp_path / "work" / "runs" / f"BM-{prefix}-" / "eval.yaml").is_file()
 
 
+SUBJECT_TASK_PLUGIN = TASK_PLUGIN.replace(
+    '"site": ["a", "b", "c"] * 20}}',
+    '"site": ["a", "b", "c"] * 20, "subject_id": ["s%d" % (i // 3) for i in range(60)]}}',
+)
+
+
+def test_per_sample_resampling_of_subject_data_is_warned_about(
+    install: Callable[..., str],
+) -> None:
+    """Issue #19 (6): 3 samples of each of 20 subjects resampled as if independent."""
+    from fmbench.testing import PluginContractWarning
+
+    dist = install(SUBJECT_TASK_PLUGIN, files={"definitions/benchmarks/bm.yaml": BENCHMARK_YAML},
+                   protocol="zero_shot", split="{method: none}")  # fmt: skip
+    with pytest.warns(PluginContractWarning, match="bootstrap: {unit: subject_id}"):
+        check = assert_valid_plugin(dist)
+    (message,) = check.warnings
+    assert "'subject_id' column" in message and "resample single samples" in message
+    resampled = install(
+        SUBJECT_TASK_PLUGIN, files={"definitions/benchmarks/bm.yaml": BENCHMARK_YAML},
+        protocol="zero_shot", split="{method: none}\nbootstrap: {unit: subject_id}",
+    )  # fmt: skip
+    assert assert_valid_plugin(resampled).warnings == []
+
+
 def test_an_embedding_benchmark_runs_with_raw_features(install: Callable[..., str]) -> None:
     dist = install(
         TASK_PLUGIN,

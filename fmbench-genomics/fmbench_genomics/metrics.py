@@ -13,6 +13,13 @@ read the embeddings (``needs="value"``).
 
 Silhouettes on more than 4,000 samples use a seeded random subset of 4,000.
 
+Intervals: ``ARI``, ``SilhouetteLabel`` and ``BatchASW`` compare cells with each other, so a
+bootstrap resample that repeats a cell biases them (a repeated cell is at distance 0 from its
+copy, and forms a pair that always agrees): they are declared ``resampling="subsample"`` and
+get half-sampling intervals (half of the cells, without replacement; see
+:mod:`fmbench.statistics.subsampling`). ``NMI`` depends only on the proportions of the
+contingency table and keeps the bootstrap.
+
 Example:
     >>> import numpy as np
     >>> ari(np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0]))

@@ -35,13 +35,6 @@ __all__ = ["KMEANS_RESTARTS", "embedding_clustering", "fit_predict"]
 KMEANS_RESTARTS = 10
 
 
-def _fold_ids(ctx: EvalContext, indices: np.ndarray) -> np.ndarray:
-    fold_id = np.full(ctx.dataset.n_samples, -1)
-    for number, fold in enumerate(ctx.folds):
-        fold_id[fold.test] = number
-    return fold_id[indices]
-
-
 def fit_predict(ctx: EvalContext) -> Predictions:
     """The model's own fit on each training split, then its predictions on the test split."""
     if ctx.task != "classification":
@@ -70,7 +63,7 @@ def fit_predict(ctx: EvalContext) -> Predictions:
                     labels[rows] = ctx.model.predict(batch).reshape(len(chunk)).round()
                 if ctx.progress:
                     ctx.progress(len(chunk))
-    predictions = Predictions(indices=indices, y_true=y[indices], fold=_fold_ids(ctx, indices))
+    predictions = Predictions(indices=indices, y_true=y[indices], fold=ctx.fold_of(indices))
     if use_proba:
         predictions.proba = proba
         predictions.labels = proba.argmax(axis=1)
@@ -99,7 +92,7 @@ def embedding_clustering(ctx: EvalContext) -> Predictions:
     predictions = Predictions(
         indices=indices,
         y_true=y,
-        fold=_fold_ids(ctx, indices),
+        fold=ctx.fold_of(indices),
         labels=clusters.astype(int),
         values=features,
     )

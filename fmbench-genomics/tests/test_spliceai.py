@@ -40,6 +40,7 @@ from fmbench_genomics.pretrained.spliceai_input import encode_batch, one_hot  # 
 
 from fmbench.data import fetch  # noqa: E402
 from fmbench.errors import ModelError  # noqa: E402
+from fmbench.models import weights as model_weights  # noqa: E402
 from fmbench.models.config import read_model_config  # noqa: E402
 from fmbench.models.handle import load_model  # noqa: E402
 from fmbench.testing_wheels import local_pip_env  # noqa: E402
@@ -183,7 +184,7 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         patch.delenv("PIP_INDEX_URL", raising=False)
         patch.delenv("FMBENCH_OFFLINE", raising=False)
         paths = {
-            kind: fetch.download_weights(read_model_config(path), progress=False)
+            kind: model_weights.download_weights(read_model_config(path), progress=False)
             for kind, path in CONFIGS.items()
         }
         settings = read_model_config(CONFIGS["torch"]).settings
@@ -295,7 +296,7 @@ def test_offline_refetch_uses_the_cache(weights: dict[str, Any]) -> None:
         patch.setenv("FMBENCH_DATA", str(weights["cache"]))
         for kind, path in CONFIGS.items():
             config = read_model_config(path)
-            again = fetch.download_weights(config, offline=True, progress=False)
+            again = model_weights.download_weights(config, offline=True, progress=False)
             assert again == weights["paths"][kind]
 
 

@@ -48,9 +48,11 @@ def baseline_runs(
 @pytest.mark.parametrize(("suite_id", "config"), CASES)
 def test_baseline_beats_chance(baseline_runs: dict[str, Any], suite_id: str, config: str) -> None:
     result = baseline_runs[suite_id]
-    assert result.document["status"] == "Completed", result.document["benchmarks"]
-    assert result.document["model"]["baseline"] is True
-    for record in result.document["benchmarks"]:
+    assert result.document.to_dict()["status"] == "Completed", result.document.to_dict()[
+        "benchmarks"
+    ]
+    assert result.document.to_dict()["model"]["baseline"] is True
+    for record in result.document.to_dict()["benchmarks"]:
         primary = record["primary_metric"]
         chance = record["chance"][primary["name"]]
         value = primary["value"]
@@ -64,7 +66,7 @@ def test_baseline_beats_chance(baseline_runs: dict[str, Any], suite_id: str, con
 
 
 def test_fmri_strata_are_the_acquisition_facts(baseline_runs: dict[str, Any]) -> None:
-    record = baseline_runs["SUITE-NEURO-CLASS-001"].document["benchmarks"][0]
+    record = baseline_runs["SUITE-NEURO-CLASS-001"].document.to_dict()["benchmarks"][0]
     strata = record["stratified"]
     for column in ("scanner", "site", "field_strength", "acquisition_type", "preprocessing",
                    "parcellation"):  # fmt: skip
@@ -73,7 +75,7 @@ def test_fmri_strata_are_the_acquisition_facts(baseline_runs: dict[str, Any]) ->
 
 
 def test_brain_mae_scored_per_region_and_age(baseline_runs: dict[str, Any]) -> None:
-    record = baseline_runs["SUITE-NEURO-RECON-001"].document["benchmarks"][0]
+    record = baseline_runs["SUITE-NEURO-RECON-001"].document.to_dict()["benchmarks"][0]
     assert len(record["stratified"]["region"]) == 24
     ages = record["stratified"]["age"]
     # coupling falls with age in the generator, so the young are reconstructed better
@@ -135,7 +137,7 @@ def test_robustness_suite_runs_the_eeg_probes(registry, toy_root: Path, tmp_path
     )  # fmt: skip
     suite = registry.get(SuiteSpec, "SUITE-ROBUSTNESS-NEURO")
     options = RunOptions(data_root=str(toy_root), progress=False)
-    document = run_suite(registry, suite, config, tmp_path / "o", options).document
+    document = run_suite(registry, suite, config, tmp_path / "o", options).document.to_dict()
     assert document["benchmarks"][0]["metrics"]["AUROC"] > 0.8
     block = document["robustness"]["BM-EEG-ROBUSTNESS"]
     assert block["status"] == "Completed", block

@@ -131,7 +131,7 @@ def test_stand_in_graph_end_to_end(tmp_path: Path, toy_root: Path, registry: Any
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
     assert set(record["metrics"]) >= {"BalancedAccuracy", "F1-Score", "AUROC", "Accuracy"}
-    described = result.document["model"]
+    described = result.document.to_dict()["model"]
     assert described["inputs"] == ["autocorr", "psds", "topo"]
     assert described["input_feed"] == FEED and described["probabilities_output"] == "labels"
 
@@ -144,8 +144,8 @@ def iclabel_config(icalabel_wheel: Path, tmp_path_factory: pytest.TempPathFactor
     """The committed config (definitions/models/iclabel.yaml), its weights fetched by
     ``download_weights`` with pip pointed at the pinned wheel's folder only (no network) into a
     temporary cache, which stays set while the module's tests load the model."""
-    from fmbench.data.fetch import download_weights
     from fmbench.models.config import read_model_config
+    from fmbench.models.weights import download_weights
     from fmbench.testing_wheels import local_pip_env
 
     config = read_model_config(CONFIGS / "iclabel.yaml")
@@ -189,7 +189,7 @@ def test_iclabel_zero_shot_on_the_benchmark(
     result = _run(registry, iclabel_config, toy_root, tmp_path / "run")
     record = result.outcomes[0].record
     assert record["status"] == "Completed", record
-    described = result.document["model"]
+    described = result.document.to_dict()["model"]
     assert described["n_parameters"] == 2_903_817  # unique tensors of the graph
     assert described["producer"] == "pytorch 1.13.0"
     assert described["license"].startswith("BSD-3-Clause")

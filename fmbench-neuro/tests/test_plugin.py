@@ -120,3 +120,5 @@ def test_the_plugin_passes_the_contract_check_with_its_own_baselines(tmp_path):
     assert ran["BM-EEG-ROBUSTNESS"] == "contract-check-baseline"
     assert "BM-EEGBCI-EYES" in check.not_run  # public data: not downloaded in tests
     assert {"BM-MNI152-TISSUE", "BM-PD-SPEECH"} <= set(check.not_run)  # wheel data, not fetched
+    # every benchmark on subject data resamples subjects (issue #19: BM-EEG-ROBUSTNESS did not)
+    assert check.warnings == []

@@ -31,7 +31,8 @@ from fmbench.data import fetch
 from fmbench.data.dataset import load_array_folder
 from fmbench.errors import DataError
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+from .conftest import CONFIGS
+
 RAW_FEATURES = Path(__file__).resolve().parents[2] / "configs" / "model_raw_features.yaml"
 
 
@@ -71,7 +72,7 @@ def test_mni152_tissue_from_the_nilearn_wheel(
     monkeypatch.chdir(tmp_path)
     register_plugin(plugin)
     prepared, record = fetch_verify_run(
-        "DS-MNI152-TISSUE", "SUITE-NEURO-MNI152-TISSUE", CONFIGS / "model_smri_regional.yaml"
+        "DS-MNI152-TISSUE", "SUITE-NEURO-MNI152-TISSUE", CONFIGS / "smri_regional.yaml"
     )
     data = load_array_folder(prepared)
     assert data.X.shape == (1200, 9, 9, 9) and np.bincount(data.y).tolist() == [600, 600]

@@ -38,9 +38,7 @@ Example:
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import inspect
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -61,6 +59,7 @@ from fmbench.adapters.runtime import (
 )
 from fmbench.adapters.torch_module import TorchRunner, select_output
 from fmbench.errors import ConfigError, ModelError
+from fmbench.hashing import json_sha256
 from fmbench.models.config import ModelConfig
 
 __all__ = ["CONFIG_KEYS", "HuggingFaceModel", "load_huggingface"]
@@ -73,8 +72,7 @@ _VOLATILE_CONFIG_KEYS = {"_commit_hash", "transformers_version", "_name_or_path"
 
 def _config_sha256(model_config: Any) -> str:
     data = {k: v for k, v in model_config.to_dict().items() if k not in _VOLATILE_CONFIG_KEYS}
-    blob = json.dumps(data, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()
+    return json_sha256(data)
 
 
 class _Quiet:
@@ -319,7 +317,7 @@ def load_huggingface(config: ModelConfig) -> HuggingFaceModel:
         )
     weight_files: list[Path] = []
     if hub_id is not None and revision is not None:
-        from fmbench.data.fetch import cached_weights_path
+        from fmbench.models.weights import cached_weights_path
 
         cached = cached_weights_path({"hub_id": hub_id, "revision": revision})
         if (cached / "config.json").is_file():

@@ -11,9 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import attrs
 from fmbench.adapters.recipes.base import ModelInputs, Recipe, RecipeContext, build_recipe
 from fmbench.adapters.runtime import source_sha256, writable
 from fmbench.errors import ModelError
+from fmbench.hashing import json_sha256
 
 __all__ = [
     "ForwardCall",
@@ -68,9 +67,8 @@ def recipe_description(recipe: Recipe) -> dict[str, Any]:
     """What ``describe()`` says about the recipe, and a hash of it and of the recipe's code
     (part of the embedding cache's key: a changed recipe never reuses old embeddings)."""
     described = recipe.describe()
-    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
-    digest.update(str(source_sha256(recipe.code())).encode())
-    return {"preprocess": described, "preprocess_sha256": digest.hexdigest()}
+    digest = json_sha256([described, source_sha256(recipe.code())])
+    return {"preprocess": described, "preprocess_sha256": digest}
 
 
 def parameter_names(method: Callable[..., Any]) -> set[str] | None:

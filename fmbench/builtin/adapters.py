@@ -37,6 +37,15 @@ def load_python_class(config: ModelConfig) -> Any:
         raise ModelError(f"model {class_name}(**init_kwargs) failed: {exc}") from None
 
 
+def refuse_python_object(config: ModelConfig) -> Any:
+    """``type: python_object`` names an object that lived in someone's Python session."""
+    raise ConfigError(
+        f"model config {config.source}: type python_object is a model object given to "
+        "fmbench.evaluate in Python and cannot be loaded from a config; use type: python_class "
+        "with import_path: 'module:Class'"
+    )
+
+
 @hookimpl
 def fmbench_models() -> list[ModelSpec]:
     """The reference models in ``builtin/definitions/models/``: ``--model dummy_classifier``."""
@@ -60,6 +69,11 @@ def fmbench_model_adapters() -> Iterator[ModelAdapterSpec]:
         baseline=True,
     )
     yield ModelAdapterSpec(
+        name="python_object",
+        summary="a model object handed to fmbench.evaluate in Python (not loadable from a file)",
+        load="fmbench.builtin.adapters:refuse_python_object",
+    )
+    yield ModelAdapterSpec(
         name="adapter",
         summary="the earlier project's named adapters; refused with a pointer to the real adapter types",
         load="fmbench.builtin.adapters:refuse_legacy_adapter",
@@ -79,22 +93,42 @@ def refuse_legacy_adapter(config: ModelConfig) -> Any:
 
 
 class RawFeatures:
-    """A baseline "encoder" whose embedding is the input itself, flattened.
+    """A baseline "encoder" whose embedding is the input itself, flattened; sequences (which
+    differ in length) become their 2-mer frequencies.
 
     A linear probe on it measures what the raw features already give; a foundation model
-    should beat it. It has no ``predict``: it only serves the probe protocols.
+    should beat it. It has no ``predict``: it only serves the probe protocols (and the plugin
+    contract check uses it for benchmarks whose protocol needs embeddings).
 
     Example:
         >>> import numpy as np
         >>> RawFeatures().embed(np.zeros((2, 3, 4))).shape
         (2, 12)
+        >>> RawFeatures().embed(["ACGT", "AAAA"]).shape
+        (2, 16)
     """
 
     def embed(self, X: Any) -> Any:
         import numpy as np
 
-        array = np.asarray(X, dtype=float)
-        return array.reshape(len(array), -1)
+        if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
+            return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+        if not isinstance(X, (list, tuple, np.ndarray)) or (len(X) and not isinstance(X[0], str)):
+            array = np.asarray(X, dtype=np.float64)
+            return array.reshape(len(array), -1)
+        alphabet = "ACGT"
+        index = {a + b: i for i, (a, b) in enumerate((a, b) for a in alphabet for b in alphabet)}
+        out = np.zeros((len(X), len(index)))
+        for row, sequence in enumerate(X):
+            text = str(sequence).upper()
+            for start in range(len(text) - 1):
+                column = index.get(text[start : start + 2])
+                if column is not None:
+                    out[row, column] += 1
+            total = out[row].sum()
+            if total:
+                out[row] /= total
+        return out
 
 
 def load_raw_features(config: ModelConfig) -> RawFeatures:

@@ -15,7 +15,6 @@ from fmbench.plugin_system.hookspecs import hookimpl
 from fmbench.plugin_system.specs import MetricSpec
 
 _M = "fmbench.builtin.metric_functions:"
-_B = "fmbench.statistics.bootstrap:"
 _C = "fmbench.statistics.calibration:"
 
 
@@ -27,7 +26,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="proba",
         compute=_M + "auroc",
-        weighted=_B + "weighted_auroc",
+        weighted=_M + "weighted_auroc",
         range=(0.0, 1.0),
         chance=0.5,
     )
@@ -37,7 +36,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "accuracy",
-        weighted=_B + "weighted_accuracy",
+        weighted=_M + "weighted_accuracy",
         range=(0.0, 1.0),
         chance=_M + "majority_rate",
     )
@@ -47,7 +46,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "balanced_accuracy",
-        weighted=_B + "weighted_balanced_accuracy",
+        weighted=_M + "weighted_balanced_accuracy",
         range=(0.0, 1.0),
         chance=_M + "uniform_rate",
     )
@@ -57,7 +56,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="classification",
         needs="label",
         compute=_M + "macro_f1",
-        weighted=_B + "weighted_macro_f1",
+        weighted=_M + "weighted_macro_f1",
         range=(0.0, 1.0),
         chance=_M + "majority_macro_f1",
     )
@@ -67,7 +66,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mse",
-        weighted=_B + "weighted_mse",
+        weighted=_M + "weighted_mse",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "mean_predictor_mse",
@@ -78,7 +77,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "mae",
-        weighted=_B + "weighted_mae",
+        weighted=_M + "weighted_mae",
         direction="lower",
         range=(0.0, float("inf")),
         chance=_M + "median_predictor_mae",
@@ -89,7 +88,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "r2",
-        weighted=_B + "weighted_r2",
+        weighted=_M + "weighted_r2",
         range=(float("-inf"), 1.0),
         chance=0.0,
     )
@@ -99,7 +98,7 @@ def fmbench_metrics() -> Iterator[MetricSpec]:
         task="regression",
         needs="value",
         compute=_M + "pearson_r",
-        weighted=_B + "weighted_pearson_r",
+        weighted=_M + "weighted_pearson_r",
         range=(-1.0, 1.0),
         chance=0.0,
     )

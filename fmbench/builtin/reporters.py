@@ -15,7 +15,9 @@ from fmbench.plugin_system.specs import ReporterSpec
 def write_json(result: Any, out_dir: Path) -> list[Path]:
     """The ``json`` reporter: ``eval.json``, the same content as ``eval.yaml``."""
     path = Path(out_dir) / "eval.json"
-    atomic_write_text(path, json.dumps(result.document, indent=2, sort_keys=False, default=str))
+    atomic_write_text(
+        path, json.dumps(result.document.to_dict(), indent=2, sort_keys=False, default=str)
+    )
     return [path]
 
 

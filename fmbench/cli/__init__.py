@@ -51,7 +51,7 @@ SHORT_HELP: dict[str, str] = {
     "list-protocols": "List the evaluation protocols.",
     "plugins": "Show and manage plugins (plugins list, plugins new).",
     "run": "Run a suite on a model and write eval.yaml and report.md.",
-    "compare": "Compare two runs: paired bootstrap difference of each primary metric.",
+    "compare": "Compare runs: paired differences; with 3+ runs Friedman, Nemenyi, CD diagram.",
     "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
     "build-leaderboard": "Validate and rank eval files; write Markdown, HTML, JSON and CSV.",

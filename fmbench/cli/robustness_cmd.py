@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from fmbench.cli.common import (
     registry_from,
     run_options,
 )
+from fmbench.results.records import RobustnessResult, Status
 
 
 def _probe_names(text: str | None) -> tuple[str, ...] | None:
@@ -101,34 +103,34 @@ def run_robustness(
     )
     config = resolve_model_config(registry, model)
     result = run(registry, config, data, Path(out_dir), options)
-    eval_id = result.document["eval_id"]
-    copy_to_legacy_folders(Path(out_dir), eval_id, evals_dir, reports_dir)
-    failed = echo_robustness(result.extras["robustness"])
+    document = result.document
+    copy_to_legacy_folders(Path(out_dir), document.eval_id, evals_dir, reports_dir)
+    failed = echo_robustness(document.robustness or {})
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
-        f"(status {result.document['status']})"
+        f"(status {document.status.value})"
     )
     return 1 if failed else 0
 
 
-def echo_robustness(blocks: dict[str, dict[str, object]]) -> bool:
+def echo_robustness(blocks: Mapping[str, RobustnessResult]) -> bool:
     """Print one line per probe; return True when anything failed."""
     failed = False
     for name, block in blocks.items():
-        if block.get("error"):
-            click.echo(f"{name}: robustness FAILED: {block['error']}", err=True)
+        if block.error:
+            click.echo(f"{name}: robustness FAILED: {block.error}", err=True)
             failed = True
             continue
-        for probe, record in block.get("probes", {}).items():  # type: ignore[attr-defined]
-            if record["status"] != "Completed":
-                click.echo(f"{probe}: FAILED: {record['error']}", err=True)
+        for probe, record in block.probes.items():
+            if record.status is not Status.COMPLETED:
+                click.echo(f"{probe}: FAILED: {record.error}", err=True)
                 failed = True
             else:
-                value = record["performance"]["relative_rAUC"]
+                value = record.relative_rauc
                 shown = "null" if value is None else f"{value:.4f}"
                 click.echo(f"{probe}: rAUC (chance-relative) = {shown}")
-        score = block.get("robustness_score")
+        score = block.robustness_score
         shown = "null" if score is None else f"{score:.4f}"
-        reason = block.get("robustness_score_reason")
+        reason = block.robustness_score_reason
         click.echo(f"robustness_score = {shown}" + (f" ({reason})" if reason else ""))
     return failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,21 +15,9 @@ from fmbench.cli.common import (
     registry_from,
     run_options,
 )
-from fmbench.plugin_system.specs import SuiteSpec
 
-
-def resolve_suite(registry: object, suite: str) -> object:
-    """A suite id, or a path to a suite YAML file."""
-    from fmbench.errors import ConfigError
-    from fmbench.plugin_system.definitions import load_definition_file
-
-    path = Path(suite)
-    if suite.endswith((".yaml", ".yml")) and path.is_file():
-        spec = load_definition_file(path)
-        if not isinstance(spec, SuiteSpec):
-            raise ConfigError(f"{path} is a benchmark definition; --suite needs a suite")
-        return spec
-    return registry.get(SuiteSpec, suite)  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    from fmbench.results.records import EvalDocument
 
 
 @click.command(name="run")
@@ -146,6 +135,7 @@ def run(
     scheduler: str | None = None,
 ) -> None:
     """Run a suite on a model and write eval.yaml and report.md into --out."""
+    from fmbench.api import resolve_suite
     from fmbench.models.config import resolve_model_config
     from fmbench.running.suite_run import RunOptions, run_suite
 
@@ -163,7 +153,7 @@ def run(
             progress=not no_progress,
         )
         if config.settings.get("weights_url") or config.settings.get("weights_wheel"):
-            from fmbench.data.fetch import download_weights
+            from fmbench.models.weights import download_weights
 
             download_weights(
                 {**dict(config.settings), "model_id": config.model_id},
@@ -192,31 +182,36 @@ def run(
         scheduler=scheduler,
         external=ctx.find_root().obj.get("external") if ctx.find_root().obj else None,
     )
-    result = run_suite(registry, suite_spec, config, Path(out_dir), options)  # type: ignore[arg-type]
-    eval_id = result.document["eval_id"]
-    copy_to_legacy_folders(Path(out_dir), eval_id, evals_dir, reports_dir)
-    for outcome in result.outcomes:
-        record = outcome.record
-        if outcome.ok:
-            primary = record["primary_metric"]
-            value = "null" if primary["value"] is None else f"{primary['value']:.4f}"
-            click.echo(f"{record['benchmark_id']}: {primary['name']} = {value}")
+    result = run_suite(registry, suite_spec, config, Path(out_dir), options)
+    document = result.document
+    copy_to_legacy_folders(Path(out_dir), document.eval_id, evals_dir, reports_dir)
+    echo_results(document)
+    probes_failed = False
+    if document.robustness is not None:
+        from fmbench.cli.robustness_cmd import echo_robustness
+
+        probes_failed = echo_robustness(document.robustness)
+    click.echo(
+        f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
+        f"(status {document.status.value})"
+    )
+    if result.failed or probes_failed:
+        ctx.exit(1)
+
+
+def echo_results(document: EvalDocument) -> None:
+    """One line per benchmark (its primary metric, or why it failed), and determinism."""
+    for record in document.benchmarks.records:
+        bid = record.benchmark_id
+        if record.ok and record.primary is not None:
+            value = record.primary.value
+            shown = "null" if value is None else f"{value:.4f}"
+            click.echo(f"{bid}: {record.primary.name} = {shown}")
         else:
-            click.echo(f"{record['benchmark_id']}: FAILED: {record['error']}", err=True)
-    determinism = result.document.get("determinism")
+            click.echo(f"{bid}: FAILED: {record.error}", err=True)
+    determinism = document.determinism
     if determinism is not None:
         click.echo(
             f"determinism: largest difference {determinism['max_abs_diff']} on "
             f"{determinism['n_samples']} samples per benchmark"
         )
-    probes_failed = False
-    if "robustness" in result.extras:
-        from fmbench.cli.robustness_cmd import echo_robustness
-
-        probes_failed = echo_robustness(result.extras["robustness"])
-    click.echo(
-        f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "
-        f"(status {result.document['status']})"
-    )
-    if result.failed or probes_failed:
-        ctx.exit(1)

@@ -32,8 +32,8 @@ def download_weights(
     no_progress: bool,
 ) -> None:
     """Download model weights into the cache ($FMBENCH_DATA/weights) and print the path."""
-    from fmbench.data import fetch
     from fmbench.errors import ConfigError
+    from fmbench.models import weights
 
     settings: dict[str, object]
     if model:
@@ -53,6 +53,6 @@ def download_weights(
         }
     else:
         raise ConfigError("give --model CONFIG, or --url URL --sha256 HASH")
-    path = fetch.download_weights(settings, offline=offline or None, progress=not no_progress)
+    path = weights.download_weights(settings, offline=offline or None, progress=not no_progress)
     click.echo(str(path))
     click.echo(f"checkpoint_path: {path}", err=True)

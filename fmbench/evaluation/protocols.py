@@ -136,6 +136,13 @@ class EvalContext:
         finally:
             self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
 
+    def fold_of(self, indices: np.ndarray) -> np.ndarray:
+        """The number of the outer fold whose test part holds each of ``indices`` (-1: none)."""
+        fold_id = np.full(self.dataset.n_samples, -1)
+        for number, fold in enumerate(self.folds):
+            fold_id[fold.test] = number
+        return fold_id[indices]
+
     def test_indices(self) -> np.ndarray:
         return np.unique(np.concatenate([f.test for f in self.folds]))
 
@@ -180,13 +187,6 @@ class EvalContext:
         return np.concatenate(parts)
 
 
-def _fold_of(ctx: EvalContext, indices: np.ndarray) -> np.ndarray:
-    fold_id = np.full(ctx.dataset.n_samples, -1)
-    for number, fold in enumerate(ctx.folds):
-        fold_id[fold.test] = number
-    return fold_id[indices]
-
-
 def zero_shot(ctx: EvalContext) -> Predictions:
     """The model's own predictions on every test sample (nothing is trained)."""
     indices = ctx.test_indices()
@@ -206,7 +206,7 @@ def zero_shot(ctx: EvalContext) -> Predictions:
             if ctx.progress:
                 ctx.progress(len(chunk))
     out = np.concatenate(parts)
-    predictions = Predictions(indices=indices, y_true=y_true, fold=_fold_of(ctx, indices))
+    predictions = Predictions(indices=indices, y_true=y_true, fold=ctx.fold_of(indices))
     if ctx.task == "classification":
         if use_proba:
             predictions.proba = out
@@ -339,7 +339,7 @@ def _probe_predictions(ctx: EvalContext, fit_fold: _FitFold, what: str) -> Predi
                 assert values is not None
                 values[rows] = estimator.predict(features[fold.test])
             chosen.append(fitted.chosen)
-    predictions = Predictions(indices=indices, y_true=y[indices], fold=_fold_of(ctx, indices))
+    predictions = Predictions(indices=indices, y_true=y[indices], fold=ctx.fold_of(indices))
     if proba is not None:
         predictions.proba = proba
         predictions.labels = proba.argmax(axis=1)

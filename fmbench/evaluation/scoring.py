@@ -24,6 +24,7 @@ import numpy as np
 
 from fmbench.data.dataset import Dataset
 from fmbench.errors import MetricUndefined
+from fmbench.evaluation.finite import require_finite
 from fmbench.evaluation.protocols import Predictions
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec, Stratification, resolve
@@ -32,7 +33,15 @@ __all__ = ["chance_level", "metric_input", "score_metrics", "stratified_metrics"
 
 
 def metric_input(spec: MetricSpec, predictions: Predictions) -> Any:
-    """The array a metric needs from the predictions, or raise MetricUndefined."""
+    """The array a metric needs from the predictions, or raise MetricUndefined (NonFiniteError
+    when the labels or that array hold NaN or inf, for plugin metrics too)."""
+    score = _metric_input(spec, predictions)
+    require_finite(predictions.y_true, f"{spec.name}: the true labels")
+    require_finite(score, f"{spec.name}: the predicted {spec.needs}s")
+    return score
+
+
+def _metric_input(spec: MetricSpec, predictions: Predictions) -> Any:
     if spec.needs == "proba":
         if predictions.proba is None:
             raise MetricUndefined(

@@ -1,6 +1,6 @@
 """Machine-readable outputs: ``leaderboard.json``, ``leaderboard.csv``, and the eval files.
 
-The eval files the pages link to (each row's best run, and runs not ranked) are copied byte
+The eval files the pages link to (each row's shown run, and runs not ranked) are copied byte
 for byte into ``evals/<sha256>.yaml`` beside the pages, so every link points to a file that
 exists; other runs are named in ``leaderboard.json`` by their original path (and ``mkdocs build --strict`` can check it). The
 copy is named by the file's content digest, never by an id taken from the file.
@@ -62,6 +62,7 @@ def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
         "ms_per_sample": entry.ms_per_sample,
         "peak_memory_mb": entry.peak_memory_mb,
         "date": entry.date,
+        "started_at": entry.started_at,
         "fmbench_version": entry.fmbench_version,
         "eval_id": entry.eval_id,
         "digest": entry.digest,
@@ -75,7 +76,10 @@ def _row_dict(row: Row) -> dict[str, Any]:
     return {
         "rank": row.rank,
         "rank_range": list(row.rank_range),
-        "tie_group": row.tie_group,
+        "versus_above": row.versus_above.as_dict() if row.versus_above is not None else None,
+        "chosen": "latest run" if row.other_runs else "only run",
+        "n_runs": row.n_runs,
+        "value_range": list(row.value_range) if row.value_range is not None else None,
         **_entry_dict(row.entry),
         "other_runs": [_entry_dict(e, linked=False) for e in row.other_runs],
     }
@@ -138,7 +142,8 @@ def _is_number(text: str) -> bool:
 
 CSV_COLUMNS = (
     "benchmark_id", "benchmark_version", "health_domain", "modality", "shown", "rank",
-    "rank_lo", "rank_hi", "tie_group", "model_id", "baseline", "primary_metric", "direction",
+    "rank_lo", "rank_hi", "versus_above", "versus_above_p_holm", "n_runs", "model_id",
+    "baseline", "primary_metric", "direction",
     "value", "ci_lo", "ci_hi", "interval_method", "ms_per_sample", "peak_memory_mb", "date",
     "fmbench_version", "eval_id", "digest", "eval_file",
 )  # fmt: skip
@@ -146,10 +151,12 @@ CSV_COLUMNS = (
 
 def _csv_row(board: Board, entry: Entry, row: Row | None, shown: str) -> list[str]:
     lo, hi = entry.interval if entry.interval else (None, None)
+    versus = row.versus_above if row else None
     values = [
         board.benchmark_id, board.benchmark_version, board.domain, board.modality, shown,
         row.rank if row else None, row.rank_range[0] if row else None,
-        row.rank_range[1] if row else None, row.tie_group if row else None, entry.model_id,
+        row.rank_range[1] if row else None, versus.text() if versus else None,
+        versus.p_holm if versus else None, row.n_runs if row else None, entry.model_id,
         entry.baseline, board.primary, board.direction, entry.value, lo, hi,
         entry.interval_method, entry.ms_per_sample, entry.peak_memory_mb, entry.date,
         entry.fmbench_version, entry.eval_id, entry.digest, entry.source.display,
@@ -158,13 +165,13 @@ def _csv_row(board: Board, entry: Entry, row: Row | None, shown: str) -> list[st
 
 
 def render_csv(board: Leaderboard) -> str:
-    """One line per run: shown (best of its model), other (another run), unranked."""
+    """One line per run: shown (its model's latest), other (another run), unranked."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for b in board.boards:
         for row in b.rows:
-            writer.writerow(_csv_row(b, row.entry, row, "best"))
+            writer.writerow(_csv_row(b, row.entry, row, "latest"))
             for other in row.other_runs:
                 writer.writerow(_csv_row(b, other, None, "other"))
         for entry in b.unranked:
@@ -173,7 +180,7 @@ def render_csv(board: Leaderboard) -> str:
 
 
 def _shown_entries(board: Leaderboard) -> list[Entry]:
-    """The runs the pages link to: each row's best run and the unranked ones."""
+    """The runs the pages link to: each row's shown run and the unranked ones."""
     entries: dict[str, Entry] = {}
     for b in board.boards:
         for row in b.rows:

@@ -9,8 +9,11 @@ The rules (also printed on every page, see :data:`RULES`):
   installed plugin knows, the primary metric its records name), in the metric's declared
   direction (from the installed metric; else the record's ``primary_metric.direction``).
 * **One row per model**: a model (its ``model_ids.candidate``, compared case-insensitively)
-  with several runs on one benchmark shows its best run by the order below; its other runs
-  are kept in ``leaderboard.json`` (``other_runs``).
+  with several runs on one benchmark shows its *latest* run (``run_metadata.started_at``,
+  else ``run_metadata.date``; then the eval id, then the file digest), not its best: the best
+  of k runs is biased upwards, the more so the more runs a model has. Each row says how many
+  runs its model has and the range of their primary values; the other runs are kept in
+  ``leaderboard.json`` (``other_runs``, latest first).
 * **Order** (ties broken in this order): the primary value (best first); then the narrower
   confidence interval (none counts as infinitely wide); then the model id (case-insensitive,
   then exact); then the eval file's content digest. So the order never depends on the file
@@ -19,8 +22,11 @@ The rules (also printed on every page, see :data:`RULES`):
   ``[value, value]``), a row's best possible rank is 1 + the number of rows whose interval is
   entirely better than its own, and its worst possible rank is the number of rows minus the
   number whose interval is entirely worse.
-* **Tie groups**: walking down the order, a row joins the tie group of the row above when
-  their intervals overlap (chained); otherwise it starts a new group.
+* **Against the row above** (the tie rule): a paired test, never interval overlap; see
+  :mod:`fmbench.leaderboard.paired`. "worse" when the Holm-adjusted paired bootstrap rejects
+  equality, "no evidence of a difference" when it does not, and "not tested" with the reason
+  when the per-sample predictions of both runs are not at hand (submitted eval files carry
+  none) or the runs used different splits.
 
 Example:
     >>> sort_key(0.9, (0.8, 1.0), "m", "d" * 64, "higher") < sort_key(0.7, None, "a", "e" * 64, "higher")
@@ -30,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import datetime
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +45,7 @@ from typing import Any
 import attrs
 
 from fmbench.leaderboard.collect import Collected, EvalFile, Rejected
+from fmbench.leaderboard.paired import Versus, versus_above
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, MetricSpec
 
@@ -66,14 +74,21 @@ RULES: tuple[str, ...] = (
     "Ranked by the benchmark's declared primary metric, in its declared direction "
     "(higher or lower is better). A run on another dataset than the benchmark's own is "
     "listed under the table, not ranked.",
-    "A model with several runs on a benchmark shows its best run; the others are kept in "
+    "A model with several runs on a benchmark shows its latest run (start time, else date), "
+    "not its best: the best of several runs is biased upwards. The Runs column gives the "
+    "number of runs and the range of their primary values; the others are kept in "
     "leaderboard.json (other_runs). Models are compared by id, case-insensitively.",
     "Ties are broken by: the narrower confidence interval (none counts as infinitely wide), "
     "then the model id, then the eval file's content digest.",
     "Rank range: best possible rank = 1 + rows whose interval is entirely better; worst "
     "possible rank = rows - rows whose interval is entirely worse (a row without an interval "
-    "counts as its point value).",
-    "Tie group: a row shares the group of the row above when their intervals overlap (chained).",
+    "counts as its point value). It describes the intervals; it is not a test.",
+    "vs. row above: a paired bootstrap test of the primary metric against the row above, on "
+    "the same test samples and folds, from the predictions.npz kept beside both eval files "
+    "(two-sided, Holm-adjusted over the board's tested pairs, alpha 0.05): 'worse' or 'no "
+    "evidence of a difference'. Without both runs' predictions (submitted eval files carry "
+    "none), or on different splits, it says 'not tested' and why; overlapping intervals are "
+    "never read as a tie.",
     "Baselines (models flagged baseline, and fmbench's own chance-level reference models) are "
     "ranked like any model and marked as baselines.",
 )
@@ -131,6 +146,8 @@ class Entry:
     date: str | None
     fmbench_version: str | None
     eval_id: str
+    started_at: str | None = None
+    predictions_sha256: str | None = None
     unranked: str | None = None
 
     @property
@@ -146,14 +163,33 @@ class Entry:
         assert self.value is not None
         return self.interval if self.interval is not None else (self.value, self.value)
 
+    @property
+    def recency(self) -> tuple[str, str, str, str]:
+        """Sorts runs from the earliest to the latest (see the module docstring)."""
+        return (self.started_at or "", self.date or "", self.eval_id, self.digest)
+
 
 @attrs.define(kw_only=True)
 class Row:
+    """A model's row: its latest run, and its other runs (latest first)."""
+
     entry: Entry
     rank: int
     rank_range: tuple[int, int]
-    tie_group: int
     other_runs: list[Entry] = attrs.field(factory=list)
+    versus_above: Versus | None = None  # None on the first row
+
+    @property
+    def n_runs(self) -> int:
+        return 1 + len(self.other_runs)
+
+    @property
+    def value_range(self) -> tuple[float, float] | None:
+        """The lowest and highest primary value over the model's runs (None for one run)."""
+        if not self.other_runs:
+            return None
+        values = [e.value for e in (self.entry, *self.other_runs) if e.value is not None]
+        return (min(values), max(values))
 
 
 @attrs.define(kw_only=True)
@@ -195,9 +231,10 @@ class Leaderboard:
 # --- reading one record ------------------------------------------------------------------
 
 
-def _interval_method_text(method: Any) -> str | None:
-    """A readable line for an interval method, e.g. '95% percentile bootstrap over
-    subject_id, 1000 resamples'."""
+def _interval_method_text(method: Any, metric: str | None = None) -> str | None:
+    """A readable line for the interval method of ``metric`` (the primary metric), e.g.
+    '95% percentile bootstrap over subject_ids, 1000 resamples' or '95% newcombe score over
+    samples'."""
     if isinstance(method, str):
         return _text(method)
     if not isinstance(method, Mapping):
@@ -206,10 +243,31 @@ def _interval_method_text(method: Any) -> str | None:
     level = f"{float(confidence) * 100:g}% " if isinstance(confidence, (int, float)) else ""
     unit = method.get("unit") or "sample"
     resamples = method.get("n_resamples")
-    text = f"{level}{method.get('method', 'interval')} over {unit}s"
-    if isinstance(resamples, int):
+    methods = method.get("methods")
+    name = method.get("method", "interval")
+    if isinstance(methods, Mapping) and metric is not None and metric in methods:
+        name = methods[metric]
+    text = f"{level}{name} over {unit}s"
+    resampled = name in ("percentile bootstrap", "half-sampling") or not isinstance(
+        methods, Mapping
+    )
+    if isinstance(resamples, int) and resampled:
         text += f", {resamples} resamples"
     return _text(text)
+
+
+def _utc(value: Any) -> str | None:
+    """An ISO 8601 time in UTC (so that times compare as text), or the text as given."""
+    text = _text(value, 40)
+    if text is None:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return moment.astimezone(datetime.timezone.utc).isoformat()
 
 
 def _baseline(doc: Mapping[str, Any]) -> str | None:
@@ -342,7 +400,7 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
             direction=direction,
             value=value,
             interval=_interval(record, primary),
-            interval_method=_interval_method_text(record.get("interval_method")),
+            interval_method=_interval_method_text(record.get("interval_method"), primary),
             metrics=metrics,
             undefined=undefined,
             worst_group=worst_group(record, primary, direction),
@@ -352,6 +410,8 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
             date=_text(meta.get("date")),
             fmbench_version=_text(provenance.get("fmbench_version")),
             eval_id=str(doc["eval_id"]),
+            started_at=_utc(meta.get("started_at")),
+            predictions_sha256=_text(record.get("predictions_sha256"), 64),
         )
         if value is None:
             reason = undefined.get(primary) or "not reported"
@@ -370,34 +430,25 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
 # --- ranking -----------------------------------------------------------------------------
 
 
-def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
-
-
-def rank_rows(best: Sequence[Entry], direction: str) -> list[Row]:
-    """Order, rank ranges and tie groups of the best run of each model.
+def rank_rows(chosen: Sequence[Entry], direction: str) -> list[Row]:
+    """Order and rank ranges of the chosen run of each model.
 
     Interval ``a`` is entirely better than ``b`` when ``a.lo > b.hi`` (higher is better) or
     ``a.hi < b.lo`` (lower is better). Both counts per row come from binary searches in the
     sorted lower and upper bounds, so a board of n rows takes O(n log n), not O(n**2).
     """
-    ordered = sorted(best, key=lambda e: e.key)
+    ordered = sorted(chosen, key=lambda e: e.key)
     spans = [e.span() for e in ordered]
     n = len(ordered)
     lows = sorted(lo for lo, _ in spans)
     highs = sorted(hi for _, hi in spans)
     rows = []
-    group = 0
     for i, entry in enumerate(ordered):
         lo, hi = spans[i]
         above = n - bisect.bisect_right(lows, hi)  # rows whose lower bound exceeds my upper
         below = bisect.bisect_left(highs, lo)  # rows whose upper bound is under my lower
         better, worse = (above, below) if direction == "higher" else (below, above)
-        if i == 0 or not _overlap(spans[i - 1], spans[i]):
-            group += 1
-        rows.append(
-            Row(entry=entry, rank=i + 1, rank_range=(1 + better, n - worse), tie_group=group)
-        )
+        rows.append(Row(entry=entry, rank=i + 1, rank_range=(1 + better, n - worse)))
     return rows
 
 
@@ -470,15 +521,17 @@ def build_leaderboard(collected: Collected, registry: Registry | None) -> Leader
                 board.unranked.append(entry)
             else:
                 rankable.setdefault(entry.model_id.casefold(), []).append(entry)
-        best = []
+        latest = []
         others: dict[int, list[Entry]] = {}
         for runs in rankable.values():
-            runs.sort(key=lambda e: e.key)
-            best.append(runs[0])
+            runs.sort(key=lambda e: e.recency, reverse=True)
+            latest.append(runs[0])
             others[id(runs[0])] = runs[1:]
-        board.rows = rank_rows(best, direction)
+        board.rows = rank_rows(latest, direction)
         for row in board.rows:
             row.other_runs = others[id(row.entry)]
+        for row, versus in zip(board.rows, versus_above(board.rows, registry), strict=True):
+            row.versus_above = versus
         board.unranked.sort(key=lambda e: (e.model_id.casefold(), e.model_id, e.digest))
         boards.append(board)
     boards.sort(

@@ -20,9 +20,15 @@ import hashlib
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
-from fmbench.leaderboard.render_md import column_titles, robustness_text, worst_text
-from fmbench.leaderboard.text import html_text as h
-from fmbench.leaderboard.text import num
+from fmbench.leaderboard.render_md import (
+    column_titles,
+    robustness_text,
+    runs_text,
+    versus_text,
+    worst_text,
+)
+from fmbench.reporting.escape import html_text as h
+from fmbench.reporting.escape import num
 
 __all__ = ["SCRIPT", "render_html"]
 
@@ -113,8 +119,6 @@ def _model(row: Row) -> str:
     out = h(e.model_id)
     if e.baseline:
         out += f' <span class="baseline" title="{h(e.baseline)}">baseline</span>'
-    if row.other_runs:
-        out += f' <span class="muted">(+{len(row.other_runs)} other)</span>'
     return out
 
 
@@ -150,12 +154,14 @@ def _board(board: Board) -> list[str]:
         lo, hi = row.rank_range
         ci = f" [{num(e.interval[0])}, {num(e.interval[1])}]" if e.interval else ""
         score = e.robustness.get("score")
+        p_holm = row.versus_above.p_holm if row.versus_above is not None else None
         cells = [
             _td(str(row.rank), row.rank, "n"),
             _td(f"{lo}–{hi}" if lo != hi else str(lo), lo, "n"),
-            _td(str(row.tie_group), row.tie_group, "n"),
+            _td(h(versus_text(row), 400), p_holm),
             _td(_model(row)),
             _td(f"<strong>{num(e.value)}</strong>{ci}", e.value, "n"),
+            _td(h(runs_text(row)), row.n_runs, "n"),
         ]
         cells += [_td(num(e.metrics.get(n)), e.metrics.get(n), "n") for n in others]
         cells += [

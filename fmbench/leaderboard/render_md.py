@@ -14,7 +14,7 @@ from typing import Any
 from fmbench._version import __version__
 from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
-from fmbench.leaderboard.text import md, num
+from fmbench.reporting.escape import md, num
 
 __all__ = ["render_markdown", "render_rejected"]
 
@@ -31,10 +31,20 @@ def _model_cell(row: Row) -> str:
     text = md(entry.model_id)
     if entry.baseline:
         text += f" *({md(entry.baseline)})*"
-    if row.other_runs:
-        n = len(row.other_runs)
-        text += f" (+{n} other run{'s' if n > 1 else ''})"
     return text
+
+
+def runs_text(row: Row) -> str:
+    """``1``, or ``3 (latest shown; 0.8123–0.8644)``: how the row was chosen."""
+    spread = row.value_range
+    if spread is None:
+        return "1"
+    return f"{row.n_runs} (latest shown; {num(spread[0])}–{num(spread[1])})"
+
+
+def versus_text(row: Row) -> str:
+    """The row's test against the row above (``–`` for the first row); plain text."""
+    return "–" if row.versus_above is None else row.versus_above.text()
 
 
 def worst_text(entry: Entry, escape: Callable[[Any], str]) -> str:
@@ -52,9 +62,10 @@ def column_titles(board: Board, escape: Callable[[Any], str]) -> list[str]:
     return [
         "Rank",
         "Rank range",
-        "Tie group",
+        "vs. row above",
         "Model",
         f"{escape(board.primary)} [CI]",
+        "Runs",
         *others,
         f"Worst group ({escape(board.primary)})",
         "Robustness (rAUC)",
@@ -104,16 +115,17 @@ def _board(board: Board) -> list[str]:
     others = [n for n in board.metric_names if n != board.primary]
     header = column_titles(board, md)
     lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join("---:" if i < 3 else "---" for i in range(len(header))) + "|")
+    lines.append("|" + "|".join("---:" if i < 2 else "---" for i in range(len(header))) + "|")
     for row in board.rows:
         e = row.entry
         lo, hi = row.rank_range
         cells = [
             str(row.rank),
             f"{lo}–{hi}" if lo != hi else str(lo),
-            str(row.tie_group),
+            md(versus_text(row), 400),
             _model_cell(row),
             f"**{num(e.value)}**{_interval(e)}",
+            runs_text(row),
         ]
         cells += [num(e.metrics.get(n)) if n in e.metrics else "–" for n in others]
         cells += [

@@ -31,6 +31,7 @@ def synthetic_eval(
     direction: str = "higher",
     interval: tuple[float, float] | None = None,
     date: str = "2025-01-01",
+    started_at: str | None = None,
     run: int = 0,
     baseline: bool = False,
     extra_metrics: Mapping[str, float | None] | None = None,
@@ -84,6 +85,8 @@ def synthetic_eval(
         "provenance": {"fmbench_version": "0.1.0", "seed": 42},
         "resources": {"wall_time_s": 1.0, "peak_rss_mb": 150.0},
     }
+    if started_at is not None:
+        doc["run_metadata"]["started_at"] = started_at
     if robustness is not None:
         doc["robustness"] = dict(robustness)
     for key, value_ in (overrides or {}).items():

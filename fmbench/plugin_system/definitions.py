@@ -14,8 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -26,6 +24,7 @@ import cattrs
 import yaml
 
 from fmbench.errors import ConfigError, suggest
+from fmbench.hashing import json_sha256
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
     BootstrapSpec,
@@ -86,14 +85,9 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
         raise ConfigError(f"{source}:{where}: malformed YAML ({problem})") from None
 
 
-def _canonical_sha256(data: Any) -> str:
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def definition_sha256(data: Mapping[str, Any]) -> str:
     """Hash of a definition's content (key order and formatting do not matter)."""
-    return _canonical_sha256(data)
+    return json_sha256(data)
 
 
 def _field_names(cls: type) -> list[str]:

@@ -1,5 +1,8 @@
 """Importing a user's object by ``"module:Name"``, with the current directory importable.
 
+The working folder is put on ``sys.path`` for the import and taken off again: modules the
+user's module imports at its top come from there, and nothing else changes for the process.
+
 Model configs name the user's own code this way (``python_class``, ``torch_module``); the
 errors say which module or name is missing and where it was looked for.
 
@@ -28,7 +31,8 @@ def import_object(import_path: Any, *, source: str, key: str = "import_path") ->
         )
     module_name, name = import_path.split(":")
     cwd = os.getcwd()
-    if cwd not in sys.path:
+    added = cwd not in sys.path
+    if added:  # for this import only: the working folder does not stay importable for good
         sys.path.insert(0, cwd)
     try:
         module = importlib.import_module(module_name)
@@ -43,6 +47,9 @@ def import_object(import_path: Any, *, source: str, key: str = "import_path") ->
         raise ModelError(
             f"model module {module_name!r} failed to import: {type(exc).__name__}: {exc}"
         ) from exc
+    finally:
+        if added and cwd in sys.path:
+            sys.path.remove(cwd)
     obj: Any = module
     for part in name.split("."):
         obj = getattr(obj, part, None)

@@ -427,7 +427,7 @@ class ModelSpec:
         ...     summary="4-mer frequencies + logistic regression",
         ...     type="genomics_kmer_baseline",
         ...     settings={"k": 4},
-        ... ).config("fmbench-genomics").settings
+        ... ).settings
         {'k': 4}
     """
 
@@ -443,20 +443,6 @@ class ModelSpec:
     license: str | None = None
     citation: str | None = None
 
-    def config(self, provider: str = "") -> Any:
-        """The :class:`fmbench.models.config.ModelConfig` that ``--model NAME`` runs."""
-        from fmbench.models.config import ModelConfig
-
-        where = f" of {provider}" if provider else ""
-        return ModelConfig(
-            model_id=self.name,
-            type=self.type,
-            settings=dict(self.settings),
-            source=f"<model {self.name}{where}>",
-            license=self.license,
-            citation=self.citation,
-        )
-
 
 @attrs.frozen(kw_only=True)
 class MetricSpec:
@@ -470,6 +456,10 @@ class MetricSpec:
     once: ``weighted(y_true, y_score, W) -> array (n_resamples,)`` with ``W`` the
     ``(n_resamples, n_samples)`` resample counts and NaN where undefined (see
     :mod:`fmbench.statistics.bootstrap`); without it, intervals loop over resamples.
+    ``resampling`` is ``"bootstrap"`` (draws with replacement) or ``"subsample"`` for metrics
+    that compare samples with each other (silhouettes, pair-counting indices such as ARI): a
+    duplicated sample would sit at distance 0 from its copy or form an always-agreeing pair,
+    so their intervals come from half-samples drawn without replacement instead.
 
     Example:
         >>> MetricSpec(
@@ -497,6 +487,7 @@ class MetricSpec:
     range: tuple[float, float] | None = None
     chance: float | Ref | None = None
     weighted: Ref | None = attrs.field(default=None, validator=_check_ref)
+    resampling: str = attrs.field(default="bootstrap", validator=_one_of("bootstrap", "subsample"))
 
 
 @attrs.frozen(kw_only=True)

@@ -47,7 +47,11 @@ def clinical_lines(record: Mapping[str, Any], plot: str | None = None) -> list[s
     how = f" ({escape_md(method)})" if method else ""
     out += [
         f"Positive class {c}: a sample is called positive when P(class {c}) >= the threshold. "
-        f"Thresholds chosen from data are chosen on each fold's training predictions only{how}.",
+        f"Thresholds chosen from data are chosen on each fold's training predictions only{how}. "
+        "Intervals: Clopper-Pearson for rates at a fixed threshold (with the design effect of the "
+        "resampling units when samples are clustered); percentile bootstrap for points read "
+        "off the test ROC curve, macro averages, prevalence-adjusted values and the decision "
+        "curve.",
         "",
     ]
     rows = [_rates_row(f"declared threshold {block.get('threshold')}", block["operating_point"])]
@@ -67,7 +71,7 @@ def clinical_lines(record: Mapping[str, Any], plot: str | None = None) -> list[s
             f"[{escape_md(plot)}]({plot}) (table in eval.yaml).",
             "",
         ]
-    out += _gap_lines(block.get("subgroup_gaps") or {})
+    out += _gap_lines(block.get("subgroup_gaps") or {}, block.get("subgroup_gap_test"))
     return out
 
 
@@ -121,27 +125,40 @@ def _per_class_lines(block: Mapping[str, Any]) -> list[str]:
     return [markdown_table(["One-vs-rest", *_RATE_NAMES.values()], rows), ""]
 
 
-def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
+def _p_text(test: Any) -> str:
+    if not isinstance(test, Mapping) or test.get("p_value") is None:
+        reason = test.get("reason") if isinstance(test, Mapping) else None
+        return f"n/a ({escape_md(reason)})" if reason else "n/a"
+    held = test.get("p_holm", test["p_value"])
+    return f"{test['p_value']:.3g} (Holm {held:.3g})"
+
+
+def _gap_lines(gaps: Mapping[str, Any], meaning: Mapping[str, Any] | None = None) -> list[str]:
     rows = []
     for column, per_rate in gaps.items():
         for rate, entry in per_rate.items():
             if "gap" not in entry:
-                rows.append([escape_md(column), rate, _cell(entry), "", ""])
+                rows.append([escape_md(column), rate, _cell(entry), "", "", ""])
                 continue
-            flag = "**yes**" if entry.get("excludes_zero") else "no"
+            flag = "**yes**" if entry.get("flagged") else "no"
+            gap = entry["gap"].get("value") if isinstance(entry["gap"], Mapping) else None
             rows.append([
-                escape_md(column), rate, _cell(entry["gap"]),
+                escape_md(column), rate, "n/a" if gap is None else f"{gap:.3f}",
                 f"{escape_md(entry['best_group'])} {entry['best']:.3f} vs "
                 f"{escape_md(entry['worst_group'])} {entry['worst']:.3f}",
-                flag,
+                _p_text(entry.get("test")), flag,
             ])  # fmt: skip
     if not rows:
         return []
+    alpha = (meaning or {}).get("alpha", 0.05)
+    correction = escape_md((meaning or {}).get("correction", "Holm over the block's tests"))
     return [
-        "Subgroup gaps at the declared threshold (equalised odds: highest minus lowest group; "
-        "flagged when the interval excludes zero):",
+        "Subgroup gaps at the declared threshold (equalised odds). The gap is the observed "
+        "range, highest minus lowest group (picked on the data, so larger with more groups); "
+        "**flagged** when a chi-square test rejects equal rates across all the column's groups "
+        f"(p < {alpha:g} after {correction}; Rao-Scott corrected when samples are clustered):",
         "",
-        markdown_table(["Column", "Rate", "Gap [95% CI]", "Groups", "Flagged"], rows),
+        markdown_table(["Column", "Rate", "Gap", "Groups", "p (equal rates)", "Flagged"], rows),
         "",
     ]
 

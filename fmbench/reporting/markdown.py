@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from fmbench.io import atomic_write_text
+from fmbench.reporting.escape import md_code
 from fmbench.reporting.tables import escape_md, fmt, fmt_interval, markdown_table
+from fmbench.results.records import BenchmarkResult, EvalDocument
 
 __all__ = ["render_report", "write_report"]
 
@@ -22,17 +24,56 @@ def _metric_names(record: Mapping[str, Any]) -> list[str]:
     return list(record.get("metrics", {}))
 
 
+#: How the report names each interval method of ``interval_method.methods``.
+_METHOD_TEXT = {
+    "clopper-pearson": "Clopper-Pearson",
+    "newcombe score": "Newcombe's score interval for the AUC (DeLong-scaled)",
+    "mover-clopper-pearson": "MOVER from Clopper-Pearson recalls",
+    "percentile bootstrap": "percentile bootstrap",
+    "half-sampling": "half-sampling without replacement",
+}
+
+
 def _interval_note(record: Mapping[str, Any]) -> list[str]:
     method = record.get("interval_method")
     if not method:
         return []
     unit = method.get("unit")
-    what = "samples" if unit == "sample" else f"`{escape_md(unit)}` clusters"
+    what = "samples" if unit == "sample" else f"{md_code(unit)} clusters"
+    level = f"{round(100 * method.get('confidence', 0.95))}%"
+    methods = method.get("methods")
+    if not isinstance(methods, Mapping):  # an eval.yaml written before methods per metric
+        return [
+            f"Intervals: {level} {escape_md(method.get('method'))} over "
+            f"{method.get('n_units')} {what}, {method.get('n_resamples')} resamples.",
+            "",
+        ]
+    by_method: dict[str, list[str]] = {}
+    for name, used in methods.items():
+        by_method.setdefault(str(used), []).append(escape_md(name))
+    parts = []
+    for used, names in by_method.items():
+        text = escape_md(_METHOD_TEXT.get(used, used))
+        if used in ("percentile bootstrap", "half-sampling"):
+            text += f" ({method.get('n_resamples')} resamples)"
+        parts.append(f"{text} for {', '.join(names)}")
+    clustered = (
+        f"; closed forms use the design effect of the {what} and Student's t"
+        if method.get("design_effect")
+        else ""
+    )
     return [
-        f"Intervals: {round(100 * method.get('confidence', 0.95))}% percentile bootstrap over "
-        f"{method.get('n_units')} {what}, {method.get('n_resamples')} resamples.",
+        f"Intervals ({level}, over {method.get('n_units')} {what}): "
+        + "; ".join(parts)
+        + f"{clustered}. They cover the variation of the test samples given the fitted "
+        "model, not retraining; flagged ones (Note) have zero width or too few defined "
+        "resamples.",
         "",
     ]
+
+
+def _degenerate_note(reason: Any) -> str:
+    return f"interval not reliable: {reason}" if reason else ""
 
 
 def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
@@ -43,22 +84,23 @@ def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
         f"gap to best ({escape_md(g['best_group'])}) {fmt(g['gap'], 3)}"
         for name, g in gaps.items()
     ]
-    return ["Worst group / gap: " + "; ".join(parts) + ".", ""]
+    return ["Worst group / gap (descriptive, no test): " + "; ".join(parts) + ".", ""]
 
 
 def _benchmark_section(
-    record: Mapping[str, Any], plot: str | None = None, curve_plot: str | None = None
+    result: BenchmarkResult, plot: str | None = None, curve_plot: str | None = None
 ) -> list[str]:
+    record = result.to_dict()  # the descriptive blocks are read as eval.yaml holds them
     out = [
-        f"## {escape_md(record['benchmark_id'])} (v{escape_md(record.get('benchmark_version'))})",
+        f"## {escape_md(result.benchmark_id)} (v{escape_md(result.benchmark_version)})",
         "",
     ]
-    if record.get("status") != "Completed":
-        out += [f"**Failed:** {escape_md(record.get('error', 'unknown error'))}", ""]
+    if not result.ok:
+        out += [f"**Failed:** {escape_md(result.error or 'unknown error')}", ""]
         return out
     split = record.get("split", {})
     out += [
-        f"- Dataset: `{escape_md(record.get('dataset_id'))}` "
+        f"- Dataset: {md_code(record.get('dataset_id'))} "
         f"({record.get('data', {}).get('n_test', '?')} test samples)",
         f"- Task: {record.get('task')}; protocol: `{record.get('protocol')}`; split: "
         f"{split.get('method')}"
@@ -67,22 +109,20 @@ def _benchmark_section(
             if split.get("group_by")
             else (f", {split.get('n_folds')} folds" if split.get("method") == "kfold" else "")
         ),
-        f"- Primary metric: **{record['primary_metric']['name']}** "
-        f"({record['primary_metric']['direction']} is better)",
+        f"- Primary metric: **{escape_md(result.primary.name if result.primary else '')}** "
+        f"({result.primary.direction if result.primary else '?'} is better)",
         "",
         "### Overall",
         "",
     ]
-    chance = record.get("chance", {})
-    undefined = record.get("metrics_undefined", {})
     rows = []
-    for name, value in record.get("metrics", {}).items():
-        ci = (record.get("intervals") or {}).get(name)
-        shown = fmt_interval(value, ci)
+    degenerate = result.extra.get("intervals_degenerate") or {}
+    for name, metric in result.metrics.items():
+        shown = fmt_interval(metric.value, metric.ci)
         note = escape_md(
-            undefined.get(name, "") or (record.get("intervals_undefined") or {}).get(name, "")
+            metric.reason or metric.ci_reason or _degenerate_note(degenerate.get(name))
         )
-        rows.append([escape_md(name), shown, fmt(chance.get(name)), note])
+        rows.append([escape_md(name), shown, fmt(metric.chance), note])
     out += [markdown_table(["Metric", "Value [95% CI]", "Chance level", "Note"], rows), ""]
     out += _interval_note(record)
     if plot:
@@ -137,28 +177,39 @@ def _benchmark_section(
 
 
 def render_report(
-    document: Mapping[str, Any],
+    document: EvalDocument,
     extra_sections: Iterable[str] = (),
     plots: Mapping[str, str] | None = None,
     curve_plots: Mapping[str, str] | None = None,
 ) -> str:
-    """The Markdown text of a run's report, from its ``eval.yaml`` content."""
-    meta = document.get("run_metadata", {})
-    model = document.get("model", {})
-    prov = document.get("provenance", {})
+    """The Markdown text of a run's report, from its typed eval document."""
+    meta = document.run_metadata
+    model = document.model
+    prov = document.provenance
+    if meta.get("command_name") == "run-robustness":
+        data = document.benchmarks.records[0].dataset_id
+        head = [
+            "# fmbench robustness report",
+            "",
+            f"- Command: run-robustness on {md_code(data)}",
+        ]
+    else:
+        head = [
+            f"# fmbench report: {escape_md(meta.get('suite_id'))}",
+            "",
+            f"- Suite: {md_code(meta.get('suite_id'))} v{escape_md(meta.get('suite_version'))}",
+        ]
     lines = [
-        f"# fmbench report: {escape_md(meta.get('suite_id'))}",
-        "",
-        f"- Suite: `{escape_md(meta.get('suite_id'))}` v{escape_md(meta.get('suite_version'))}",
-        f"- Model (AI Solution): `{escape_md(model.get('model_id'))}` "
-        f"(type `{escape_md(model.get('type'))}`{', a baseline' if model.get('baseline') else ''})",
-        f"- Eval id: `{escape_md(document.get('eval_id'))}`; status: **{escape_md(document.get('status'))}**",
+        *head,
+        f"- Model (AI Solution): {md_code(model.get('model_id'))} "
+        f"(type {md_code(model.get('type'))}{', a baseline' if model.get('baseline') else ''})",
+        f"- Eval id: {md_code(document.eval_id)}; status: **{escape_md(document.status.value)}**",
         f"- Date: {escape_md(meta.get('date'))}; seed {meta.get('seed')}; fmbench {escape_md(meta.get('fmbench_version'))}",
         "",
     ]
-    for record in document.get("benchmarks", []):
-        bid = record.get("benchmark_id", "")
-        lines += _benchmark_section(record, (plots or {}).get(bid), (curve_plots or {}).get(bid))
+    for result in document.benchmarks.records:
+        bid = result.benchmark_id
+        lines += _benchmark_section(result, (plots or {}).get(bid), (curve_plots or {}).get(bid))
     lines += list(extra_sections)
     lines += [
         "## Provenance",
@@ -169,9 +220,9 @@ def render_report(
         + ", ".join(f"{escape_md(k)} {escape_md(v)}" for k, v in prov.get("plugins", {}).items()),
         "- Dataset content SHA-256: "
         + ", ".join(
-            f"`{escape_md(k)}` {str(v)[:16]}…" for k, v in prov.get("dataset_sha256", {}).items()
+            f"{md_code(k)} {str(v)[:16]}…" for k, v in prov.get("dataset_sha256", {}).items()
         ),
-        f"- eval.yaml digest: `{document.get('digest', {}).get('sha256', '')[:16]}…` "
+        f"- eval.yaml digest: `{(document.digest or {}).get('sha256', '')[:16]}…` "
         "(check it with `fmbench validate eval.yaml`)",
         "",
         "Only `eval.yaml` is meant for submission: it holds metrics, never weights, code or data.",
@@ -181,13 +232,17 @@ def render_report(
 
 
 def write_report(result: Any, out_dir: Path) -> list[Path]:
-    """The ``markdown`` reporter: write ``report.md``."""
-    sections = result.extras.get("report_sections", [])
+    """The ``markdown`` reporter: write ``report.md`` and the PNG plots it links to."""
     from fmbench.reporting.clinical import write_decision_curve_plots
     from fmbench.reporting.plots import write_reliability_plots
+    from fmbench.reporting.robustness import robustness_sections
 
-    plots = write_reliability_plots(result.document, Path(out_dir))
-    curves = write_decision_curve_plots(result.document, Path(out_dir))
+    document: EvalDocument = result.document
+    as_written = document.to_dict()
+    plots = write_reliability_plots(as_written, Path(out_dir))
+    curves = write_decision_curve_plots(as_written, Path(out_dir))
+    blocks = as_written.get("robustness") or {}
+    sections = robustness_sections(blocks, Path(out_dir), single=len(blocks) == 1)
     path = Path(out_dir) / "report.md"
-    atomic_write_text(path, render_report(result.document, sections, plots, curves))
+    atomic_write_text(path, render_report(document, sections, plots, curves))
     return [path, *(Path(out_dir) / p for p in [*plots.values(), *curves.values()])]

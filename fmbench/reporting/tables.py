@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fmbench.reporting.escape import md
+
 __all__ = ["escape_md", "fmt", "fmt_interval", "markdown_table"]
 
 
 def escape_md(text: Any) -> str:
-    """Escape text for a Markdown table cell (pipes, HTML, newlines)."""
-    s = str(text)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("\n", " ")):
-        s = s.replace(a, b)
-    return s
+    """Text for ``report.md`` (also in a table cell): :func:`fmbench.reporting.escape.md`,
+    never cut."""
+    return md(text, limit=None)
 
 
 def fmt(value: Any, digits: int = 4) -> str:

@@ -29,9 +29,11 @@ from typing import Any
 import yaml
 
 from fmbench.errors import ConfigError
+from fmbench.hashing import canonical_json
 from fmbench.io import atomic_write_text
 from fmbench.plugin_system.definitions import load_yaml_text
 from fmbench.results.block_yaml import load_block_yaml
+from fmbench.results.records import EvalDocument
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,6 +41,7 @@ __all__ = [
     "check_nesting",
     "dump_yaml",
     "load_schema",
+    "read_document",
     "read_eval",
     "schema_errors",
     "strip_timing",
@@ -64,12 +67,6 @@ TIMING_FIELDS = (
     "robustness.*.probes.*.resources",
     "digest.sha256",
 )
-
-
-def _canonical(data: Any) -> bytes:
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=str
-    ).encode("utf-8")
 
 
 def _drop(doc: Any, parts: list[str]) -> None:
@@ -101,8 +98,8 @@ def strip_timing(doc: Mapping[str, Any]) -> dict[str, Any]:
 def with_digest(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``doc`` with a ``digest`` block added (replacing any old one)."""
     body = {k: v for k, v in doc.items() if k != "digest"}
-    full = hashlib.sha256(_canonical(body)).hexdigest()
-    reproducible = hashlib.sha256(_canonical(strip_timing(body))).hexdigest()
+    full = hashlib.sha256(canonical_json(body)).hexdigest()
+    reproducible = hashlib.sha256(canonical_json(strip_timing(body))).hexdigest()
     return {
         **body,
         "digest": {"algorithm": "sha256", "sha256": full, "results_sha256": reproducible},
@@ -115,7 +112,7 @@ def verify_digest(doc: Mapping[str, Any]) -> bool:
     if not isinstance(digest, Mapping) or "sha256" not in digest:
         return False
     body = {k: v for k, v in doc.items() if k != "digest"}
-    return bool(hashlib.sha256(_canonical(body)).hexdigest() == digest["sha256"])
+    return bool(hashlib.sha256(canonical_json(body)).hexdigest() == digest["sha256"])
 
 
 class _Dumper(yaml.SafeDumper):
@@ -141,11 +138,25 @@ def dump_yaml(doc: Any) -> str:
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_eval(path: Path, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Add the digest and write ``eval.yaml`` atomically; returns what was written."""
-    signed = with_digest(doc)
+def write_eval(path: Path, document: EvalDocument) -> EvalDocument:
+    """Sign ``document`` (its digest) and write it as ``eval.yaml``, atomically, once.
+
+    Returns the signed document, the same records :func:`read_document` gives back.
+    """
+    signed = with_digest(document.to_dict())
     atomic_write_text(path, dump_yaml(signed))
-    return signed
+    return EvalDocument.from_dict(signed)
+
+
+def read_document(path: str | Path) -> EvalDocument:
+    """Read an ``eval.yaml`` into the typed result model (:mod:`fmbench.results.records`).
+
+    Example::
+
+        doc = read_document("results/run1/eval.yaml")
+        doc.benchmarks["BM-TOY-CLASS"].metrics["AUROC"].ci
+    """
+    return EvalDocument.from_dict(read_eval(Path(path)))
 
 
 #: Limits for untrusted eval files: nesting depth and the number of values once YAML aliases

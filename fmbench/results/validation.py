@@ -156,7 +156,15 @@ def _check_intervals(bid: str, record: Mapping[str, Any]) -> list[Finding]:
 
 #: keys of a stratum entry that are not metric values
 _GROUP_KEYS = frozenset(
-    {"N", "suppressed", "reason", "undefined", "intervals", "intervals_undefined"}
+    {
+        "N",
+        "suppressed",
+        "reason",
+        "undefined",
+        "intervals",
+        "intervals_undefined",
+        "intervals_degenerate",
+    }
 )
 
 

@@ -24,7 +24,7 @@ label-permutation null (:func:`signal_check`), has no signal to lose: its robust
 The summary ``robustness_score`` is the mean chance-relative performance rAUC over probes.
 
 Random streams: each (probe, level) draws from its own generator,
-``SeedSequence(seed, spawn_key=(stable_hash(scope), stable_hash(probe), stable_hash(level)))``
+``SeedSequence(seed, spawn_key=(word64(scope), word64(probe), word64(level)))`` (:func:`fmbench.hashing.word64`)
 (:func:`probe_rng`), so a probe's result never depends on which other probes run, or in what
 order.
 
@@ -37,13 +37,12 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -52,9 +51,21 @@ from fmbench.data.dataset import Dataset
 from fmbench.errors import ConfigError, DataError, FmbenchError, MetricUndefined, suggest
 from fmbench.evaluation.protocols import Predictions
 from fmbench.evaluation.scoring import chance_level, metric_input, score_one
+from fmbench.hashing import word64
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.registry import Registry
-from fmbench.plugin_system.specs import MetricSpec, ProbeEntry, ProbeSpec, resolve
+from fmbench.plugin_system.specs import (
+    BenchmarkSpec,
+    MetricSpec,
+    ProbeEntry,
+    ProbeSpec,
+    SuiteEntry,
+    SuiteSpec,
+    resolve,
+)
+
+if TYPE_CHECKING:  # the runner imports this module; its types are only named here
+    from fmbench.running.suite_run import BenchmarkOutcome, RunOptions
 
 __all__ = [
     "N_PERMUTATIONS",
@@ -71,7 +82,6 @@ __all__ = [
     "run_declared_probes",
     "severity_axis",
     "signal_check",
-    "stable_hash",
 ]
 
 #: Label permutations used to decide whether the clean score beats chance (:func:`signal_check`).
@@ -141,19 +151,6 @@ def relative_curve(
     return out
 
 
-def stable_hash(value: Any) -> int:
-    """A 64-bit hash that is the same in every process (unlike ``hash()``).
-
-    Floats are hashed by their ``repr``, so ``0.1`` and ``0.10`` agree.
-
-    Example:
-        >>> stable_hash("noise") == stable_hash("noise")
-        True
-    """
-    text = repr(float(value)) if isinstance(value, (int, float)) else str(value)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-
-
 def probe_rng(seed: int, probe: str, level: float, scope: str = "") -> np.random.Generator:
     """The random stream of one (probe, level), independent of every other probe.
 
@@ -163,7 +160,7 @@ def probe_rng(seed: int, probe: str, level: float, scope: str = "") -> np.random
         >>> a == b, a == probe_rng(42, "masking", 0.1).random()
         (True, False)
     """
-    key = (stable_hash(scope), stable_hash(probe), stable_hash(level))
+    key = (word64(scope), word64(probe), word64(level))
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key))
 
 
@@ -475,9 +472,7 @@ def signal_check(
         )
     score = metric_input(spec, predictions)
     compute = resolve(spec.compute)
-    rng = np.random.default_rng(
-        np.random.SeedSequence(int(seed), spawn_key=(stable_hash("signal"),))
-    )
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(word64("signal"),)))
     y = np.asarray(predictions.y_true)
     as_good = valid = 0
     for _ in range(n_permutations):
@@ -781,23 +776,22 @@ def declared_entries(
 
 def run_declared_probes(
     registry: Registry,
-    suite: Any,
-    benchmarks: Sequence[tuple[Any, Any]],
+    suite: SuiteSpec,
+    benchmarks: Sequence[tuple[SuiteEntry, BenchmarkSpec]],
     model: ModelHandle,
-    options: Any,
-    result: Any,
-) -> dict[str, Any]:
-    """Run the probes a suite (or its benchmarks) declares, per benchmark.
+    options: RunOptions,
+    outcomes: Sequence[BenchmarkOutcome],
+) -> dict[str, dict[str, Any]]:
+    """Run the probes a suite (or its benchmarks) declares, per benchmark; return the blocks.
 
     Probes run on each benchmark's test samples with the ``zero_shot`` protocol's clean
     predictions reused. A benchmark with another protocol (linear_probe, knn_probe) has its
     probes recorded as failed with the reason: re-fitting probe estimators under perturbation
-    is not supported. Plots and report sections are written for the Markdown reporter.
+    is not supported. The result is data (``eval.yaml``'s ``robustness`` block); the Markdown
+    reporter draws the plots and tables from it.
     """
-    from fmbench.reporting.robustness import robustness_sections
-
     blocks: dict[str, Any] = {}
-    for (_entry, benchmark), outcome in zip(benchmarks, result.outcomes, strict=True):
+    for (_entry, benchmark), outcome in zip(benchmarks, outcomes, strict=True):
         entries = declared_entries(suite.probes, benchmark.probes)
         if not entries:
             continue
@@ -844,8 +838,6 @@ def run_declared_probes(
             blocks[name] = {"status": "Failed", "error": str(exc).splitlines()[0], "probes": {}}
             continue
         blocks[name] = {"benchmark_id": name, "dataset_id": dataset.dataset_id, **block}
-    sections = robustness_sections(blocks, result.out_dir, single=len(blocks) == 1)
-    result.extras.setdefault("report_sections", []).extend(sections)
     return blocks
 
 

@@ -1,13 +1,16 @@
 """``run-robustness``: probes on any dataset (a folder or a registered id), no suite needed.
 
-The model is evaluated with the ``zero_shot`` protocol on every sample (the earlier project's
-behaviour): its own ``predict_proba`` (or ``predict``) gives the clean outputs once, then each
-probe perturbs the inputs batch by batch (see :mod:`fmbench.robustness.engine`). The primary metric is
-AUROC for a classifier with probabilities, balanced accuracy for one without, R2 for regression.
+It is a run of a one-benchmark suite made for the dataset, through the same runner as
+``fmbench run`` (:func:`fmbench.running.suite_run.run_suite`: the lock, the journal, the
+staging folder, the reporters): the model is evaluated with the ``zero_shot`` protocol on
+every sample (the earlier project's behaviour), and the suite declares the probes, which
+perturb the inputs batch by batch (see :mod:`fmbench.robustness.engine`). The primary metric
+is AUROC for a classifier with probabilities, balanced accuracy for one without, R2 for
+regression.
 
-The result is an ``eval.yaml`` with ``benchmark_id: robustness_testing`` (as in the earlier
-project), a ``benchmarks`` entry holding the clean metrics, and a ``robustness`` block with
-the full curves; ``report.md`` has the rAUC table and a plot per probe.
+The ``eval.yaml`` keeps the earlier project's layout: ``benchmark_id: robustness_testing``,
+the clean metrics and each probe's chance-relative rAUC in ``metrics``, and the full curves in
+the ``robustness`` block; ``report.md`` has the rAUC table and a plot per probe.
 
 Example:
     >>> primary_metric("classification", has_proba=False)
@@ -16,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,6 @@ import attrs
 from fmbench import capabilities
 from fmbench.data.locate import load_dataset
 from fmbench.errors import ConfigError, ModelError
-from fmbench.io import atomic_write_text
 from fmbench.models.config import ModelConfig
 from fmbench.models.handle import load_model
 from fmbench.plugin_system.registry import Registry
@@ -37,25 +38,24 @@ from fmbench.plugin_system.specs import (
     SuiteEntry,
     SuiteSpec,
 )
-from fmbench.results.eval_file import write_eval
-from fmbench.robustness.engine import evaluate_probes, plan_probes
-from fmbench.running.suite_run import (
-    RunOptions,
-    RunResult,
-    _utc_now,
-    build_document,
-    evaluate_benchmark,
-)
+from fmbench.results.privacy import public_path
+from fmbench.results.records import EvalDocument, Status
+from fmbench.robustness.engine import plan_probes
+from fmbench.running.suite_run import RunOptions, RunResult, run_suite
 
-__all__ = ["BENCHMARK_ID", "RobustnessOptions", "primary_metric", "run_robustness"]
+__all__ = [
+    "BENCHMARK_ID",
+    "RobustnessOptions",
+    "StandaloneRobustness",
+    "primary_metric",
+    "robustness_layout",
+    "run_robustness",
+]
 
 #: The benchmark id of a run-robustness result (the earlier project's name).
 BENCHMARK_ID = "robustness_testing"
-_SUITE = SuiteSpec(
-    name="ROBUSTNESS",
-    summary="run-robustness: probes on one dataset",
-    benchmarks=(SuiteEntry(benchmark=BENCHMARK_ID),),
-)
+#: The suite name a run-robustness result carries (its eval_id starts with it).
+SUITE_ID = "ROBUSTNESS"
 
 
 @attrs.define(kw_only=True)
@@ -72,6 +72,20 @@ class RobustnessOptions:
     progress: bool = True
     command: str = ""
     model_config_path: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class StandaloneRobustness:
+    """What the eval document of a run-robustness call says beyond a suite run's."""
+
+    data: str
+    sampling_freq: float | None
+    modality: str | None
+    probes: tuple[str, ...]
+
+    def layout(self, document: EvalDocument) -> EvalDocument:
+        """The document of the run, in run-robustness's layout (:func:`robustness_layout`)."""
+        return robustness_layout(document, self)
 
 
 def primary_metric(task: str, *, has_proba: bool) -> str:
@@ -105,52 +119,24 @@ def run_robustness(
     out_dir: Path,
     options: RobustnessOptions,
 ) -> RunResult:
-    """Run the probes on ``data`` and write ``eval.yaml``, ``report.md`` and ``plots/``.
-
-    The files are written into a staging folder swapped in as a whole at the end (see
-    :mod:`fmbench.running.output_folder`), under the same lock as ``run``.
-    """
-    from fmbench.running.output_folder import OutputFolder
-
-    with OutputFolder(out_dir, overwrite=options.overwrite) as folder:
-        result = _run_robustness(registry, model_config, data, out_dir, options, folder.staging)
-        folder.commit(keep_journal=False)  # run-robustness keeps no journal: nothing to resume
-    result.out_dir = out_dir
-    return result
-
-
-def _run_robustness(
-    registry: Registry,
-    model_config: ModelConfig,
-    data: str,
-    out_dir: Path,
-    options: RobustnessOptions,
-    staging: Path,
-) -> RunResult:
-    from fmbench.reporting.markdown import render_report
-    from fmbench.reporting.robustness import robustness_sections
-
+    """Run the probes on ``data`` and write ``eval.yaml``, ``report.md`` and ``plots/``."""
     dataset, _ = load_dataset(registry, data, root=options.data_root)
+    facts: dict[str, Any] = {}
     if options.sampling_freq is not None:
         if options.sampling_freq <= 0:
             raise ConfigError(f"--sampling-freq must be positive, got {options.sampling_freq:g}")
-        dataset.info["sampling_freq"] = float(options.sampling_freq)
+        facts["sampling_freq"] = float(options.sampling_freq)
+        dataset.info.update(facts)
     label = f"dataset {dataset.dataset_id}"
-    entries = _entries(options.probes, options.levels)
-    plans = plan_probes(registry, entries, dataset.info, dataset_label=label)
+    plans = plan_probes(
+        registry, _entries(options.probes, options.levels), dataset.info, dataset_label=label
+    )
     chosen = {p.name for p in plans}
     unknown = [name for name in options.levels if name not in chosen]
     if unknown:
         raise ConfigError(
             f"--levels names {', '.join(repr(n) for n in unknown)}, which is not among the "
             f"probes that run ({', '.join(sorted(chosen))})"
-        )
-    if options.probes is None and options.levels:
-        plans = plan_probes(
-            registry,
-            [ProbeEntry(name=p.name, levels=options.levels.get(p.name)) for p in plans],
-            dataset.info,
-            dataset_label=label,
         )
     task = str(dataset.info.get("task") or "classification")
     model = load_model(registry, model_config)
@@ -171,89 +157,70 @@ def _run_robustness(
         metrics=MetricsDeclaration(primary=primary, secondary=_secondary(task, primary)),
         protocol="zero_shot",
     )
+    probes = tuple(
+        ProbeEntry(name=p.name, levels=options.levels.get(p.name) or p.levels) for p in plans
+    )
+    suite = SuiteSpec(
+        name=SUITE_ID,
+        summary="run-robustness: probes on one dataset",
+        benchmarks=(SuiteEntry(benchmark=BENCHMARK_ID, dataset=data),),
+        probes=probes,
+    )
     run_options = RunOptions(
         seed=options.seed,
         batch_size=options.batch_size,
+        data_root=options.data_root,
+        overwrite=options.overwrite,
         progress=options.progress,
         command=options.command,
         model_config_path=options.model_config_path,
+        dataset_info=facts,
+        command_name="run-robustness",
+        document_layout=StandaloneRobustness(
+            data=data,
+            sampling_freq=dataset.info.get("sampling_freq"),
+            modality=dataset.info.get("modality"),
+            probes=tuple(p.name for p in plans),
+        ).layout,
     )
-    started = _utc_now()
-    t0 = time.perf_counter()
-    outcome = evaluate_benchmark(registry, benchmark, model, run_options, dataset=dataset)
-    assert outcome.predictions is not None
-    block = evaluate_probes(
-        registry,
-        plans,
-        dataset=dataset,
-        predictions=outcome.predictions,
-        model=model,
-        task=task,
-        primary_metric=primary,
-        seed=options.seed,
-        batch_size=options.batch_size,
-        progress=options.progress,
-    )
-    blocks = {
-        BENCHMARK_ID: {"benchmark_id": BENCHMARK_ID, "dataset_id": dataset.dataset_id, **block}
+    return run_suite(
+        registry, suite, model_config, out_dir, run_options,
+        benchmarks={BENCHMARK_ID: benchmark}, model=model,
+    )  # fmt: skip
+
+
+def robustness_layout(document: EvalDocument, run: StandaloneRobustness) -> EvalDocument:
+    """The run-robustness fields: the command, the data, the probes, per-probe rAUCs.
+
+    Example:
+        >>> from fmbench.results.records import EvalDocument, Status
+        >>> doc = EvalDocument(schema_version="1.0", eval_id="e", benchmark_id=BENCHMARK_ID,
+        ...                    status=Status.COMPLETED, run_metadata={"suite_id": "ROBUSTNESS"})
+        >>> run = StandaloneRobustness(data="/home/a/eeg", sampling_freq=160.0,
+        ...                            modality="eeg", probes=("noise",))
+        >>> meta = robustness_layout(doc, run).run_metadata
+        >>> meta["command_name"], meta["data_dir"], "suite_id" in meta
+        ('run-robustness', 'eeg', False)
+    """
+    meta = {
+        k: v for k, v in document.run_metadata.items() if k not in ("suite_id", "suite_version")
     }
-    document = build_document(
-        registry,
-        _SUITE,
-        model,
-        [outcome],
-        run_options,
-        started=started,
-        out_dir=out_dir,
-        wall=time.perf_counter() - t0,
+    meta.update(
+        command_name="run-robustness",
+        data_dir=public_path(run.data),
+        sampling_freq=run.sampling_freq,
+        modality=run.modality,
+        probes=list(run.probes),
     )
-    _adapt_document(document, block, dataset.source or data, dataset.info, plans)
-    document["robustness"] = blocks
-    result = RunResult(suite=_SUITE, model=model, outcomes=[outcome], document={}, out_dir=staging)
-    result.extras["robustness"] = blocks
-    sections = robustness_sections(blocks, staging, single=True)
-    result.document = write_eval(staging / "eval.yaml", document)
-    text = render_report(result.document, sections)
-    atomic_write_text(staging / "report.md", _retitle(text, dataset.dataset_id))
-    return result
-
-
-def _adapt_document(
-    document: dict[str, Any],
-    block: Mapping[str, Any],
-    data_dir: str,
-    info: Mapping[str, Any],
-    plans: Sequence[Any],
-) -> None:
-    """The run-robustness fields: data_dir, sampling_freq, probes, per-probe rAUCs."""
-    meta = document["run_metadata"]
-    meta.pop("suite_id", None)
-    meta.pop("suite_version", None)
-    meta["command_name"] = "run-robustness"
-    meta["data_dir"] = str(data_dir)
-    meta["sampling_freq"] = info.get("sampling_freq")
-    meta["modality"] = info.get("modality")
-    meta["probes"] = [p.name for p in plans]
-    metrics = document["metrics"]
-    for name, record in block["probes"].items():
-        if record["status"] == "Completed":
-            metrics[f"{name}_rAUC"] = record["performance"]["relative_rAUC"]
-        else:
-            metrics[f"{name}_rAUC"] = None
-    metrics["robustness_score"] = block["robustness_score"]
-    if block["status"] != "Completed" and document["status"] == "Completed":
-        document["status"] = "Partial"
-
-
-def _retitle(text: str, dataset_id: str) -> str:
-    """run-robustness has no suite: say what ran instead of a suite line."""
-    lines = text.split("\n")
-    out = []
-    for line in lines:
-        if line.startswith("# fmbench report:"):
-            out.append("# fmbench robustness report")
-        elif line.startswith("- Suite:"):
-            out.append(f"- Command: run-robustness on `{dataset_id}`")
-        else:
-            out.append(line)
-    return "\n".join(out)
+    metrics = dict(document.metrics)
+    block = (document.robustness or {}).get(BENCHMARK_ID)
+    status = document.status
+    if block is not None:
+        for name, probe in block.probes.items():
+            metrics[f"{name}_rAUC"] = (
+                probe.relative_rauc if probe.status.value == "Completed" else None
+            )
+        metrics["robustness_score"] = block.robustness_score
+        if block.status is not Status.COMPLETED and status is Status.COMPLETED:
+            status = Status.PARTIAL
+    return attrs.evolve(document, run_metadata=meta, metrics=metrics, status=status)

@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import ResultsError
+from fmbench.hashing import json_sha256
 from fmbench.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["RunJournal", "RunLock", "fingerprint", "lock_path"]
@@ -45,8 +45,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
 def fingerprint(*parts: Any) -> str:
     """A stable SHA-256 of JSON-able parts (what determines a unit's result)."""
-    blob = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return json_sha256(list(parts))
 
 
 class RunJournal:

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,14 @@ from fmbench.plugin_system.specs import (
 from fmbench.resource_usage import peak_rss_mb
 from fmbench.results.eval_file import SCHEMA_VERSION, write_eval
 from fmbench.results.predictions import store_run_predictions
+from fmbench.results.privacy import public_command, public_path
+from fmbench.results.records import (
+    BenchmarkResult,
+    BenchmarkResults,
+    EvalDocument,
+    RobustnessResult,
+    Status,
+)
 from fmbench.running.journal import RunJournal, fingerprint
 from fmbench.statistics.intervals import add_statistics
 
@@ -88,6 +96,13 @@ class RunOptions:
     cache_dir: str | None = None
     #: reuse cached embeddings of clean data (``--no-cache`` turns it off)
     use_cache: bool = True
+    #: facts that override the dataset's own (``run-robustness --sampling-freq``)
+    dataset_info: Mapping[str, Any] = attrs.field(factory=dict)
+    #: the command this run is (``run``, ``run-robustness``): a folder is resumed only by it
+    command_name: str = "run"
+    #: a last step applied to the document before it is signed and written; ``run-robustness``
+    #: gives the earlier project's layout this way (``fmbench.robustness.standalone``)
+    document_layout: Callable[[EvalDocument], EvalDocument] | None = None
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -113,14 +128,13 @@ class BenchmarkOutcome:
 
 @attrs.define(kw_only=True, eq=False)
 class RunResult:
-    """Everything a reporter needs."""
+    """Everything a reporter needs: the signed document, the outcomes, where files go."""
 
     suite: SuiteSpec
     model: ModelHandle
     outcomes: list[BenchmarkOutcome]
-    document: dict[str, Any]
+    document: EvalDocument
     out_dir: Path
-    extras: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def failed(self) -> list[BenchmarkOutcome]:
@@ -199,12 +213,7 @@ def evaluate_benchmark(
     phases: dict[str, float] = {}
     t0 = time.perf_counter()
     if dataset is None:
-        dataset, _ = load_dataset(
-            registry,
-            dataset_name or benchmark.dataset,
-            root=options.data_root,
-            options=dict(benchmark.dataset_options),
-        )
+        dataset = load_benchmark_data(registry, benchmark, dataset_name, options)
     phases["load_data"] = time.perf_counter() - t0
     protocol_name = options.protocol or benchmark.protocol
     protocol = registry.get(ProtocolSpec, protocol_name)
@@ -301,6 +310,21 @@ def evaluate_benchmark(
     )
 
 
+def load_benchmark_data(
+    registry: Registry, benchmark: BenchmarkSpec, dataset_name: str | None, options: RunOptions
+) -> Dataset:
+    """The dataset a benchmark runs on (its own, or the one ``--dataset`` names), with the
+    facts the run overrides (``options.dataset_info``) applied."""
+    dataset, _ = load_dataset(
+        registry,
+        dataset_name or benchmark.dataset,
+        root=options.data_root,
+        options=dict(benchmark.dataset_options),
+    )
+    dataset.info.update(options.dataset_info)
+    return dataset
+
+
 def _failed_record(benchmark_id: str, error: BaseException, version: str | None) -> dict[str, Any]:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     if not isinstance(error, FmbenchError):
@@ -336,7 +360,7 @@ def _provenance(
         "machine": platform.machine(),
         "numpy": np.__version__,
         "scikit_learn": metadata.version("scikit-learn"),
-        "command": options.command,
+        "command": public_command(options.command),
     }
 
 
@@ -348,52 +372,64 @@ def build_document(
     options: RunOptions,
     *,
     started: _dt.datetime,
-    out_dir: Path,
     wall: float,
-) -> dict[str, Any]:
-    """The ``eval.yaml`` content (without its digest)."""
+    execution: Mapping[str, Any] | None = None,
+    robustness: Mapping[str, Mapping[str, Any]] | None = None,
+    determinism: Mapping[str, Any] | None = None,
+) -> EvalDocument:
+    """The run's :class:`~fmbench.results.records.EvalDocument` (without its digest), built
+    once from the units' records and the run-level blocks.
+
+    Nothing in it names a local path: the model config is recorded by file name (or the
+    shipped model's name), and the command line with paths reduced to their last part.
+    """
     first = outcomes[0].record
     top_metrics: dict[str, Any] = dict(first.get("metrics", {}))
     if first.get("stratified"):
         top_metrics["stratified"] = first["stratified"]
-    statuses = {o.record["status"] for o in outcomes}
-    status = (
-        "Completed"
-        if statuses == {"Completed"}
-        else "Failed"
-        if statuses == {"Failed"}
-        else "Partial"
-    )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "eval_id": f"{suite.name}-{model.model_id}-{started.strftime('%Y%m%d-%H%M%S')}",
-        "benchmark_id": first["benchmark_id"],
-        "model_ids": {"candidate": model.model_id},
-        "dataset_id": first.get("dataset_id"),
-        "run_metadata": {
-            "date": started.strftime("%Y-%m-%d"),
-            "started_at": started.isoformat(timespec="seconds"),
-            "finished_at": _utc_now().isoformat(timespec="seconds"),
-            "runner": "fmbench",
-            "fmbench_version": __version__,
-            "suite_id": suite.name,
-            "suite_version": suite.version,
-            "model_config": options.model_config_path,
-            "output_dir": str(out_dir),
-            "seed": options.seed,
-            "batch_size": options.batch_size,
-        },
-        "metrics": top_metrics,
-        "status": status,
-        "model": model.describe(),
-        "benchmarks": [o.record for o in outcomes],
-        "provenance": _provenance(registry, suite, outcomes, options),
-        "resources": {
+    status = Status.combined([Status(o.record["status"]) for o in outcomes])
+    blocks = {k: RobustnessResult.from_dict(v) for k, v in (robustness or {}).items()}
+    if status is Status.COMPLETED and any(
+        b.status is not Status.COMPLETED for b in blocks.values()
+    ):
+        status = Status.PARTIAL  # a probe failed: the run is not complete
+    meta: dict[str, Any] = {
+        "date": started.strftime("%Y-%m-%d"),
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": _utc_now().isoformat(timespec="seconds"),
+        "runner": "fmbench",
+        "fmbench_version": __version__,
+        "suite_id": suite.name,
+        "suite_version": suite.version,
+        "model_config": public_path(options.model_config_path),
+        "seed": options.seed,
+        "batch_size": options.batch_size,
+    }
+    if execution is not None:
+        meta["execution"] = dict(execution)
+    document = EvalDocument(
+        schema_version=SCHEMA_VERSION,
+        eval_id=f"{suite.name}-{model.model_id}-{started.strftime('%Y%m%d-%H%M%S')}",
+        benchmark_id=first["benchmark_id"],
+        model_ids={"candidate": model.model_id},
+        dataset_id=first.get("dataset_id"),
+        run_metadata=meta,
+        metrics=top_metrics,
+        status=status,
+        model=model.describe(),
+        benchmarks=BenchmarkResults(BenchmarkResult.from_dict(o.record) for o in outcomes),
+        robustness=blocks or None,
+        determinism=determinism,
+        provenance=_provenance(registry, suite, outcomes, options),
+        resources={
             "wall_time_s": round(wall, 4),
             "peak_rss_mb": peak_rss_mb(),
             **({"model": r} if (r := model.resources()) else {}),
         },
-    }
+    )
+    if options.document_layout is not None:
+        document = options.document_layout(document)
+    return document
 
 
 @attrs.frozen(kw_only=True)
@@ -530,12 +566,18 @@ def run_suite(
     model_config: ModelConfig,
     out_dir: Path,
     options: RunOptions,
+    *,
+    benchmarks: Mapping[str, BenchmarkSpec] | None = None,
+    model: ModelHandle | None = None,
 ) -> RunResult:
     """Run every benchmark of ``suite`` on the model and write results into ``out_dir``.
 
     Benchmarks are independent units: they run in this process, in a process pool
     (``options.executor = "processes"``, ``jobs``) or on a Dask cluster, and each finished one
-    is journaled in ``out_dir`` so that ``resume`` runs only what is missing.
+    is journaled in ``out_dir`` so that ``resume`` runs only what is missing. ``benchmarks``
+    gives specs that are not registered (``run-robustness`` makes one for its dataset);
+    ``model`` is the model already loaded from ``model_config`` (the Python API passes the
+    user's object this way).
     """
     from fmbench.progress import Progress
     from fmbench.running.execution import describe, run_units
@@ -543,6 +585,7 @@ def run_suite(
     from fmbench.running.resume import RunIdentity, model_fingerprint
 
     identity = RunIdentity(
+        command=options.command_name,
         suite_id=suite.name,
         model_id=model_config.model_id,
         seed=options.seed,
@@ -555,10 +598,13 @@ def run_suite(
         journal = RunJournal(folder.path)
         _check_resumable(folder.path, journal, options)
         journal.save_run(identity.to_json())
-        benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
-            (entry, registry.get(BenchmarkSpec, entry.benchmark)) for entry in suite.benchmarks
+        given = benchmarks or {}
+        suite_benchmarks: list[tuple[SuiteEntry, BenchmarkSpec]] = [
+            (entry, given.get(entry.benchmark) or registry.get(BenchmarkSpec, entry.benchmark))
+            for entry in suite.benchmarks
         ]
-        model = load_model(registry, model_config)
+        if model is None:
+            model = load_model(registry, model_config)
         # units run in this process use this registry and this model object
         _WORKER_CACHE[("registry", options.external)] = registry
         _WORKER_CACHE[("model", model_config.sha256)] = model
@@ -572,7 +618,7 @@ def run_suite(
                 model_config=model_config,
                 options=options,
             )
-            for entry, benchmark in benchmarks
+            for entry, benchmark in suite_benchmarks
         ]
         versions = registry.plugin_versions()
         identity_of_model = model_fingerprint(model)
@@ -628,19 +674,17 @@ def run_suite(
         for index, dataset in replayed_data.items():
             outcomes[index].dataset = dataset
         staging = folder.staging
-        result = RunResult(
-            suite=suite, model=model, outcomes=outcomes, document={}, out_dir=staging
-        )
         needs_data = bool(options.check_determinism) or bool(
-            suite.probes or any(b.probes for _, b in benchmarks)
+            suite.probes or any(b.probes for _, b in suite_benchmarks)
         )
         if needs_data:
             _attach_datasets(registry, units, outcomes, options)
-        if suite.probes or any(b.probes for _, b in benchmarks):
+        robustness = None
+        if suite.probes or any(b.probes for _, b in suite_benchmarks):
             from fmbench.robustness.engine import run_declared_probes
 
-            result.extras["robustness"] = run_declared_probes(
-                registry, suite, benchmarks, model, options, result
+            robustness = run_declared_probes(
+                registry, suite, suite_benchmarks, model, options, outcomes
             )
         store_run_predictions(outcomes, staging)
         determinism = None
@@ -651,30 +695,23 @@ def run_suite(
                 registry, outcomes, model, seed=options.seed,
                 n_samples=options.check_determinism, batch_size=options.batch_size,
             )  # fmt: skip
-        document = build_document(
-            registry,
-            suite,
-            model,
-            outcomes,
-            options,
-            started=started,
-            out_dir=out_dir,
-            wall=time.perf_counter() - t0,
-        )
-        document["run_metadata"]["execution"] = {
+        execution = {
             **describe(options.executor, options.jobs, options.scheduler),
             "resumed_units": sorted(units[i].name for i in range(len(units)) if i not in pending),
             "rerun_units": reruns,
         }
-        if "robustness" in result.extras:
-            document["robustness"] = result.extras["robustness"]
-            if document["status"] == "Completed" and any(
-                block.get("status") != "Completed" for block in result.extras["robustness"].values()
-            ):
-                document["status"] = "Partial"  # a probe failed: the run is not complete
-        if determinism is not None:
-            document["determinism"] = determinism
-        result.document = write_eval(staging / "eval.yaml", document)
+        document = build_document(
+            registry, suite, model, outcomes, options, started=started,
+            wall=time.perf_counter() - t0, execution=execution, robustness=robustness,
+            determinism=determinism,
+        )  # fmt: skip
+        result = RunResult(
+            suite=suite,
+            model=model,
+            outcomes=outcomes,
+            document=write_eval(staging / "eval.yaml", document),
+            out_dir=staging,
+        )
         write_reports(registry, result, options)
         folder.commit()
         result.out_dir = out_dir
@@ -699,10 +736,7 @@ def _replay_check(
     which = fingerprint(name, unit.options.data_root, dict(unit.benchmark.dataset_options))
     if which not in loaded:
         try:
-            dataset, _ = load_dataset(
-                registry, name, root=unit.options.data_root,
-                options=dict(unit.benchmark.dataset_options),
-            )  # fmt: skip
+            dataset = load_benchmark_data(registry, unit.benchmark, unit.dataset_name, unit.options)
             loaded[which] = (dataset, None)
         except FmbenchError as exc:
             loaded[which] = (None, f"its dataset cannot be loaded ({exc})")
@@ -723,11 +757,8 @@ def _attach_datasets(
     """Load (memory-map) the datasets of finished benchmarks for the steps that need them."""
     for unit, outcome in zip(units, outcomes, strict=True):
         if outcome.ok and outcome.dataset is None:
-            outcome.dataset, _ = load_dataset(
-                registry,
-                unit.dataset_name or unit.benchmark.dataset,
-                root=options.data_root,
-                options=dict(unit.benchmark.dataset_options),
+            outcome.dataset = load_benchmark_data(
+                registry, unit.benchmark, unit.dataset_name, options
             )
 
 

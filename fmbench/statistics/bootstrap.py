@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -39,6 +38,7 @@ import numpy as np
 
 from fmbench.errors import MetricUndefined
 from fmbench.evaluation.protocols import Predictions
+from fmbench.hashing import word64
 from fmbench.plugin_system.specs import MetricSpec, resolve
 
 __all__ = [
@@ -69,11 +69,9 @@ def rng_seed(seed: int, benchmark_id: str, stream: str = "bootstrap") -> np.rand
         >>> bool(a == b)
         True
     """
-    words = [
-        int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-        for text in (benchmark_id, stream)
-    ]
-    return np.random.SeedSequence(entropy=int(seed), spawn_key=tuple(words))
+    return np.random.SeedSequence(
+        entropy=int(seed), spawn_key=(word64(benchmark_id), word64(stream))
+    )
 
 
 def unit_codes(units: np.ndarray | None, n: int) -> tuple[np.ndarray | None, int]:
@@ -137,151 +135,26 @@ def resample_weights(
 # --- weighted forms of the built-in metrics: (y_true, y_score, W (b, n)) -> (b,) -----------
 
 
-def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
-
-
-def _binary_auroc(score: np.ndarray, positive: np.ndarray, W: np.ndarray) -> np.ndarray:
-    # Mann-Whitney with weights: for each positive, the weight of the negatives scored below
-    # it (ties count half), from one cumulative sum over the negatives in score order.
-    neg_idx = np.flatnonzero(~positive)
-    pos_idx = np.flatnonzero(positive)
-    neg_idx = neg_idx[np.argsort(score[neg_idx], kind="mergesort")]
-    neg_scores = score[neg_idx]
-    below = np.searchsorted(neg_scores, score[pos_idx], side="left")
-    upto = np.searchsorted(neg_scores, score[pos_idx], side="right")
-    neg_cum = np.zeros((W.shape[0], len(neg_idx) + 1))
-    np.cumsum(W[:, neg_idx], axis=1, out=neg_cum[:, 1:])
-    pos_w = W[:, pos_idx]
-    if np.array_equal(below, upto):  # no ties between the classes
-        num = np.einsum("bp,bp->b", pos_w, neg_cum[:, below])
-    else:
-        num = np.einsum("bp,bp->b", pos_w, neg_cum[:, below] + neg_cum[:, upto]) / 2
-    w_pos = pos_w.sum(axis=1)
-    w_neg = neg_cum[:, -1]
-    return _safe_divide(num, w_pos * w_neg)
-
-
-def weighted_auroc(y_true: np.ndarray, proba: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """AUROC of every resample (binary, or macro one-vs-rest over the classes present)."""
-    y = np.asarray(y_true).astype(int)
-    proba = np.asarray(proba, dtype=float)
-    if proba.shape[1] == 2:
-        return _binary_auroc(proba[:, 1], y == 1, W)
-    per_class = []
-    for c in np.unique(y):
-        positive = y == c
-        auc = _binary_auroc(proba[:, int(c)], positive, W)
-        per_class.append(auc)
-    stacked = np.vstack(per_class)  # (classes, b)
-    present = np.isfinite(stacked)
-    n_present = present.sum(axis=0)
-    total = np.where(present, stacked, 0.0).sum(axis=0)
-    return _safe_divide(total, n_present.astype(float))
-
-
-def _onehot(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    return (np.asarray(labels)[:, None] == classes[None, :]).astype(np.float64)
-
-
-def weighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Accuracy of every resample."""
-    correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
-    return _safe_divide(W @ correct, W.sum(axis=1))
-
-
-def weighted_balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Mean recall over the classes present in each resample."""
-    classes = np.unique(y_true)
-    Y = _onehot(y_true, classes)
-    correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
-    den = W @ Y
-    recall = _safe_divide(W @ (Y * correct[:, None]), den)
-    present = den > 0
-    return _safe_divide(np.where(present, recall, 0.0).sum(axis=1), present.sum(axis=1) * 1.0)
-
-
-def weighted_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Macro F1 over the classes present (true or predicted) in each resample."""
-    classes = np.union1d(np.unique(y_true), np.unique(y_pred))
-    Y, P = _onehot(y_true, classes), _onehot(y_pred, classes)
-    tp = W @ (Y * P)
-    den = W @ Y + W @ P
-    used = den > 0
-    f1 = np.where(used, _safe_divide(2 * tp, den), 0.0)
-    f1 = np.nan_to_num(f1)
-    return _safe_divide(f1.sum(axis=1), used.sum(axis=1) * 1.0)
-
-
-def _per_sample_mean(values: np.ndarray, W: np.ndarray) -> np.ndarray:
-    return _safe_divide(W @ values, W.sum(axis=1))
-
-
-def _regression(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true, dtype=float)
-    p = np.asarray(y_pred, dtype=float).reshape(y.shape)
-    return y.reshape(len(y), -1), p.reshape(len(p), -1)
-
-
-def weighted_mse(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Mean squared error of every resample."""
-    y, p = _regression(y_true, y_pred)
-    return _per_sample_mean(((y - p) ** 2).mean(axis=1), W)
-
-
-def weighted_mae(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Mean absolute error of every resample."""
-    y, p = _regression(y_true, y_pred)
-    return _per_sample_mean(np.abs(y - p).mean(axis=1), W)
-
-
-def weighted_r2(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """R2 of every resample (uniform average over outputs; NaN for constant targets)."""
-    y, p = _regression(y_true, y_pred)
-    yc = y - y.mean(axis=0)
-    total_w = W.sum(axis=1)[:, None]
-    mean = (W @ yc) / total_w
-    ss_tot = W @ (yc**2) - total_w * mean**2
-    ss_res = W @ ((y - p) ** 2)
-    scale = W @ (yc**2)
-    constant = ss_tot <= 1e-12 * np.maximum(scale, 1e-300)
-    r2 = 1 - ss_res / np.where(constant, 1.0, ss_tot)
-    r2[constant] = np.nan
-    return r2.mean(axis=1)
-
-
-def weighted_pearson_r(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Pearson r of every resample (all outputs pooled; NaN when constant)."""
-    y, p = _regression(y_true, y_pred)
-    if y.size < 3:
-        return np.full(W.shape[0], np.nan)
-    a, b = y - y.mean(), p - p.mean()
-    moments = np.column_stack([a.sum(1), b.sum(1), (a * a).sum(1), (b * b).sum(1), (a * b).sum(1)])
-    m = W @ moments / (W.sum(axis=1)[:, None] * y.shape[1])
-    var_a = m[:, 2] - m[:, 0] ** 2
-    var_b = m[:, 3] - m[:, 1] ** 2
-    cov = m[:, 4] - m[:, 0] * m[:, 1]
-    tiny_a = var_a <= 1e-12 * np.maximum(m[:, 2], 1e-300)
-    tiny_b = var_b <= 1e-12 * np.maximum(m[:, 3], 1e-300)
-    r = _safe_divide(cov, np.sqrt(np.clip(var_a, 0, None) * np.clip(var_b, 0, None)))
-    r[tiny_a | tiny_b] = np.nan
-    return r
-
-
 # --- intervals ------------------------------------------------------------------------------
 
 
 @attrs.define(kw_only=True)
 class IntervalResult:
-    """One metric's bootstrap interval: ``interval`` is None with ``reason`` when undefined."""
+    """One metric's interval: ``interval`` is None with ``reason`` when undefined.
+
+    ``method`` names how it was made (see :mod:`fmbench.statistics.metric_intervals`);
+    ``design_effect`` is set for closed forms on clustered samples; ``degenerate`` says why an
+    interval cannot be trusted (zero width, or too few resamples defined the metric).
+    """
 
     interval: tuple[float, float] | None
     n_used: int
     n_resamples: int
     reason: str | None = None
     distribution: np.ndarray | None = attrs.field(default=None, repr=False)
+    method: str = "percentile bootstrap"
+    design_effect: float | None = None
+    degenerate: str | None = None
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:

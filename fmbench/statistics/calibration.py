@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from fmbench.errors import MetricUndefined
+from fmbench.evaluation.finite import require_finite
 
 __all__ = ["ECE_BINS", "brier", "ece", "reliability_curve", "weighted_brier", "weighted_ece"]
 
@@ -31,8 +32,10 @@ ECE_BINS = 15
 
 
 def _checked(y_true: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    require_finite(y_true, "calibration labels")
     y = np.asarray(y_true).astype(int)
     p = np.asarray(proba, dtype=float)
+    require_finite(p, "calibration probabilities")
     if p.ndim != 2 or p.shape[0] != len(y):
         raise MetricUndefined(f"probabilities of shape {p.shape} do not match {len(y)} labels")
     if len(y) and (y.min() < 0 or y.max() >= p.shape[1]):

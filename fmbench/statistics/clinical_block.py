@@ -1,6 +1,18 @@
 """A benchmark record's ``clinical`` block: operating points, fixed-specificity points, the
 Youden threshold, prevalence-adjusted PPV/NPV, the decision curve and subgroup gaps, each with
-a bootstrap interval.
+an interval.
+
+Sensitivity, specificity, PPV and NPV at a threshold fixed before scoring the test samples
+(declared, or chosen on training data) are proportions: they get Clopper-Pearson intervals,
+which hold at 0 and 1 (:mod:`fmbench.statistics.score_intervals`; with a design effect over
+the resampling units when samples are clustered). Quantities re-read from the test ROC curve
+(fixed-specificity points), macro averages, prevalence-adjusted values and the decision curve
+get percentile-bootstrap intervals. Each entry names its ``method``.
+
+Subgroup gaps report the observed range between the best and the worst group and a chi-square
+test that the rate is equal in every group of the column (Rao-Scott corrected when clustered),
+Holm-adjusted across all the columns and rates of the block; ``flagged`` is that test's
+verdict (:mod:`fmbench.statistics.homogeneity`), never an interval of the range.
 
 Thresholds are never chosen on test data. The declared threshold is fixed in advance; the
 Youden threshold and the training-split thresholds of the fixed points are chosen per fold on
@@ -8,10 +20,10 @@ that fold's *training* predictions (:class:`fmbench.evaluation.protocols.Trainin
 to the fold's test samples. Without a training split (split ``none``) those entries are null
 with the reason.
 
-Intervals use the same resamples as the record's other intervals would: the benchmark's
-resampling unit (subjects move together), its number of resamples and confidence, from the
-run seed on the benchmark's own ``clinical`` stream. The thresholds chosen on training data
-are held fixed while the test samples are resampled.
+Bootstrap intervals resample the benchmark's resampling unit (subjects move together), with
+its number of resamples and confidence, from the run seed on the benchmark's own ``clinical``
+stream. The thresholds chosen on training data are held fixed while the test samples are
+resampled.
 
 Example:
     >>> import numpy as np
@@ -59,6 +71,9 @@ from fmbench.statistics.bootstrap import (
     rng_seed,
     unit_codes,
 )
+from fmbench.statistics.homogeneity import holm, homogeneity_test
+from fmbench.statistics.metric_intervals import MIN_DEFINED_SHARE
+from fmbench.statistics.score_intervals import proportion_interval
 
 __all__ = ["add_clinical", "clinical_block"]
 
@@ -116,9 +131,44 @@ def _entry(point: float, dist: np.ndarray, confidence: float, reason: str) -> di
         entry["interval"] = None
         entry["interval_reason"] = "undefined in every resample"
         return entry
-    entry["interval"] = list(percentile_interval(finite, confidence))
+    lo, hi = percentile_interval(finite, confidence)
+    entry["interval"] = [lo, hi]
+    entry["method"] = "percentile bootstrap"
     if len(finite) < len(dist):
         entry["n_used"] = len(finite)
+    if hi - lo <= 0:
+        entry["interval_degenerate"] = f"zero width at {lo:g}"
+    elif len(finite) < MIN_DEFINED_SHARE * len(dist):
+        entry["interval_degenerate"] = f"only {len(finite)} of {len(dist)} resamples defined it"
+    return entry
+
+
+def _proportion_entry(
+    success: np.ndarray,
+    counted: np.ndarray,
+    units: np.ndarray | None,
+    confidence: float,
+    reason: str,
+) -> dict[str, Any]:
+    """A rate at fixed calls: the fraction of ``success`` among the ``counted`` samples, with
+    its Clopper-Pearson interval."""
+    if not counted.any():
+        return {"value": None, "reason": reason}
+    value = float(np.mean(success[counted]))
+    if units is not None and len(np.unique(units)) == len(units):
+        units = None  # one sample per unit: the samples are the units
+    found = proportion_interval(
+        success[counted], None if units is None else units[counted], confidence
+    )
+    entry: dict[str, Any] = {"value": round(value, 6) + 0.0}
+    if isinstance(found, str):
+        entry["interval"] = None
+        entry["interval_reason"] = found
+        return entry
+    entry["interval"] = list(found.interval)
+    entry["method"] = found.method
+    if found.clusters is not None:
+        entry["design_effect"] = found.design_effect
     return entry
 
 
@@ -135,12 +185,24 @@ def _pick(fn: Callable[[np.ndarray], dict[str, np.ndarray]], rate: str) -> Quant
     return lambda W: fn(W)[rate]
 
 
+def _rate_masks(pos: np.ndarray, called: np.ndarray, rate: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(success, counted)`` of a rate: e.g. sensitivity counts the positives, and a success
+    is a positive called positive."""
+    return {
+        "sensitivity": (called, pos),
+        "specificity": (~called, ~pos),
+        "ppv": (pos, called),
+        "npv": (~pos, ~called),
+    }[rate]
+
+
 class _Builder:
     """Collects the block's quantities, then fills in values and intervals."""
 
-    def __init__(self, n: int, confidence: float) -> None:
+    def __init__(self, n: int, confidence: float, units: np.ndarray | None = None) -> None:
         self.collector = _Collector(n)
         self.confidence = confidence
+        self.units = None if units is None else np.asarray(units).astype(str)
         self.slots: list[tuple[dict[str, Any], str, str, str]] = []
         self.results: dict[str, dict[str, Any]] = {}
 
@@ -149,11 +211,21 @@ class _Builder:
         target[name] = None
         self.slots.append((target, name, key, reason))
 
-    def rates(
-        self, target: dict[str, Any], fn: Callable[[np.ndarray], dict[str, np.ndarray]]
+    def proportion(
+        self, target: dict[str, Any], rate: str, pos: np.ndarray, called: np.ndarray
     ) -> None:
-        for rate in RATES:
-            self.scalar(target, rate, _pick(fn, rate), _REASONS[rate])
+        """A rate at fixed calls: a proportion with a Clopper-Pearson interval (no resampling)."""
+        success, counted = _rate_masks(np.asarray(pos, bool), np.asarray(called, bool), rate)
+        target[rate] = _proportion_entry(
+            success, counted, self.units, self.confidence, _REASONS[rate]
+        )
+
+    def rates(
+        self, target: dict[str, Any], pos: np.ndarray, called: np.ndarray,
+        rates: tuple[str, ...] = RATES,
+    ) -> None:  # fmt: skip
+        for rate in rates:
+            self.proportion(target, rate, pos, called)
 
     def finish(
         self, seed: np.random.SeedSequence | int, n_resamples: int, units: np.ndarray | None
@@ -206,10 +278,7 @@ def _thresholded(
     entry: dict[str, Any] = {
         "thresholds": [float(t) if np.isfinite(t) else None for t in chosen],
     }
-    for rate in rates:
-        builder.scalar(
-            entry, rate, _pick(lambda W: weighted_rates(pos, called, W), rate), _REASONS[rate]
-        )
+    builder.rates(entry, pos, called, rates)
     return entry
 
 
@@ -250,7 +319,7 @@ def clinical_block(
         }
     y = np.asarray(predictions.y_true)
     pos, score = binary_view(y, proba, c)
-    builder = _Builder(len(y), confidence)
+    builder = _Builder(len(y), confidence, units)
     block: dict[str, Any] = {
         "positive_class": c,
         "threshold": spec.threshold,
@@ -258,7 +327,7 @@ def clinical_block(
     }
     called = score >= spec.threshold
     block["operating_point"] = {}
-    builder.rates(block["operating_point"], lambda W: weighted_rates(pos, called, W))
+    builder.rates(block["operating_point"], pos, called)
     training_ok = spec.needs_training_predictions and predictions.training is not None
     for key, targets, at, choose_for, other in (
         ("fixed_specificity", spec.fixed_specificity, weighted_sensitivity_at_specificity,
@@ -318,13 +387,10 @@ def clinical_block(
     if k > 2:
         _per_class(builder, block, y, proba, spec.threshold)
     if groups and spec.subgroup_gaps:
-        block["subgroup_gaps"] = _subgroup_gaps(builder, pos, called, groups)
+        block["subgroup_gaps"], block["subgroup_gap_test"] = _subgroup_gaps(
+            pos, called, groups, units, 1 - confidence
+        )
     builder.finish(seed, n_resamples, units)
-    for per_rate in (block.get("subgroup_gaps") or {}).values():
-        for entry in per_rate.values():
-            interval = (entry.get("gap") or {}).get("interval")
-            if interval is not None:
-                entry["excludes_zero"] = bool(interval[0] > 0 or interval[1] < 0)
     if curve_key is not None:
         block["decision_curve"] = _curve_table(
             builder, curve_key, list(spec.decision_curve), pos, confidence
@@ -380,7 +446,7 @@ def _per_class(
         def rates_c(W: np.ndarray, p: np.ndarray = pos_c, k: np.ndarray = called_c) -> Any:
             return weighted_rates(p, k, W)
 
-        builder.rates(per_class[str(c)], rates_c)
+        builder.rates(per_class[str(c)], pos_c, called_c)
         for rate in RATES:
             fns[rate].append(lambda W, f=rates_c, r=rate: f(W)[r])  # type: ignore[misc]
     block["per_class"] = per_class
@@ -394,24 +460,30 @@ def _per_class(
 
 
 def _subgroup_gaps(
-    builder: _Builder,
     pos: np.ndarray,
     called: np.ndarray,
     groups: Mapping[str, tuple[np.ndarray, list[str]]],
-) -> dict[str, Any]:
-    """Per column: the gap between the highest and the lowest group in sensitivity and in
-    specificity (groups fixed at the point estimate; the signed difference is resampled)."""
-    ones = np.ones((1, len(pos)))
+    units: np.ndarray | None,
+    alpha: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per column and rate (sensitivity, specificity at the declared threshold): the best and
+    the worst group, their observed gap, and a homogeneity test over all the column's
+    reported groups; ``flagged`` when the Holm-adjusted p-value over every test of the block
+    is below ``alpha``. Returns ``(gaps, what the flag means)``."""
     out: dict[str, Any] = {}
+    tests: list[tuple[dict[str, Any], float]] = []
+    unit_labels = None if units is None else np.asarray(units).astype(str)
+    clustered = unit_labels is not None and len(np.unique(unit_labels)) < len(unit_labels)
     for column, (labels, names) in groups.items():
         per_rate: dict[str, Any] = {}
+        reported = np.isin(labels, names)
         for rate in ("sensitivity", "specificity"):
+            success, counted = _rate_masks(pos, called, rate)
             values = {}
             for name in names:
-                mask = (labels == name).astype(float)
-                value = weighted_rates(pos, called, ones * mask)[rate][0]
-                if np.isfinite(value):
-                    values[name] = float(value)
+                mask = counted & (labels == name)
+                if mask.any():
+                    values[name] = float(np.mean(success[mask]))
             if len(values) < 2:
                 per_rate[rate] = {
                     "value": None,
@@ -420,24 +492,47 @@ def _subgroup_gaps(
                 continue
             best = max(values, key=lambda g: (values[g], g))
             worst = min(values, key=lambda g: (values[g], g))
-            best_mask = (labels == best).astype(float)
-            worst_mask = (labels == worst).astype(float)
             entry: dict[str, Any] = {
                 "best_group": best,
                 "best": round(values[best], 6),
                 "worst_group": worst,
                 "worst": round(values[worst], 6),
+                "gap": {"value": round(values[best] - values[worst], 6) + 0.0},
             }
-
-            def gap(
-                W: np.ndarray, r: str = rate, b: np.ndarray = best_mask, w: np.ndarray = worst_mask
-            ) -> np.ndarray:
-                return weighted_rates(pos, called, W * b)[r] - weighted_rates(pos, called, W * w)[r]
-
-            builder.scalar(entry, "gap", gap, f"{rate} undefined in a group")
+            rows = counted & reported
+            found = homogeneity_test(
+                success[rows],
+                labels[rows],
+                unit_labels[rows] if clustered and unit_labels is not None else None,
+            )
+            if isinstance(found, str):
+                entry["test"] = {"p_value": None, "reason": found}
+                entry["flagged"] = False
+            else:
+                entry["test"] = {
+                    "statistic": round(found.statistic, 6),
+                    "df": found.df,
+                    "p_value": float(f"{found.p_value:.6g}"),
+                }
+                if clustered:
+                    entry["test"]["rao_scott"] = round(found.correction, 4)
+                tests.append((entry, found.p_value))
             per_rate[rate] = entry
         out[column] = per_rate
-    return out
+    adjusted = holm([p for _, p in tests])
+    for (entry, _), p_holm in zip(tests, adjusted, strict=True):
+        entry["test"]["p_holm"] = float(f"{p_holm:.6g}")
+        entry["flagged"] = bool(p_holm < alpha)
+    meaning = {
+        "test": "chi-square test that the rate is equal in every reported group of the column"
+        + (" (Rao-Scott corrected for clustered samples)" if clustered else ""),
+        "correction": f"Holm over the {len(tests)} tests of this block (columns x rates)",
+        "alpha": round(alpha, 6),
+        "flagged": "the rate differs between the groups of that column (Holm-adjusted "
+        "p < alpha); the gap is the observed best-minus-worst range, which is biased upwards "
+        "with many groups and is not itself tested",
+    }
+    return out, meaning
 
 
 def add_clinical(

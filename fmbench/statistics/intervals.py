@@ -1,5 +1,6 @@
-"""A benchmark record's statistics: bootstrap intervals for every metric (overall and per
-stratum), the worst group and its gap to the best, and calibration curves.
+"""A benchmark record's statistics: an interval for every metric (overall and per stratum;
+each metric's method from :mod:`fmbench.statistics.metric_intervals`), the worst group and its
+gap to the best (descriptive: no test), and calibration curves.
 
 The resampling unit is the benchmark's ``bootstrap.unit`` when it names one (``"sample"``
 forces single samples), else the split's ``group_by`` column (subjects resampled as clusters),
@@ -27,7 +28,8 @@ from fmbench.errors import DataError
 from fmbench.evaluation.protocols import Predictions
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec
-from fmbench.statistics.bootstrap import DEFAULT_RESAMPLES, bootstrap_intervals, rng_seed
+from fmbench.statistics.bootstrap import DEFAULT_RESAMPLES, IntervalResult, rng_seed
+from fmbench.statistics.metric_intervals import COVERS, metric_intervals
 
 __all__ = ["add_statistics", "bootstrap_unit", "group_gaps", "sample_units"]
 
@@ -57,23 +59,43 @@ def sample_units(
 
 
 def _intervals_block(
-    results: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, str], dict[str, int]]:
+    results: dict[str, IntervalResult],
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """``(intervals, reasons for the null ones, reasons the degenerate ones are flagged)``."""
     intervals: dict[str, Any] = {}
     reasons: dict[str, str] = {}
-    used: dict[str, int] = {}
+    degenerate: dict[str, str] = {}
     for name, res in results.items():
         intervals[name] = None if res.interval is None else list(res.interval)
-        used[name] = res.n_used
         if res.reason:
             reasons[name] = res.reason
-    return intervals, reasons, used
+        if res.degenerate:
+            degenerate[name] = res.degenerate
+    return intervals, reasons, degenerate
+
+
+def _method_block(results: dict[str, IntervalResult]) -> dict[str, Any]:
+    """The per-metric part of ``interval_method``: methods, resamples used, design effects."""
+    methods = {name: res.method for name, res in results.items()}
+    distinct = sorted(set(methods.values()))
+    block: dict[str, Any] = {
+        "method": distinct[0] if len(distinct) == 1 else "per metric",
+        "methods": methods,
+    }
+    block["n_used"] = {name: res.n_used for name, res in results.items() if res.n_resamples}
+    effects = {n: r.design_effect for n, r in results.items() if r.design_effect is not None}
+    if effects:
+        block["design_effect"] = effects
+    return block
 
 
 def group_gaps(
     stratified: dict[str, dict[str, Any]], specs: dict[str, MetricSpec]
 ) -> dict[str, dict[str, Any]]:
     """Per column and metric: the worst group, the best group and the gap between them.
+
+    Descriptive only: the extremes are picked on the data, so the gap is biased upwards and
+    carries no interval or test here (the clinical block tests equal rates across groups).
 
     Example:
         >>> from fmbench.plugin_system.specs import MetricSpec
@@ -125,7 +147,7 @@ def add_statistics(
     confidence = benchmark.bootstrap.confidence
     specs = {n: registry.get(MetricSpec, n) for n in names}
     units = sample_units(benchmark, dataset, predictions.indices)
-    results = bootstrap_intervals(
+    results = metric_intervals(
         specs,
         predictions,
         seed=rng_seed(seed, benchmark.name),
@@ -133,17 +155,21 @@ def add_statistics(
         confidence=confidence,
         units=units,
     )
-    intervals, reasons, used = _intervals_block(results)
+    intervals, reasons, degenerate = _intervals_block(results)
     record["intervals"] = intervals
     if reasons:
         record["intervals_undefined"] = reasons
+    if degenerate:
+        record["intervals_degenerate"] = degenerate
+    methods = _method_block(results)
     record["interval_method"] = {
-        "method": "percentile bootstrap",
+        "method": methods.pop("method"),
         "unit": bootstrap_unit(benchmark) or "sample",
         "n_units": len(np.unique(units)) if units is not None else len(predictions.y_true),
         "n_resamples": n_resamples,
         "confidence": confidence,
-        "n_used": used,
+        **methods,
+        "covers": COVERS,
     }
     stratified = record.get("stratified") or {}
     if stratified:
@@ -158,7 +184,7 @@ def add_statistics(
                 if entry.get("suppressed"):
                     continue
                 mask = labels == group
-                sub = bootstrap_intervals(
+                sub = metric_intervals(
                     specs,
                     predictions.subset(mask),
                     seed=rng_seed(seed, benchmark.name, f"bootstrap/{column}/{group}"),
@@ -166,7 +192,12 @@ def add_statistics(
                     confidence=confidence,
                     units=None if units is None else units[mask],
                 )
-                entry["intervals"] = _intervals_block(sub)[0]
+                group_intervals, group_reasons, group_degenerate = _intervals_block(sub)
+                entry["intervals"] = group_intervals
+                if group_reasons:
+                    entry["intervals_undefined"] = group_reasons
+                if group_degenerate:
+                    entry["intervals_degenerate"] = group_degenerate
         gaps = group_gaps(stratified, specs)
         if gaps:
             record["stratified_gaps"] = gaps

@@ -86,7 +86,7 @@ def test_end_to_end_run_then_build_in_a_subprocess(tmp_path):
     assert built.returncode == 0, built.stderr
     page = (tmp_path / "site" / "index.md").read_text()
     assert "dummy\\_classifier *(chance-level reference)*" in page
-    assert "| 1 | 1 | 1 |" in page
+    assert "| 1 | 1 | – |" in page  # rank, rank range, no row above
     bad = call("build-leaderboard", "--results", "missing")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr

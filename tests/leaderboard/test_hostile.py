@@ -9,8 +9,8 @@ import pytest
 
 from fmbench.leaderboard import build, write_site
 from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
-from fmbench.leaderboard.text import md
 from fmbench.plugin_system.registry import build_registry
+from fmbench.reporting.escape import md
 from fmbench.results.eval_file import with_digest
 
 SCRIPT = "<script>window.__pwned=1</script>"

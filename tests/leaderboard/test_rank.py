@@ -1,4 +1,5 @@
-"""Ranking rules: direction, best run per model, tie-breaks, rank ranges, tie groups."""
+"""Ranking rules: direction, latest run per model, tie-breaks, rank ranges, and rows that
+cannot be tested against the row above."""
 
 from __future__ import annotations
 
@@ -22,20 +23,37 @@ def _write(folder: Path, name: str, doc: dict) -> None:
     write_synthetic(folder / f"{name}.yaml", doc)
 
 
-def test_higher_is_better_order_and_best_run_per_model(tmp_path, registry):
-    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1))
-    _write(tmp_path, "a2", synthetic_eval("Model-A", 0.80, run=2))  # same model, other case
+def test_higher_is_better_order_and_latest_run_per_model(tmp_path, registry):
+    later, earlier = "2025-01-01T12:00:00+00:00", "2025-01-01T09:00:00+00:00"
+    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1, started_at=later))
+    _write(tmp_path, "a2", synthetic_eval("Model-A", 0.80, run=2, started_at=earlier))  # other case
+    _write(tmp_path, "a3", synthetic_eval("model-a", 0.78, run=3, date="2024-12-31"))
     _write(tmp_path, "b", synthetic_eval("model-b", 0.75))
     board = build([str(tmp_path)], registry)
     (only,) = board.boards
-    assert [r.entry.model_id for r in only.rows] == ["Model-A", "model-b"]
-    assert [r.entry.value for r in only.rows] == [0.80, 0.75]
-    assert [e.value for e in only.rows[0].other_runs] == [0.70]
+    # the latest run of model-a (0.70), not its best (0.80): it now ranks below model-b
+    assert [r.entry.model_id for r in only.rows] == ["model-b", "model-a"]
+    assert [r.entry.value for r in only.rows] == [0.75, 0.70]
+    assert [e.value for e in only.rows[1].other_runs] == [0.80, 0.78]  # latest first
+    assert only.rows[1].n_runs == 3 and only.rows[1].value_range == (0.70, 0.80)
+    assert only.rows[0].n_runs == 1 and only.rows[0].value_range is None
+    from fmbench.leaderboard.render_md import render_markdown
+
+    assert "| model-a | **0.7000** | 3 (latest shown; 0.7000–0.8000) |" in render_markdown(board)
     assert only.primary == "AUROC"
     assert only.direction == "higher"
     assert only.domain == "Neurology"
     assert only.modality == "fmri"
     assert only.known
+
+
+def test_the_latest_run_is_found_across_time_zones(tmp_path, registry):
+    # 12:00 at +02:00 is 10:00 UTC: earlier than 11:00 UTC, although it sorts later as text
+    _write(tmp_path, "a1", synthetic_eval("m", 0.7, run=1, started_at="2025-01-01T12:00:00+02:00"))
+    _write(tmp_path, "a2", synthetic_eval("m", 0.6, run=2, started_at="2025-01-01T11:00:00+00:00"))
+    (row,) = build([str(tmp_path)], registry).boards[0].rows
+    assert row.entry.value == 0.6
+    assert row.entry.started_at == "2025-01-01T11:00:00+00:00"
 
 
 def test_lower_is_better_for_an_unknown_benchmark_uses_the_declared_direction(tmp_path, registry):
@@ -61,13 +79,16 @@ def test_ties_broken_by_interval_width_then_model_id(tmp_path, registry):
     assert [r.entry.model_id for r in board.boards[0].rows] == ["ypsilon", "zeta", "alpha", "beta"]
 
 
-def test_rank_ranges_and_tie_groups_follow_interval_overlap(tmp_path, registry):
+def test_rank_ranges_follow_intervals_but_overlap_is_no_tie(tmp_path, registry):
     _write(tmp_path, "a", synthetic_eval("a", 0.90, interval=(0.85, 0.95)))
     _write(tmp_path, "b", synthetic_eval("b", 0.86, interval=(0.80, 0.90)))  # overlaps a
     _write(tmp_path, "c", synthetic_eval("c", 0.60, interval=(0.55, 0.65)))  # apart
     rows = build([str(tmp_path)], registry).boards[0].rows
     assert [r.rank_range for r in rows] == [(1, 2), (1, 2), (3, 3)]
-    assert [r.tie_group for r in rows] == [1, 1, 2]
+    # submitted eval files carry no predictions: no test, whether the intervals overlap or not
+    assert rows[0].versus_above is None
+    for row in rows[1:]:
+        assert row.versus_above.text() == "not tested: the eval file names no predictions"
 
 
 def test_undefined_primary_is_listed_not_ranked(tmp_path, registry):
@@ -142,13 +163,16 @@ def test_robustness_summary_reads_the_benchmarks_block():
 def test_json_keeps_other_runs_and_rules(tmp_path, registry):
     from fmbench.leaderboard.export import render_json
 
-    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1))
-    _write(tmp_path, "a2", synthetic_eval("model-a", 0.80, run=2))
+    _write(tmp_path, "a1", synthetic_eval("model-a", 0.70, run=1, date="2025-01-02"))
+    _write(tmp_path, "a2", synthetic_eval("model-a", 0.80, run=2, date="2025-01-01"))
     data = json.loads(render_json(build([str(tmp_path)], registry)))
     row = data["boards"][0]["rows"][0]
-    assert row["value"] == 0.8
-    assert [r["value"] for r in row["other_runs"]] == [0.7]
-    assert any("best run" in rule for rule in data["rules"])
+    assert row["value"] == 0.7
+    assert [r["value"] for r in row["other_runs"]] == [0.8]
+    assert row["value_range"] == [0.7, 0.8]
+    assert row["n_runs"] == 2 and row["chosen"] == "latest run"
+    assert any("latest run" in rule and "not its best" in rule for rule in data["rules"])
+    assert any("overlapping intervals are never read as a tie" in rule for rule in data["rules"])
 
 
 def test_a_run_on_another_dataset_is_listed_not_ranked(tmp_path, registry):

@@ -1,7 +1,8 @@
-"""Escaping and number formatting shared by the Markdown and HTML pages.
+"""One escaper per output format: Markdown (``report.md``, the leaderboard's ``index.md``) and
+HTML (``index.html``), and the number format the pages share.
 
-Every string that comes from an eval file goes through :func:`md` or :func:`html_text`
-before it reaches a page.
+Every string that comes from an eval file or a model goes through :func:`md` or
+:func:`html_text` before it reaches a page: nothing in it is markup.
 
 Example:
     >>> md("<script>|[x](javascript:y)`")
@@ -16,7 +17,7 @@ import html
 import re
 from typing import Any
 
-__all__ = ["html_text", "md", "num"]
+__all__ = ["html_text", "md", "md_code", "num"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Markdown-active characters, written as HTML entities (pipes as \| for the table parser).
@@ -48,10 +49,28 @@ def _md_one(match: re.Match[str]) -> str:
     return _MD_ENTITIES[char]
 
 
-def md(value: Any, limit: int = 300) -> str:
-    """Text for a Markdown page (also inside a table cell): nothing in it is markup."""
+def md(value: Any, limit: int | None = 300) -> str:
+    """Text for a Markdown page (also inside a table cell): nothing in it is markup.
+
+    ``limit`` cuts very long texts (leaderboard cells); None keeps all of it (reports).
+    """
     text = _CONTROL.sub(" ", str(value))[:limit]
     return _MD_PATTERN.sub(_md_one, text)
+
+
+def md_code(value: Any, limit: int | None = 300) -> str:
+    """A Markdown code span of ``value``: shown as it is (nothing inside a code span is
+    markup), fenced with more backticks than the text holds in a row.
+
+    Example:
+        >>> md_code("dummy_classifier"), md_code("a`b")
+        ('`dummy_classifier`', '`` a`b ``')
+    """
+    text = _CONTROL.sub(" ", str(value))[:limit]
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if longest or text.startswith(" ") or text.endswith(" ") else text
+    return f"{fence}{padded}{fence}"
 
 
 def html_text(value: Any, limit: int = 300) -> str:
