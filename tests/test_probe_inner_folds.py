@@ -15,6 +15,7 @@ import pytest
 from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
 from fmbench.evaluation.inner_folds import INNER_FOLDS, inner_folds
+from fmbench.evaluation.splits import make_folds
 from fmbench.models.config import resolve_model_config
 from fmbench.models.handle import load_model
 from fmbench.plugin_system.registry import Registry
@@ -161,3 +162,39 @@ def test_grouped_outer_split_passes_its_column_to_the_inner_folds(
     )
     assert outcome.predictions is not None
     assert "grouped by donor" in outcome.predictions.notes["protocol"]["inner_folds"]
+
+
+def test_the_linear_probe_tunes_on_inner_folds_that_keep_subjects_apart(
+    core_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the search really receives: each inner split of each outer training part, mapped
+    back to the dataset's rows, has no subject on both sides (and the tuning never sees a test
+    row of its outer fold). The spy sits between the protocol and the search, so a protocol
+    that passed wrong groups, or none, fails here even if ``inner_folds`` itself is right."""
+    from fmbench.evaluation import probe_search
+
+    dataset = fingerprinted()
+    X = np.asarray(dataset.X)
+    row_of = {row.tobytes(): i for i, row in enumerate(X)}
+    assert len(row_of) == len(X)  # rows are unique, so features identify samples
+    seen: list[tuple[np.ndarray, tuple]] = []
+    real = probe_search.tune_logistic
+
+    def spy(X_train, y_train, splits, grid):  # type: ignore[no-untyped-def]
+        rows = np.array([row_of[np.asarray(r, dtype=X.dtype).tobytes()] for r in X_train])
+        seen.append((rows, tuple(splits)))
+        return real(X_train, y_train, splits, grid)
+
+    monkeypatch.setattr(probe_search, "tune_logistic", spy)
+    notes, _ = run_probe(core_registry, "linear_probe", dataset)
+    subjects = np.asarray(dataset.metadata["subject_id"], dtype=object)
+    assert len(seen) == 5
+    for rows, splits in seen:
+        assert len(splits) == INNER_FOLDS
+        for train, held_out in splits:
+            assert not set(subjects[rows[train]]) & set(subjects[rows[held_out]])
+    bm = core_registry.get(BenchmarkSpec, "BM-TOY-CLASS-PROBE")
+    outer = make_folds(dataset, bm.split, seed=RunOptions().seed)
+    for (rows, _), fold in zip(seen, outer, strict=True):  # tuned on its training part only
+        np.testing.assert_array_equal(np.sort(rows), np.sort(fold.train))
+    assert "grouped by subject_id" in notes["inner_folds"]

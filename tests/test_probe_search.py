@@ -110,3 +110,62 @@ def test_the_search_does_not_depend_on_the_blas_thread_count() -> None:
     assert runs[0][0] == runs[1][0]
     assert np.max(np.abs(runs[0][1] - runs[1][1])) <= 1e-12
     assert np.max(np.abs(runs[0][2] - runs[1][2])) <= 1e-12
+
+
+def test_the_linear_probe_protocol_gives_the_grid_searchs_numbers(core_registry) -> None:  # type: ignore[no-untyped-def]
+    """End to end through ``linear_probe``: per outer fold, the C that ``GridSearchCV`` picks on
+    the same grouped inner folds, its test probabilities and its inner cross-validated
+    training predictions (what clinical thresholds are chosen on), to 1e-10."""
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from fmbench.data.dataset import Dataset
+    from fmbench.evaluation.protocols import PROBE_C_GRID
+    from fmbench.evaluation.splits import make_folds
+    from fmbench.models.config import resolve_model_config
+    from fmbench.models.handle import load_model
+    from fmbench.plugin_system.specs import BenchmarkSpec
+    from fmbench.running.suite_run import RunOptions, evaluate_benchmark
+
+    X, y, subjects = classification_data(300, 16, 2, 11)
+    X = X.astype(np.float64)
+    dataset = Dataset(
+        dataset_id="probe-equivalence",
+        X=X,
+        y=y,
+        metadata={
+            "subject_id": subjects,
+            "site": np.array([f"site{i % 3}" for i in range(len(y))], dtype=object),
+            "sex": np.array(["F" if i % 2 else "M" for i in range(len(y))], dtype=object),
+        },
+        info={"n_classes": 2, "task": "classification"},
+    )
+    bm = core_registry.get(BenchmarkSpec, "BM-TOY-CLASS-PROBE")
+    model = load_model(core_registry, resolve_model_config(core_registry, "raw_features_baseline"))
+    options = RunOptions(progress=False, n_resamples=50)
+    outcome = evaluate_benchmark(core_registry, bm, model, options, dataset=dataset)
+    predictions = outcome.predictions
+    assert predictions is not None and predictions.training is not None
+    position = {int(i): p for p, i in enumerate(predictions.indices)}
+    folds = make_folds(dataset, bm.split, seed=options.seed)
+    assert len(predictions.notes["protocol"]["chosen"]) == len(folds)
+    for number, fold in enumerate(folds):
+        inner = inner_folds(y[fold.train], groups=subjects[fold.train], group_by="subject_id",
+                            task="classification", seed=options.seed, where="t")  # fmt: skip
+        pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        search = GridSearchCV(pipe, {"logisticregression__C": list(PROBE_C_GRID)},
+                              cv=list(inner.splits), scoring="balanced_accuracy")  # fmt: skip
+        search.fit(X[fold.train], y[fold.train])
+        chosen = predictions.notes["protocol"]["chosen"][number]
+        assert chosen == {"C": search.best_params_["logisticregression__C"]}
+        rows = [position[int(i)] for i in fold.test]
+        np.testing.assert_allclose(
+            predictions.proba[rows], search.predict_proba(X[fold.test]), rtol=0, atol=1e-10
+        )
+        held_out = cross_val_predict(clone(search.best_estimator_), X[fold.train], y[fold.train],
+                                     cv=list(inner.splits), method="predict_proba")  # fmt: skip
+        mine = predictions.training.proba[predictions.training.fold == number]
+        np.testing.assert_allclose(mine, held_out, rtol=0, atol=1e-10)
