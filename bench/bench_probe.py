@@ -9,14 +9,18 @@ wall time, the CPU time (user + system) of the run, the ``fit`` and ``bootstrap`
 in eval.yaml, the AUROC, the chosen
 C per fold, and the load average (the machine is shared: compare numbers measured together).
 
-Run: ``.venv/bin/python bench/bench_probe.py --n 10000 --dim 768 --classes 2,10 --repeat 3``.
-``--search`` also times one outer fold's search in-process (the earlier grid search against
-the new one, each with the default BLAS threads and with one). ``--pbmc FILE.h5ad`` also times ``SUITE-GEN-PBMC68K`` with ``baseline_expression_pca_logreg``
-on the real PBMC 68k reduced file (``/work/shared/data/real/10x_pbmc68k_reduced.h5ad``).
+Run: ``.venv/bin/python bench/bench_probe.py --n 10000 --dim 768 --classes 2,10 --repeat 2``.
+``--pbmc FILE.h5ad`` also times ``SUITE-GEN-PBMC68K`` with ``baseline_expression_pca_logreg``
+(BM-PBMC68K-CELLTYPE's ``linear_probe`` on the 765 log-normalised genes) on the real PBMC 68k
+reduced file (``/work/shared/data/real/10x_pbmc68k_reduced.h5ad``). ``--search`` also times one
+outer fold's search in-process (the earlier grid search against the new one, each with the
+default BLAS threads and with one).
 
-To time another checkout of fmbench with the same script, put its source first on the path:
-``PYTHONPATH=/tmp/old:/tmp/old/fmbench-genomics:/tmp/old/fmbench-neuro .venv/bin/python
-bench/bench_probe.py``.
+``--reference-src DIR`` runs every case a second time with another checkout's source first on
+the path (``PYTHONPATH=DIR:DIR/fmbench-genomics:DIR/fmbench-neuro``, the same virtualenv) and
+prints the speed-up and the AUROC difference, e.g. against main before the change:
+``mkdir /tmp/old && git archive main | tar -x -C /tmp/old`` then
+``--reference-src /tmp/old``.
 """
 
 from __future__ import annotations
@@ -72,7 +76,15 @@ def build_folder(
     return {"n": n, "dim": dim, "classes": classes, "subjects": subjects}
 
 
-def run_once(args: list[str], out: Path) -> dict[str, Any]:
+def source_env(source: Path | None) -> dict[str, str] | None:
+    """The environment that runs another checkout's fmbench (its source first on the path)."""
+    if source is None:
+        return None
+    paths = [source, source / "fmbench-genomics", source / "fmbench-neuro"]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p.resolve()) for p in paths)}
+
+
+def run_once(args: list[str], out: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """One ``fmbench run``: wall time, phases, AUROC, chosen C and the load average."""
     load_before = os.getloadavg()[0]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -80,7 +92,7 @@ def run_once(args: list[str], out: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "fmbench", "run", *args, "--out", str(out), "--no-progress",
          "--overwrite"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=env,
     )  # fmt: skip
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -96,6 +108,7 @@ def run_once(args: list[str], out: Path) -> dict[str, Any]:
         "cpu_s": cpu,
         "fit_s": phases.get("fit"),
         "bootstrap_s": phases.get("bootstrap"),
+        "phases_s": {k: round(float(v), 2) for k, v in phases.items()},
         "auroc": record["metrics"].get("AUROC"),
         "primary": f"{primary['name']} {primary['value']}",
         "chosen": record.get("protocol_details", {}).get("chosen"),
@@ -156,11 +169,18 @@ def median(rows: list[dict[str, Any]], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
+def spread(rows: list[dict[str, Any]], key: str) -> str:
+    values = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+    return f"{min(values):.1f}-{max(values):.1f}" if values else "-"
+
+
 def report(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("wall_s", "cpu_s", "fit_s", "bootstrap_s", "load")
     summary = {
         "case": label,
         "runs": len(rows),
-        **{k: median(rows, k) for k in ("wall_s", "cpu_s", "fit_s", "bootstrap_s", "load")},
+        **{k: median(rows, k) for k in keys},
+        "every_run": [{k: r.get(k) for k in keys} for r in rows],
         "auroc": rows[0]["auroc"],
         "auroc_same_every_run": len({json.dumps(r["auroc"]) for r in rows}) == 1,
         "chosen": rows[0]["chosen"],
@@ -172,7 +192,34 @@ def report(label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         f"load {summary['load']:.1f} (median of {len(rows)}); chosen {summary['chosen']}",
         flush=True,
     )
+    print(f"  phases of the first run (s): {rows[0]['phases_s']}", flush=True)
+    if len(rows) > 1:
+        print(
+            f"  range over {len(rows)} runs: wall {spread(rows, 'wall_s')} s, CPU "
+            f"{spread(rows, 'cpu_s')} s, fit {spread(rows, 'fit_s')} s, bootstrap "
+            f"{spread(rows, 'bootstrap_s')} s, load {spread(rows, 'load')}",
+            flush=True,
+        )
     return summary
+
+
+def macro_auroc(value: Any) -> float | None:
+    """AUROC as eval.yaml writes it: a number (binary, or the macro average)."""
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def versus(label: str, mine: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """This checkout against the reference one on the same case: speed-up and AUROC gap."""
+    a, b = macro_auroc(mine["auroc"]), macro_auroc(reference["auroc"])
+    gap = None if a is None or b is None else abs(a - b)
+    print(
+        f"{label}: reference wall {reference['wall_s']:.1f} s (fit "
+        f"{reference['fit_s'] or 0:.1f} s) -> {mine['wall_s']:.1f} s (fit {mine['fit_s'] or 0:.1f}"
+        f" s), x{reference['wall_s'] / mine['wall_s']:.1f}; |AUROC difference| "
+        f"{'n/a' if gap is None else f'{gap:.6f}'}",
+        flush=True,
+    )
+    return {"case": label, "reference": reference, "auroc_difference": gap}
 
 
 def main() -> None:
@@ -188,8 +235,22 @@ def main() -> None:
     parser.add_argument("--search", action="store_true",
                         help="also time the search of one outer fold in-process: grid search "
                         "vs tune_logistic, default vs one BLAS thread")  # fmt: skip
+    parser.add_argument("--reference-src", type=Path, default=None,
+                        help="also run every case with another checkout's source first on the "
+                        "path (e.g. `git archive main | tar -x -C /tmp/old`) and print the "
+                        "speed-up and the AUROC difference")  # fmt: skip
     ns = parser.parse_args()
-    summaries = []
+    summaries: list[dict[str, Any]] = []
+    reference = source_env(ns.reference_src)
+
+    def case(label: str, args: list[str], out: Path) -> None:
+        rows = [run_once(args, out) for _ in range(ns.repeat)]
+        summaries.append(report(label, rows))
+        if reference is not None:
+            old = report(f"{label} [reference]", [run_once(args, out, reference)
+                                                   for _ in range(ns.repeat)])  # fmt: skip
+            summaries[-1]["versus_reference"] = versus(label, summaries[-1], old)
+
     with tempfile.TemporaryDirectory(prefix="bench_probe_") as tmp:
         root = Path(tmp)
         for classes in [int(c) for c in ns.classes.split(",") if c]:
@@ -199,15 +260,13 @@ def main() -> None:
             )
             args = ["--suite", "SUITE-TOY-PROBE", "--dataset", str(folder),
                     "--model", "raw_features_baseline"]  # fmt: skip
-            rows = [run_once(args, root / "out") for _ in range(ns.repeat)]
-            summaries.append(report(f"{ns.n} x {ns.dim} float32, {classes} classes", rows))
+            case(f"{ns.n} x {ns.dim} float32, {classes} classes", args, root / "out")
             if ns.search:
                 time_search(folder, ns.repeat)
         if ns.pbmc is not None:
             args = ["--suite", "SUITE-GEN-PBMC68K", "--dataset", str(ns.pbmc),
                     "--model", "baseline_expression_pca_logreg"]  # fmt: skip
-            rows = [run_once(args, root / "out") for _ in range(ns.repeat)]
-            summaries.append(report("PBMC 68k reduced (700 x 765), 10 classes", rows))
+            case("PBMC 68k reduced (700 x 765), 10 classes", args, root / "out")
     if ns.json is not None:
         ns.json.write_text(json.dumps(summaries, indent=2, default=str))
 
