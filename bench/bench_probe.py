@@ -80,19 +80,30 @@ def source_env(source: Path | None) -> dict[str, str] | None:
     """The environment that runs another checkout's fmbench (its source first on the path)."""
     if source is None:
         return None
+    source = source.resolve()
     paths = [source, source / "fmbench-genomics", source / "fmbench-neuro"]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p.resolve()) for p in paths)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
+    where = subprocess.run(
+        [sys.executable, "-c", "import fmbench; print(fmbench.__file__)"],
+        capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir(),
+    ).stdout.strip()  # fmt: skip
+    if not Path(where).is_relative_to(source):
+        raise SystemExit(f"--reference-src {source}: fmbench is imported from {where} instead")
+    return env
 
 
 def run_once(args: list[str], out: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """One ``fmbench run``: wall time, phases, AUROC, chosen C and the load average."""
+    """One ``fmbench run``: wall time, phases, AUROC, chosen C and the load average.
+
+    It runs in the temporary folder, not here: ``python -m`` puts its working folder first on
+    the path, which would shadow a reference checkout given by ``PYTHONPATH``."""
     load_before = os.getloadavg()[0]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "fmbench", "run", *args, "--out", str(out), "--no-progress",
          "--overwrite"],
-        capture_output=True, text=True, check=False, env=env,
+        capture_output=True, text=True, check=False, env=env, cwd=out.parent,
     )  # fmt: skip
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -264,7 +275,7 @@ def main() -> None:
             if ns.search:
                 time_search(folder, ns.repeat)
         if ns.pbmc is not None:
-            args = ["--suite", "SUITE-GEN-PBMC68K", "--dataset", str(ns.pbmc),
+            args = ["--suite", "SUITE-GEN-PBMC68K", "--dataset", str(ns.pbmc.resolve()),
                     "--model", "baseline_expression_pca_logreg"]  # fmt: skip
             case("PBMC 68k reduced (700 x 765), 10 classes", args, root / "out")
     if ns.json is not None:
