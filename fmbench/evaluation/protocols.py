@@ -364,7 +364,8 @@ def linear_probe(ctx: EvalContext) -> Predictions:
     """Standardised logistic regression / ridge on frozen embeddings, tuned inside training.
 
     The regularisation is chosen on inner folds of each training split (grouped like the
-    outer split), by warm-started paths (see :mod:`fmbench.evaluation.probe_search`).
+    outer split), with exactly the grid search's fits, fewer of them and BLAS on one thread
+    (see :mod:`fmbench.evaluation.probe_search`).
     """
     from fmbench.evaluation.probe_search import tune_logistic, tune_ridge
 
