@@ -2,8 +2,12 @@
 
 Usage: python bench/bench_leaderboard.py [--n 10000] [--keep DIR] [--jobs N] [--steps]
 
+After the build, the same files are read once more, in one process, by libyaml's safe loader
+(``yaml.load(text, Loader=yaml.CSafeLoader)``), and the script prints the ratio build time /
+libyaml time (target: at most 0.35), both measured in this run.
+
 ``--steps`` also times each step of reading one file, per file over the first 1,000 files
-(one process; the YAML reader's memo of scalars warm, as after the first files of a build).
+(one process; the fast reader's memo of checked words warm, as after the first files).
 
 The files are synthetic but realistic in size and shape (a stratified block, intervals and a
 real robustness block from a committed run-robustness file; about 10.8 KB each), correctly
@@ -69,32 +73,52 @@ def generate(folder: Path, n: int) -> None:
         write_synthetic(folder / f"{i // 1000:02d}" / f"eval_{i:05d}.yaml", doc)
 
 
+def libyaml_seconds(folder: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds libyaml's safe loader needs to read every eval file once (one
+    process), and the number of files."""
+    import yaml
+
+    libyaml_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    paths = sorted(folder.rglob("*.yaml"))
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        yaml.load(text, Loader=libyaml_SafeLoader)  # noqa: S506 - a safe loader
+    return time.perf_counter() - t0, time.process_time() - c0, len(paths)
+
+
 def time_steps(folder: Path, registry: Any, count: int = 1000) -> None:
     """Milliseconds per file of each step of reading and checking an eval file."""
     import yaml
 
     from fmbench.leaderboard.collect import collect_evals
     from fmbench.leaderboard.rank import entries_summary
-    from fmbench.plugin_system.definitions import safe_load
-    from fmbench.results.block_yaml import load_block_yaml
-    from fmbench.results.eval_file import schema_errors, verify_digest
+    from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
     from fmbench.results.validation import check_eval
+    from fmbench.results.yaml_reading import load_exact, load_fast
 
     paths = sorted(folder.rglob("*.yaml"))[:count]
     texts = [p.read_text(encoding="utf-8") for p in paths]
-    docs = [load_block_yaml(t) for t in texts]  # warms the memo and the validator below
+    docs = [load_fast(t) for t in texts]  # warms the memo and the validator below
     schema_errors(docs[0])
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    libyaml_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    few = texts[: max(1, len(texts) // 20)]
     steps = [
-        ("read the text", lambda: [p.read_text(encoding="utf-8") for p in paths]),
-        ("libyaml safe loader", lambda: [safe_load(t) for t in texts]),
-        ("libyaml parser events only", lambda: [list(yaml.parse(t, Loader=loader)) for t in texts]),
-        ("fmbench.results.block_yaml", lambda: [load_block_yaml(t) for t in texts]),
-        ("schema", lambda: [schema_errors(d) for d in docs]),
-        ("digest", lambda: [verify_digest(d) for d in docs]),
-        ("all checks of validate", lambda: [check_eval(d, registry) for d in docs]),
+        ("read the text", paths, lambda: [p.read_text(encoding="utf-8") for p in paths]),
+        (
+            "libyaml safe loader",
+            texts,
+            lambda: [yaml.load(t, Loader=libyaml_SafeLoader) for t in texts],  # noqa: S506
+        ),
+        ("PyYAML pure loader (yaml.safe_load)", few, lambda: [load_exact(t) for t in few]),
+        ("fast reader (yaml-rs + its checks)", texts, lambda: [load_fast(t) for t in texts]),
+        ("read_eval (fast reader + digest)", paths, lambda: [read_eval(p) for p in paths]),
+        ("schema", docs, lambda: [schema_errors(d) for d in docs]),
+        ("digest", docs, lambda: [verify_digest(d) for d in docs]),
+        ("all checks of validate", docs, lambda: [check_eval(d, registry) for d in docs]),
         (
             "read + check + entries (1 process)",
+            list(paths[0].parent.glob("*.yaml")),
             lambda: collect_evals(
                 [str(p.parent) for p in paths[:1]],
                 registry,
@@ -103,15 +127,10 @@ def time_steps(folder: Path, registry: Any, count: int = 1000) -> None:
             ),
         ),
     ]
-    for name, step in steps:
+    for name, items, step in steps:
         t0 = time.perf_counter()
         step()
-        n = (
-            len(paths)
-            if not name.startswith("read +")
-            else len(list(paths[0].parent.glob("*.yaml")))
-        )
-        print(f"{name}: {(time.perf_counter() - t0) / n * 1000:.3f} ms per file")
+        print(f"{name}: {(time.perf_counter() - t0) / len(items) * 1000:.3f} ms per file")
 
 
 def main() -> int:
@@ -146,6 +165,12 @@ def main() -> int:
             f"written {total:.2f} s; {len(board.boards)} boards, {rows} rows, "
             f"{len(board.rejected)} rejected; CPU time {cpu:.1f} s (all processes); "
             f"peak RSS {peak:.0f} MiB (main process)"
+        )
+        libyaml, libyaml_cpu, n_files = libyaml_seconds(folder)
+        print(
+            f"libyaml's safe loader reading the same {n_files} files once (one process): "
+            f"{libyaml:.2f} s ({libyaml_cpu:.1f} s CPU); ratio build / libyaml = "
+            f"{total / libyaml:.3f} wall (target <= 0.35), {cpu / libyaml_cpu:.3f} CPU time"
         )
         if args.steps:
             time_steps(folder, registry)

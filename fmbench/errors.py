@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "FmbenchError",
+    "Interrupted",
     "MetricUndefined",
     "ModelError",
     "NonFiniteError",
@@ -56,6 +57,19 @@ class PluginError(FmbenchError):
 
 class ResultsError(FmbenchError):
     """An output folder or result file cannot be written or read as asked."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; ``hint`` says how to continue it (``--resume``), when it can be.
+
+    Example:
+        >>> Interrupted("run it again with --resume").hint
+        'run it again with --resume'
+    """
+
+    def __init__(self, hint: str = "") -> None:
+        super().__init__(hint)
+        self.hint = hint
 
 
 class MetricUndefined(Exception):

@@ -8,17 +8,23 @@ no traceback, and that nothing already written (an earlier run's results, the to
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import os
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from fmbench.cli import cli
+from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
+from fmbench.results.eval_file import with_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMMY = str(ROOT / "configs" / "model_dummy_classifier.yaml")
@@ -77,6 +83,11 @@ class Mutates(Good):
 class BadInit:
     def __init__(self):
         raise OSError("weights file is corrupt")
+
+
+class OneDEmbed:
+    def embed(self, X):
+        return np.asarray(X).reshape(len(X), -1).sum(axis=1)
 """
 
 
@@ -96,8 +107,10 @@ def _arrays(folder: Path, X: np.ndarray, y: np.ndarray, metadata: str | None = N
     return str(folder)
 
 
-def _run(*extra: str, model: str = DUMMY, out: str = "out") -> tuple[str, ...]:
-    return ("run", "--suite", "SUITE-TOY-CLASS", "--model", model, "--out", out, "--no-progress",
+def _run(
+    *extra: str, model: str = DUMMY, out: str = "out", suite: str = "SUITE-TOY-CLASS"
+) -> tuple[str, ...]:
+    return ("run", "--suite", suite, "--model", model, "--out", out, "--no-progress",
             "--n-resamples", "100", *extra)  # fmt: skip
 
 
@@ -150,6 +163,29 @@ CASES: dict[str, Case] = {
     "eval file: too large": Case(
         "malformed or wrong-typed YAML", ("validate", "eval_huge.yaml"), r"limit", 1
     ),
+    # issue #21 F1, F4 and "Also": each once ended in an internal error, was read differently
+    # from yaml.safe_load, or took 25-30 s
+    "eval file: a null key (F1)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_null_key.yaml"),
+        r"the key None is not a string",
+        1,
+    ),
+    "eval file: a 5,000-digit hex integer (F1)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_hex_int.yaml"),
+        r"more than 4,000 digits",
+        1,
+    ),
+    "eval file: a tab after a colon (F4)": Case(
+        "malformed or wrong-typed YAML", ("validate", "eval_tab.yaml"), r"malformed YAML", 1
+    ),
+    "eval file: 2.4 MB of [[1],[1],...] (Also)": Case(
+        "malformed or wrong-typed YAML",
+        ("validate", "eval_dense.yaml"),
+        r"more than 100000 lines and flow items",
+        1,
+    ),
     # missing and unreadable files
     "model config missing": Case(
         "missing or unreadable files",
@@ -172,6 +208,12 @@ CASES: dict[str, Case] = {
     "eval file missing": Case(
         "missing or unreadable files", ("validate", "missing_eval.yaml"), r"not found", 1
     ),
+    "eval file is a FIFO (F14)": Case(
+        "missing or unreadable files",
+        ("validate", "eval_fifo.yaml"),
+        r"not a regular file \(a FIFO, socket or device\); not read",
+        1,
+    ),
     "compare: run folder missing": Case(
         "missing or unreadable files", ("compare", "nope_a", "nope_b"), r"nope_a"
     ),
@@ -179,6 +221,18 @@ CASES: dict[str, Case] = {
         "missing or unreadable files",
         _run(model="nomodule.yaml"),
         r"cannot import module 'nowhere_at_all'",
+    ),
+    "validate: model module missing": Case(
+        "missing or unreadable files",
+        ("validate", "nomodule.yaml"),
+        r"nomodule.yaml: error: .*cannot import module 'nowhere_at_all'",
+        1,
+    ),
+    "validate: model class missing": Case(
+        "unknown ids",
+        ("validate", "noclass.yaml"),
+        r"module 'matrix_models' defines no 'Godo' \(did you mean 'Good'\?\)",
+        1,
     ),
     # wrong shapes and dtypes
     "X is 1-D": Case(
@@ -198,6 +252,19 @@ CASES: dict[str, Case] = {
     ),
     "NaN from the model": Case("NaN or infinity", _run(model="nans.yaml"), r"NaN/infinite"),
     "infinity from the model": Case("NaN or infinity", _run(model="infs.yaml"), r"NaN/infinite"),
+    # issue #21 F2: re-signed files validate accepted, then the leaderboard crashed on them
+    "eval file: interval confidence 1e400 (F2)": Case(
+        "NaN or infinity",
+        ("validate", "eval_confidence.yaml"),
+        r"interval_method.confidence: 1000\d*\.\.\. \(401 characters\) is greater than or equal to the maximum of 1",
+        1,
+    ),
+    "eval file: 5e-324 samples per second (F2)": Case(
+        "NaN or infinity",
+        ("validate", "eval_samples_per_s.yaml"),
+        r"samples_per_s = 5e-324 is too small to give a time per sample",
+        1,
+    ),
     # empty datasets, single class, labels not matching
     "empty dataset": Case(
         "empty, single-class or mismatched data", _run("--dataset", "data_empty"), r"no samples"
@@ -284,6 +351,61 @@ CASES: dict[str, Case] = {
     "model fails to load": Case(
         "misbehaving models", _run(model="badinit.yaml"), r"weights file is corrupt"
     ),
+    "model returns a 1-D embedding": Case(
+        "misbehaving models",
+        _run(model="onedembed.yaml", out="o", suite="SUITE-TOY-PROBE"),
+        r"embed\(\) returned shape \(\d+,\) for \d+ inputs; an embedding is one row",
+        1,
+    ),
+    # tampered or unsigned eval files (issue #21 F3)
+    "eval file: metric edited, digest recomputed, predictions beside": Case(
+        "tampered or unsigned eval files",
+        ("validate", "tampered/eval.yaml"),
+        r"AUROC = 0.99, but the predictions in predictions.npz beside it give",
+        1,
+    ),
+    "eval file: results_sha256 left stale": Case(
+        "tampered or unsigned eval files",
+        ("validate", "stale_results.yaml"),
+        r"digest.results_sha256 does not match the content",
+        1,
+    ),
+    "eval file: predictions of another run beside it": Case(
+        "tampered or unsigned eval files",
+        ("validate", "swapped/eval.yaml"),
+        r"do not match predictions_sha256",
+        1,
+    ),
+    "validate --verify-signature: not signed": Case(
+        "tampered or unsigned eval files",
+        (
+            "validate",
+            "--verify-signature",
+            "--allowed-signers",
+            "allowed_signers",
+            "keep/eval.yaml",
+        ),
+        r"not signed; the submitter signs it|ssh-keygen not found",
+        1,
+    ),
+    "validate --verify-signature without --allowed-signers": Case(
+        "tampered or unsigned eval files",
+        ("validate", "--verify-signature", "keep/eval.yaml"),
+        r"--verify-signature needs --allowed-signers FILE",
+        2,
+    ),
+    "build-leaderboard --require-signature without --allowed-signers": Case(
+        "tampered or unsigned eval files",
+        ("build-leaderboard", "--results", "keep", "--out", "site", "--require-signature"),
+        r"--require-signature needs --allowed-signers FILE",
+        2,
+    ),
+    "sign: key missing": Case(
+        "tampered or unsigned eval files",
+        ("sign", "keep/eval.yaml", "--key", "no_such_key"),
+        r"SSH key no_such_key not found",
+        1,
+    ),
     # output folders
     "results already there": Case("existing results", _run(out="keep"), r"already holds results"),
     "--out is a file": Case("existing results", _run(out="a_file.txt"), r"is a file"),
@@ -298,7 +420,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "matrix_models.py").write_text(MODELS)
     for name in ("Good", "Raises", "Hangs", "NaNs", "Infs", "WrongShape", "WrongLength", "Mutates",
-                 "BadInit"):  # fmt: skip
+                 "BadInit", "OneDEmbed"):  # fmt: skip
         (tmp_path / f"{name.lower()}.yaml").write_text(
             f'model_id: {name.lower()}\ntype: python_class\nimport_path: "matrix_models:{name}"\n'
         )
@@ -309,6 +431,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
         "tagged.yaml": "model_id: !!python/object/apply:os.system ['true']\ntype: python_class\n",
         "misspelled.yaml": "model_id: m\ntype: torch_module\nweigths: w.pt\n",
         "nomodule.yaml": 'model_id: m\ntype: python_class\nimport_path: "nowhere_at_all:X"\n',
+        "noclass.yaml": 'model_id: m\ntype: python_class\nimport_path: "matrix_models:Godo"\n',
         "unknown_type.yaml": "model_id: m\ntype: python_clas\n",
         "broken_suite.yaml": "suite_id: S\nbenchmarks: [a,\n",
         "typo_suite.yaml": "suite_id: S\nbenchmarkz: [BM-TOY-CLASS]\n",
@@ -318,10 +441,27 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
         "eval_list.yaml": "- 1\n- 2\n",
         "eval_deep.yaml": "eval_id: x\na: " + "[" * 300 + "]" * 300 + "\n",
         "eval_huge.yaml": "eval_id: x\nnotes: '" + "x" * 6_000_000 + "'\n",
+        "eval_null_key.yaml": "eval_id: x\n~: 1\n",
+        "eval_hex_int.yaml": "eval_id: x\nhuge: 0x" + "f" * 5000 + "\n",
+        "eval_tab.yaml": "eval_id: x\nstatus:\tCompleted\n",
+        "eval_dense.yaml": "eval_id: x\na: [" + ",".join(["[1]"] * 600_000) + "]\n",
         "a_file.txt": "not a folder\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "eval_fifo.yaml")
+    for name, where, value in (
+        ("eval_confidence.yaml", "confidence", 10**400),
+        ("eval_samples_per_s.yaml", "samples_per_s", 5e-324),
+    ):
+        doc = synthetic_eval("m", 0.7)
+        record = doc["benchmarks"][0]
+        if where == "confidence":
+            record["interval_method"] = {"method": "bootstrap", "confidence": value}
+        else:
+            record["resources"]["samples_per_s"] = value
+        write_synthetic(tmp_path / name, with_digest(doc))  # re-signed: the digest verifies
     (tmp_path / "a_folder").mkdir()
     rng = np.random.default_rng(0)
     six = rng.standard_normal((6, 4))
@@ -338,7 +478,35 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
     _arrays(tmp_path / "data_one_class", six, np.zeros(6, int), meta)
     keep = CliRunner().invoke(cli, _run(out="keep"), obj={})
     assert keep.exit_code == 0, keep.output
+    _tampered_copies(tmp_path)
     return tmp_path
+
+
+def _tampered_copies(root: Path) -> None:
+    """Edited copies of the `keep` run (issue #21 F3); `keep` itself stays as it is."""
+    from fmbench.results.eval_file import dump_yaml, with_digest
+    from fmbench.results.predictions import load_predictions, save_predictions
+
+    (root / "allowed_signers").write_text(
+        'alice@example.org namespaces="fmbench-eval" ssh-ed25519 '
+        "AAAAC3NzaC1lZDI1NTE5AAAAIAtXaIX82FoucJ+wOxGHUz1y8Ixf23i/5LM1O1EsjOkS\n"
+    )
+    doc = yaml.safe_load((root / "keep" / "eval.yaml").read_text())
+    for name in ("tampered", "swapped"):
+        shutil.copytree(root / "keep", root / name)
+    edited = copy.deepcopy(doc)
+    record = edited["benchmarks"][0]
+    record["metrics"]["AUROC"] = record["primary_metric"]["value"] = 0.99
+    record["intervals"]["AUROC"] = [0.98, 1.0]
+    body = {k: v for k, v in edited.items() if k != "digest"}
+    (root / "tampered" / "eval.yaml").write_text(dump_yaml(with_digest(body)))
+    stale = copy.deepcopy(edited)
+    stale["digest"]["sha256"] = with_digest(body)["digest"]["sha256"]  # results_sha256 kept
+    (root / "stale_results.yaml").write_text(dump_yaml(stale))
+    stored = load_predictions(root / "swapped" / "predictions.npz")
+    bid, one = next(iter(stored.items()))
+    one.predictions.proba = one.predictions.proba[::-1].copy()
+    save_predictions(root / "swapped" / "predictions.npz", {bid: (one.predictions, one.units)})
 
 
 def _digest(paths: list[Path]) -> str:

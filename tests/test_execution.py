@@ -80,3 +80,16 @@ def test_lock_refuses_a_second_run(tmp_path: Path):
 def test_lock_in_process_is_exclusive(tmp_path: Path):
     with RunLock(tmp_path), pytest.raises(ResultsError, match="in use"), RunLock(tmp_path):
         pass
+
+
+def test_lock_holds_without_fcntl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Issue #21 item 5: where there is no fcntl (Windows) there was no lock at all. The lock
+    is filelock's platform lock now; it needs no `import fcntl` of its own."""
+    import filelock
+
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # `import fcntl` fails, as on Windows
+    out = tmp_path / "out"
+    with RunLock(out) as held:
+        with pytest.raises(ResultsError, match="in use by another fmbench run"):
+            RunLock(out).__enter__()
+        assert isinstance(held._lock, filelock.FileLock)

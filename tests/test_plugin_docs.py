@@ -100,3 +100,27 @@ def test_python_examples_are_valid(path: Path) -> None:
     assert blocks
     for block in blocks:
         ast.parse(block)
+
+
+def test_documented_split_fields_match_the_code() -> None:
+    from fmbench.plugin_system.specs import SplitSpec
+
+    body = SECTIONS["fmbench_benchmarks"]
+    heading = "### Fields of `SplitSpec` (the `split:` block)"
+    assert heading in body
+    table = body.split(heading, 1)[1].split("\n### ", 1)[0]
+    rows = [
+        tuple(c.strip().strip("`").replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:4])
+        for line in table.splitlines()
+        if line.startswith("| `")
+    ]
+    expected = []
+    for field in attrs.fields(SplitSpec):
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            # the default depends on the method: 5, and 'loo' for cross_subject/cross_session
+            loo = SplitSpec(method="cross_subject", group_by="s").folds
+            default = f"{SplitSpec().folds!r} / {loo!r}"
+        else:
+            default = documented_default(field)
+        expected.append((field.name, str(field.type), default))
+    assert rows == expected

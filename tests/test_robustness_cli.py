@@ -293,7 +293,9 @@ def test_run_robustness_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert "robustness_score = 0.0000" in done.stdout  # a chance-level model is not robust
+    # a chance-level model is not robust: no score (null with the gate's p-value), never 0
+    assert "robustness_score = null (no evidence that the clean AUROC" in done.stdout
+    assert "p = " in done.stdout
     valid = subprocess.run(
         [sys.executable, "-m", "fmbench", "validate", "results/robustness_eval/eval.yaml"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -308,3 +310,37 @@ def test_run_robustness_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "unknown probe 'line_nois'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_run_robustness_permutes_subjects_when_the_data_has_them(workdir: Path) -> None:
+    """Windows of one subject are not independent: the signal gate (and the intervals)
+    resample subjects when the data has a subject_id column with repeated subjects."""
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1], 40)  # 16 subjects of 5 windows, one label each
+    X = rng.standard_normal((80, 4, 32)).astype(np.float32)
+    X[:, 0, :] += np.where(y == 1, 0.6, -0.6)[:, None].astype(np.float32)
+    write_array_dataset(
+        workdir / "windows",
+        X=X,
+        y=y,
+        metadata={"subject_id": [f"s{i // 5}" for i in range(80)]},
+        info={"modality": "eeg", "task": "classification", "n_classes": 2},
+    )
+    result = invoke(["run-robustness", "--model", "signal.yaml", "--data", "windows",
+                     "--out", "w", "--no-progress", "--probes", "noise"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = yaml.safe_load((workdir / "w" / "eval.yaml").read_text())
+    assert schema_errors(doc) == []
+    gate = doc["robustness"]["robustness_testing"]["signal_test"]
+    assert gate["unit"] == "subject_id"
+    assert gate["permuted"] == "across clusters"
+    assert gate["n_units"] == 16
+    assert gate["passed"] is True
+    report = (workdir / "w" / "report.md").read_text()
+    assert "Signal test (does the clean AUROC beat chance?): passed" in report
+    # the eeg folder's subjects are all different: single samples are permuted
+    assert invoke([*base("b"), "--probes", "noise"]).exit_code == 0
+    gate = yaml.safe_load((workdir / "b" / "eval.yaml").read_text())["robustness"][
+        "robustness_testing"
+    ]["signal_test"]
+    assert (gate["unit"], gate["permuted"]) == ("sample", "samples")

@@ -31,6 +31,7 @@ from fmbench.robustness.engine import (
     probe_rng,
     rauc,
     relative_curve,
+    relative_rauc,
     severity_axis,
 )
 
@@ -117,14 +118,27 @@ def run_engine(
 # --- definitions ----------------------------------------------------------------------------
 
 
-def test_rauc_is_the_trapezoid_over_normalised_levels() -> None:
+def test_rauc_is_the_trapezoid_over_rank_spaced_levels() -> None:
     assert rauc([0, 0.1, 0.2], [1.0, 1.0, 1.0]) == 1.0
     assert rauc([0, 0.5, 1.0], [1.0, 0.0, 0.0]) == 0.25
-    # unequal spacing: t = [0, 0.2, 1]
-    assert rauc([0.0, 0.1, 0.5], [1.0, 0.5, 0.0]) == pytest.approx(0.1 * 1.5 + 0.8 * 0.25)
+    # unequal spacing: every step still weighs the same, t = [0, 0.5, 1]
+    assert rauc([0.0, 0.1, 0.5], [1.0, 0.5, 0.0]) == pytest.approx(0.5)
     # decreasing grid (e.g. SNR in dB): first level maps to 0
     assert rauc([40, 20, 0], [1.0, 1.0, 0.0]) == 0.75
     assert rauc([0, 1], [1.0, None]) is None
+
+
+def test_the_noise_grid_gives_each_10_db_step_the_same_weight() -> None:
+    grid = build_registry(external=False).get(ProbeSpec, "noise").levels
+    t = severity_axis(grid)
+    assert np.allclose(np.diff(t), 1 / (len(grid) - 1))
+    # the linear map gave the last step (0.316 -> 1) 68 % of the axis
+    linear = (np.asarray(grid) - grid[0]) / (grid[-1] - grid[0])
+    assert linear[-1] - linear[-2] > 0.68
+    # a monotone re-expression of the levels (RMS ratio -> dB) leaves the rAUC unchanged
+    curve = [1.0, 0.9, 0.8, 0.6, 0.3, 0.1]
+    db = [200.0 if v == 0 else -20 * np.log10(v) for v in grid]
+    assert rauc(grid, curve) == rauc(db, curve)
 
 
 def test_severity_axis_needs_two_distinct_levels() -> None:
@@ -133,12 +147,17 @@ def test_severity_axis_needs_two_distinct_levels() -> None:
         severity_axis([1.0, 1.0])
 
 
-def test_relative_curve_is_chance_relative_and_clipped() -> None:
-    assert relative_curve([0.9, 0.8, 0.5, 0.3], 0.9, 0.5, "higher") == [1.0, 0.75, 0.0, 0.0]
+def test_relative_curve_is_chance_relative_and_unclipped() -> None:
+    # a point at chance is 0 and one below chance negative: its noise is not turned into credit
+    assert relative_curve([0.9, 0.8, 0.5, 0.3], 0.9, 0.5, "higher") == [1.0, 0.75, 0.0, -0.5]
     # lower-is-better (MSE): chance 1.0, clean 0.2
-    assert relative_curve([0.2, 0.6, 1.5], 0.2, 1.0, "lower") == [1.0, 0.5, 0.0]
+    assert relative_curve([0.2, 0.6, 1.5], 0.2, 1.0, "lower") == [1.0, 0.5, -0.625]
     with pytest.raises(ValueError, match="chance"):
         relative_curve([0.5], 0.5, 0.5, "higher")
+    # only the probe's rAUC is clipped to [0, 1]
+    assert relative_rauc([0, 1, 2], [1.0, -0.5, -1.0]) == 0.0
+    assert relative_rauc([0, 1, 2], [1.0, 1.3, 1.1]) == 1.0
+    assert relative_rauc([0, 1, 2], [1.0, 0.2, -0.2]) == pytest.approx(0.3)
 
 
 # --- probes: contract, SNR, read-only, failures ------------------------------------------------
@@ -425,11 +444,18 @@ def test_constant_model_ranks_below_a_model_that_uses_the_signal() -> None:
     assert curve[-1] < curve[0]
     assert min(curve) > 0.5
     assert 0.3 < signal["robustness_score"] < 1.0
-    assert constant["robustness_score"] == 0.0
+    assert signal["signal_test"]["passed"] is True
+    # no signal: no score at all (null with the reason), never 0 and never a number
+    assert constant["robustness_score"] is None
     assert "does not beat chance" in constant["robustness_score_reason"]
-    assert dummy["robustness_score"] == 0.0
-    assert signal["robustness_score"] > constant["robustness_score"]
-    assert signal["robustness_score"] > dummy["robustness_score"]
+    assert constant["signal_test"]["passed"] is False
+    assert dummy["robustness_score"] is None
+    assert "p = " in dummy["robustness_score_reason"]
+    assert dummy["signal_test"]["p_value"] >= dummy["signal_test"]["alpha"]
+    for block in (constant, dummy):
+        for probe in block["probes"].values():
+            assert probe["performance"]["relative_rAUC"] is None
+            assert probe["performance"]["relative_note"] == block["robustness_score_reason"]
     # stability alone would have called the constant model perfectly robust
     stability = constant["probes"]["noise"]["stability"]["agreement"]
     assert stability["rAUC"] == 1.0
@@ -444,7 +470,10 @@ def test_failing_probes_are_recorded_and_others_still_run() -> None:
     assert "RuntimeError: boom" in result["probes"]["raises"]["error"]
     assert "shape" in result["probes"]["shrinks"]["error"]
     assert result["probes"]["noise"]["status"] == "Completed"
-    assert result["robustness_score"] == result["probes"]["noise"]["performance"]["relative_rAUC"]
+    # the probe that completed keeps its rAUC; the summary over the declared set is undefined
+    assert 0 < result["probes"]["noise"]["performance"]["relative_rAUC"] <= 1
+    assert result["robustness_score"] is None
+    assert "raises, shrinks failed" in result["robustness_score_reason"]
 
 
 def test_regression_stability_is_correlation_with_clean_outputs() -> None:

@@ -22,7 +22,8 @@ NEURO_PROBES = {"line_noise", "line_noise_60", "permutation", "shift", "bias_fie
 NEURO_BENCHMARKS = {"BM-FMRI-GRANULAR", "BM-EEG-ABNORMAL", "BM-EEG-ROBUSTNESS", "BM-SMRI-AD",
                     "BM-BRAIN-MAE", "BM-EEGBCI-EYES", "BM-FMRI-CCA-PHENOTYPE",
                     "BM-MNI152-TISSUE", "BM-PD-SPEECH", "BM-EEG-ICLABEL",
-                    "BM-SLEEPEDF-STAGING", "BM-EEGBCI-MI", "BM-CHBMIT-SEIZURE"}  # fmt: skip
+                    "BM-SLEEPEDF-STAGING", "BM-EEGBCI-MI", "BM-CHBMIT-SEIZURE",
+                    "BM-EEGBCI-MI-WITHIN", "BM-EEGBCI-MI-CROSSRUN"}  # fmt: skip
 
 
 def test_plugin_loaded_and_contributes(registry) -> None:
@@ -50,7 +51,11 @@ def test_every_benchmark_has_its_topic_fields(registry) -> None:
             assert getattr(bm, field), f"{name} lacks {field}"
         assert bm.stratification.columns, name
         assert registry.has(DatasetSpec, bm.dataset)
-        if bm.protocol != "zero_shot":  # trained protocols never split a subject
+        if bm.split.method in ("within_session", "cross_session"):
+            # MOABB's subject-specific paradigms: every fold trains and tests inside one
+            # subject (make_folds checks it), the subjects are resampled for intervals
+            assert bm.split.subject_by == "subject_id", name
+        elif bm.protocol != "zero_shot":  # trained protocols never split a subject
             # (the MNI152 template is one brain: its patches are grouped by axial slab)
             expected = "slab" if name == "BM-MNI152-TISSUE" else "subject_id"
             assert bm.split.group_by == expected, name

@@ -165,6 +165,58 @@ def test_fetch_prepare_and_decode_served_imagery_runs(
     record = yaml.safe_load(Path("res/eval.yaml").read_text())["benchmarks"][0]
     assert record["status"] == "Completed" and record["split"]["n_folds"] == 5
     assert record["metrics"]["AUROC"] > 0.9  # lateralised mu power tells the hands apart
+    check_paradigms(yaml.safe_load(Path("res/eval.yaml").read_text()), prepared)
+
+
+def check_paradigms(document: dict[str, Any], prepared: Path) -> None:
+    """The suite's three MOABB paradigms on the served files: cross-subject (5 folds of
+    subjects), within-session (5 folds inside each subject's one session) and cross-run."""
+    from fmbench.data.dataset import load_array_folder
+    from fmbench.evaluation.splits import make_folds
+    from fmbench.plugin_system.specs import BenchmarkSpec
+
+    records = {r["benchmark_id"]: r for r in document["benchmarks"]}
+    assert list(records) == ["BM-EEGBCI-MI", "BM-EEGBCI-MI-WITHIN", "BM-EEGBCI-MI-CROSSRUN"]
+    assert all(r["status"] == "Completed" for r in records.values()), records
+    trials = dict.fromkeys(SUBJECTS, 21) | {"S006": 14}  # S006R12 (128 Hz) is left out
+
+    cross = records["BM-EEGBCI-MI"]
+    assert (
+        cross["split"]["method"] == "cross_subject" and cross["split"]["group_by"] == "subject_id"
+    )
+    block = cross["paradigm_scores"]
+    assert block["unit"] == ["subject_id"] and block["n_subjects"] == 6
+    assert {u["subject"]: u["n"] for u in block["units"]} == trials
+    assert all(u["n_folds"] == 1 for u in block["units"])  # each subject tested by one model
+
+    within = records["BM-EEGBCI-MI-WITHIN"]
+    assert within["split"]["method"] == "within_session" and within["split"]["n_folds"] == 30
+    assert within["interval_method"]["unit"] == "subject_id"  # subjects resampled
+    block = within["paradigm_scores"]
+    assert block["unit"] == ["subject_id"] and block["n_units"] == 6
+    assert {u["subject"]: u["n"] for u in block["units"]} == trials
+    assert all(u["n_folds"] == 5 for u in block["units"])  # MOABB: mean of 5 fold scores
+    assert block["mean"]["AUROC"] > 0.8  # a probe calibrated on the subject's own trials
+    lo, hi = block["intervals"]["AUROC"]
+    assert lo <= block["mean"]["AUROC"] <= hi
+
+    crossrun = records["BM-EEGBCI-MI-CROSSRUN"]
+    assert crossrun["split"]["method"] == "cross_session" and crossrun["split"]["n_folds"] == 17
+    block = crossrun["paradigm_scores"]
+    assert block["unit"] == ["subject_id", "run"] and block["n_units"] == 17
+    assert all(u["n"] == 7 and u["n_folds"] == 1 for u in block["units"])
+
+    # the folds themselves: a within-session fold never leaves its subject, a cross-subject
+    # fold never shares one
+    dataset = load_array_folder(prepared)
+    subjects = np.asarray(dataset.metadata["subject_id"]).astype(str)
+    from fmbench_neuro.plugin import fmbench_benchmarks
+
+    specs: dict[str, BenchmarkSpec] = {bm.name: bm for bm in fmbench_benchmarks()}
+    for fold in make_folds(dataset, specs["BM-EEGBCI-MI-WITHIN"].split, seed=42):
+        assert len(set(subjects[np.concatenate([fold.train, fold.test])])) == 1
+    for fold in make_folds(dataset, specs["BM-EEGBCI-MI"].split, seed=42):
+        assert not set(subjects[fold.train]) & set(subjects[fold.test])
 
 
 def test_prepare_refuses_runs_without_cues_and_folders_without_runs(tmp_path: Path) -> None:

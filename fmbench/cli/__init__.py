@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "compare": "fmbench.cli.compare_cmd:compare",
     "run-robustness": "fmbench.cli.robustness_cmd:run_robustness",
     "validate": "fmbench.cli.validate_cmd:validate",
+    "sign": "fmbench.cli.sign_cmd:sign",
     "build-leaderboard": "fmbench.cli.leaderboard_cmd:build_leaderboard",
 }
 
@@ -54,6 +55,7 @@ SHORT_HELP: dict[str, str] = {
     "compare": "Compare runs: paired differences; with 3+ runs Friedman, Nemenyi, CD diagram.",
     "run-robustness": "Score a model under robustness probes on a dataset (rAUC curves).",
     "validate": "Check eval.yaml files (schema, digest) or suite/benchmark/model YAML.",
+    "sign": "Sign an eval file with your SSH key (ssh-keygen -Y sign).",
     "build-leaderboard": "Validate and rank eval files; write Markdown, HTML, JSON and CSV.",
 }
 
@@ -89,18 +91,16 @@ class LazyGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("Interrupted.", err=True)
+            hint = getattr(exc, "hint", "")
+            if hint:
+                click.echo(hint, err=True)
             ctx.exit(130)
         except Exception as exc:
             if debug:
                 raise
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            click.echo(
-                f"Error: internal error {type(exc).__name__}: {first} (run with --debug for "
-                "the traceback, and please report it)",
-                err=True,
-            )
+            click.echo(f"Error: {_unexpected(exc, (ctx.obj or {}).get('external'))}", err=True)
             ctx.exit(3)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -132,6 +132,22 @@ def cli(ctx: click.Context, debug: bool, no_plugins: bool) -> None:
         before = os.environ.get("FMBENCH_DEBUG")
         os.environ["FMBENCH_DEBUG"] = "1"
         ctx.call_on_close(lambda: _restore_env("FMBENCH_DEBUG", before))
+
+
+def _unexpected(exc: BaseException, external: bool | None) -> str:
+    """One line for an exception that is not fmbench's own: the plugin it came from, or an
+    internal error to report."""
+    from fmbench.plugin_system.blame import failure_message
+    from fmbench.plugin_system.registry import get_registry
+
+    try:
+        registry = get_registry(external)  # built already by the failed command (cached)
+    except Exception:
+        registry = None
+    message = failure_message(exc, registry)
+    if message.startswith("internal error"):
+        return f"{message} (run with --debug for the traceback, and please report it)"
+    return f"{message} (run with --debug for the traceback)"
 
 
 def _restore_env(name: str, value: str | None) -> None:

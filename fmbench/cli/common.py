@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 __all__ = [
+    "absolute",
     "command_line",
     "copy_to_legacy_folders",
     "echo_json",
@@ -26,6 +27,24 @@ def registry_from(ctx: click.Context) -> Any:
     root = ctx.find_root()
     external = (root.obj or {}).get("external")
     return get_registry(external)
+
+
+def absolute(path: str | None) -> str | None:
+    """A path option as an absolute path, fixed when the command starts.
+
+    A model's code runs in this process and may change the working folder (``os.chdir``);
+    every folder a command writes into is resolved before that, so nothing can be redirected.
+
+    Example:
+        >>> import os
+        >>> absolute("results/run1") == os.path.join(os.getcwd(), "results", "run1")
+        True
+        >>> absolute(None) is None
+        True
+    """
+    import os
+
+    return None if path is None else os.path.abspath(os.path.expanduser(path))
 
 
 def echo_json(data: Any) -> None:

@@ -8,6 +8,11 @@ import click
 
 from fmbench.cli.common import registry_from
 
+#: Where the page goes, without --output, when the default would be fmbench's own tracked docs.
+#: Not under results/: build-leaderboard reads that folder, and would list the page's copies of
+#: the eval files as duplicates the next time.
+OWN_DOCS_FALLBACK = "leaderboard/index.md"
+
 
 @click.command(name="build-leaderboard")
 @click.option(
@@ -31,7 +36,9 @@ from fmbench.cli.common import registry_from
     default="docs/leaderboards/index.md",
     show_default=True,
     type=click.Path(dir_okay=False),
-    help="Markdown page for the documentation site.",
+    help="Markdown page for the documentation site. Inside an fmbench source checkout the "
+    "default goes to leaderboard/index.md instead (that page is tracked): pass --output to "
+    "rewrite it on purpose.",
 )
 @click.option(
     "--out",
@@ -42,6 +49,19 @@ from fmbench.cli.common import registry_from
     "(then --output is written only when given too).",
 )
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any file is rejected.")
+@click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="An allowed-signers file (ssh-keygen's and git's format): verify signed eval files "
+    "(`fmbench sign`) and show who signed them; a signature that does not verify rejects "
+    "the file.",
+)
+@click.option(
+    "--require-signature",
+    is_flag=True,
+    help="Reject eval files without a valid signature by a key --allowed-signers lists.",
+)
 @click.option(
     "--benchmarks-dir",
     default=None,
@@ -68,6 +88,8 @@ def build_leaderboard(
     output: str,
     out_dir: str | None,
     strict: bool,
+    allowed_signers: str | None,
+    require_signature: bool,
     benchmarks_dir: str | None,
     models_dir: str | None,
     datasets_dir: str | None,
@@ -98,15 +120,39 @@ def build_leaderboard(
     ):
         if ignored is not None:
             click.echo(f"note: {name} is accepted for compatibility and not used", err=True)
+    output_asked = ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE
+    writes_output = out_dir is None or output_asked
+    if writes_output and not output_asked:  # the default page: never fmbench's own docs
+        from fmbench.leaderboard.own_docs import fmbench_source_tree
+
+        tree = fmbench_source_tree(output)
+        if tree is not None:
+            click.echo(
+                f"note: {output} is a page the {tree[0]} source tree ({tree[1].name}/) tracks; "
+                f"writing the leaderboard to {OWN_DOCS_FALLBACK} instead (pass --output "
+                f"{output} to rewrite that page on purpose)",
+                err=True,
+            )
+            output = OWN_DOCS_FALLBACK
+    if require_signature and allowed_signers is None:
+        raise click.UsageError("--require-signature needs --allowed-signers FILE")
+    signers = Path(allowed_signers) if allowed_signers is not None else None
+    if signers is not None:
+        from fmbench.results.signing import ssh_keygen
+
+        ssh_keygen()  # missing: one clear error before anything is read
     registry = registry_from(ctx)
-    board = build(sorted(dict.fromkeys(folders)), registry, progress=True)
+    board = build(
+        sorted(dict.fromkeys(folders)),
+        registry,
+        progress=True,
+        allowed_signers=signers,
+        require_signature=require_signature,
+    )
     written: list[Path] = []
     if out_dir is not None:
         written += write_site(board, Path(out_dir))
-    if (
-        out_dir is None
-        or ctx.get_parameter_source("output") == click.core.ParameterSource.COMMANDLINE
-    ):
+    if writes_output:
         written += write_markdown(board, Path(output))
     rows = sum(len(b.rows) for b in board.boards)
     click.echo(

@@ -191,6 +191,8 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{info.name} {info.version}  [{info.status}]  ({label})")
         if info.error:
             click.echo(f"    error: {info.error}")
+        for note in info.notes:
+            click.echo(f"    note: {note}")
         trace = plugin_traceback(info.name) if debug else None
         if trace:
             click.echo("    " + trace.rstrip().replace("\n", "\n    "))

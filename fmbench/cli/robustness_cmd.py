@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from fmbench.cli.common import (
+    absolute,
     command_line,
     copy_to_legacy_folders,
     legacy_output_options,
@@ -88,6 +89,11 @@ def run_robustness(
     from fmbench.robustness.standalone import RobustnessOptions
     from fmbench.robustness.standalone import run_robustness as run
 
+    # every folder written (or read later) is fixed now: model code may change the working
+    # folder (--out itself is resolved by the run before any model code runs)
+    out_path = Path(str(absolute(out_dir)))
+    evals_dir, reports_dir = absolute(evals_dir), absolute(reports_dir)
+    data_root = absolute(data_root)
     registry = registry_from(ctx)
     options = RobustnessOptions(
         probes=_probe_names(probes),
@@ -104,7 +110,7 @@ def run_robustness(
     config = resolve_model_config(registry, model)
     result = run(registry, config, data, Path(out_dir), options)
     document = result.document
-    copy_to_legacy_folders(Path(out_dir), document.eval_id, evals_dir, reports_dir)
+    copy_to_legacy_folders(out_path, document.eval_id, evals_dir, reports_dir)
     failed = echo_robustness(document.robustness or {})
     click.echo(
         f"wrote {Path(out_dir) / 'eval.yaml'} and {Path(out_dir) / 'report.md'} "

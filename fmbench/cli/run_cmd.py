@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from fmbench.cli.common import (
+    absolute,
     command_line,
     copy_to_legacy_folders,
     legacy_output_options,
@@ -139,6 +140,12 @@ def run(
     from fmbench.models.config import resolve_model_config
     from fmbench.running.suite_run import RunOptions, run_suite
 
+    # every folder written (or read later) is fixed now: model code may change the working
+    # folder (--out itself is resolved by the run before any model code runs)
+    out_path = Path(str(absolute(out_dir)))
+    evals_dir, reports_dir = absolute(evals_dir), absolute(reports_dir)
+    data_root = absolute(data_root)
+    cache_dir = absolute(cache_dir)
     registry = registry_from(ctx)
     suite_spec = resolve_suite(registry, suite)
     config = resolve_model_config(registry, model)
@@ -184,7 +191,7 @@ def run(
     )
     result = run_suite(registry, suite_spec, config, Path(out_dir), options)
     document = result.document
-    copy_to_legacy_folders(Path(out_dir), document.eval_id, evals_dir, reports_dir)
+    copy_to_legacy_folders(out_path, document.eval_id, evals_dir, reports_dir)
     echo_results(document)
     probes_failed = False
     if document.robustness is not None:

@@ -289,13 +289,29 @@ def _read_info(folder: Path) -> dict[str, Any]:
     return info
 
 
-def _label_info(y: np.ndarray, info: dict[str, Any], task: str) -> dict[str, Any]:
+def _label_info(y: np.ndarray, info: dict[str, Any], task: str, folder: Path) -> dict[str, Any]:
     if task == "classification":
-        classes = np.unique(y)
-        n_classes = int(info.get("n_classes") or (int(classes.max()) + 1 if len(classes) else 0))
-        info.setdefault("n_classes", n_classes)
-        info.setdefault("class_names", [str(c) for c in range(int(info["n_classes"]))])
+        from fmbench.data.label_checks import check_classes
+
+        n_classes = check_classes(
+            y, info, info_file=str(folder / "info.json"), labels_file=str(folder / "y.npy")
+        )
+        info["n_classes"] = n_classes
+        info.setdefault("class_names", [str(c) for c in range(n_classes)])
     return info
+
+
+def _load_array(path: Path, mmap_mode: Any) -> np.ndarray:
+    """One ``.npy`` file; an empty, cut-short or unreadable file is a DataError naming it."""
+    try:
+        array: np.ndarray = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except EOFError:
+        raise DataError(
+            f"{path}: the file is empty or cut short; write it again with numpy.save"
+        ) from None
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path}: cannot read the arrays ({exc})") from None
+    return array
 
 
 def load_array_folder(
@@ -320,13 +336,8 @@ def load_array_folder(
                 f"{folder}: missing {required}; an array folder needs X.npy and y.npy "
                 "(run `fmbench generate-toy-data` for the toy datasets)"
             )
-    try:
-        X = np.load(folder / "X.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-        y = np.load(folder / "y.npy", allow_pickle=False)
-    except ValueError as exc:
-        raise DataError(f"{folder}: cannot read the arrays ({exc})") from None
-    except OSError as exc:
-        raise DataError(f"{folder}: cannot read the arrays ({exc})") from None
+    X = _load_array(folder / "X.npy", mmap_mode="r" if mmap else None)
+    y = _load_array(folder / "y.npy", mmap_mode=None)
     if X.ndim < 2:
         raise DataError(
             f"{folder / 'X.npy'}: expected (n_samples, features...), got shape {X.shape}"
@@ -353,7 +364,7 @@ def load_array_folder(
     if "split" in metadata:
         split = np.array([str(v) for v in metadata.pop("split")], dtype=object)
     info.setdefault("task", task)
-    info = _label_info(y, info, task)
+    info = _label_info(y, info, task, folder)
     return Dataset(
         dataset_id=dataset_id or str(folder),
         X=X,

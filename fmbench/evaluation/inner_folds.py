@@ -33,7 +33,8 @@ import attrs
 import numpy as np
 
 from fmbench.errors import DataError
-from fmbench.evaluation.splits import _can_stratify, _ShuffledGroupKFold
+from fmbench.evaluation.folds import can_stratify
+from fmbench.evaluation.splits import _ShuffledGroupKFold
 
 __all__ = ["INNER_FOLDS", "InnerFolds", "inner_folds"]
 
@@ -94,7 +95,7 @@ def inner_folds(
     leave_one_out = " (leave-one-group-out: fewer groups than inner folds)" if k < n_splits else ""
     splits: tuple[Split, ...] = ()
     kind = "shuffled"
-    if classification and _can_stratify(y, k):
+    if classification and can_stratify(y, k):
         stratified = ms.StratifiedGroupKFold(k, shuffle=True, random_state=seed)
         splits = tuple((tr, te) for tr, te in stratified.split(positions, y, groups))
         kind = "stratified"

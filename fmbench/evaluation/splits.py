@@ -1,7 +1,9 @@
-"""Train/test splits without leakage: grouped K-fold, predefined, hold-out, or none.
+"""Train/test splits without leakage: grouped K-fold, predefined, hold-out, none, and MOABB's
+paradigms (within-session, cross-session, cross-subject; see :mod:`.paradigms`).
 
 When a benchmark names a ``group_by`` column (subject, donor, site), no group ever appears
-on both sides of a split. Folds are stratified by label where the data allow it.
+on both sides of a split (checked, a predefined split included). Folds are stratified by
+label where the data allow it.
 
 Example:
     >>> import numpy as np
@@ -16,39 +18,38 @@ Example:
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 
 from fmbench.data.dataset import Dataset
 from fmbench.errors import DataError
+from fmbench.evaluation import paradigms
+from fmbench.evaluation.folds import Fold, can_stratify, metadata_labels
 from fmbench.plugin_system.specs import SplitSpec
 
-__all__ = ["Fold", "make_folds"]
-
-
-@attrs.frozen
-class Fold:
-    """Indices of one split: ``train`` may be empty (nothing is trained)."""
-
-    train: np.ndarray
-    test: np.ndarray
-
-
-def _groups(dataset: Dataset, column: str | None) -> np.ndarray | None:
-    if column is None:
-        return None
-    if column not in dataset.metadata:
-        raise DataError(
-            f"dataset {dataset.dataset_id}: the split groups by {column!r}, but the metadata has "
-            f"no such column (columns: {', '.join(sorted(dataset.metadata)) or 'none'})"
-        )
-    return np.asarray([str(v) for v in dataset.metadata[column]], dtype=object)
+__all__ = ["Fold", "can_stratify", "make_folds", "metadata_labels"]
 
 
 def make_folds(
     dataset: Dataset, split: SplitSpec, *, seed: int, task: str = "classification"
 ) -> list[Fold]:
-    """Split sample indices as the benchmark declares; deterministic for a seed."""
+    """Split sample indices as the benchmark declares; deterministic for a seed.
+
+    The folds are checked before they are returned: a ``group_by`` value on both sides of a
+    fold (a predefined split included), or a paradigm fold that crosses its subject or
+    session, is a :class:`DataError`.
+    """
+    if split.method in ("within_session", "cross_session") or (
+        split.method == "cross_subject" and split.folds == "loo"
+    ):
+        folds = paradigms.paradigm_folds(dataset, split, seed=seed, task=task)
+    else:
+        folds = _folds(dataset, split, seed=seed, task=task)
+    paradigms.check_folds(dataset, split, folds)
+    return folds
+
+
+def _folds(dataset: Dataset, split: SplitSpec, *, seed: int, task: str) -> list[Fold]:
+    """none, predefined, holdout, kfold, and cross_subject with K folds (grouped K-fold)."""
     n = dataset.n_samples
     everything = np.arange(n)
     if split.method == "none":
@@ -64,7 +65,7 @@ def make_folds(
         if len(test) == 0 or len(train) == 0:
             raise DataError(f"dataset {dataset.dataset_id}: the predefined split has an empty side")
         return [Fold(train=train, test=test)]
-    groups = _groups(dataset, split.group_by)
+    groups = metadata_labels(dataset, split.group_by)
     y = np.asarray(dataset.y)
     stratify = split.stratify and task == "classification" and y.ndim == 1
     from sklearn import model_selection as ms
@@ -80,12 +81,10 @@ def make_folds(
                 everything,
                 test_size=split.test_size,
                 random_state=seed,
-                stratify=y if stratify and _can_stratify(y, 2) else None,
+                stratify=y if stratify and can_stratify(y, 2) else None,
             )
         return [Fold(train=np.sort(train), test=np.sort(test))]
-    k = split.folds
-    if k < 2:
-        raise DataError(f"benchmark split: folds must be at least 2, got {k}")
+    k = int(split.folds)
     if groups is not None:
         n_groups = len(np.unique(groups))
         if n_groups < k:
@@ -93,7 +92,7 @@ def make_folds(
                 f"dataset {dataset.dataset_id}: {n_groups} distinct {split.group_by!r} values "
                 f"cannot fill {k} grouped folds"
             )
-        if stratify and _can_stratify(y, k):
+        if stratify and can_stratify(y, k):
             splitter = ms.StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
         else:
             splitter = _ShuffledGroupKFold(k, seed)
@@ -101,21 +100,13 @@ def make_folds(
     else:
         if n < k:
             raise DataError(f"dataset {dataset.dataset_id}: {n} samples cannot fill {k} folds")
-        if stratify and _can_stratify(y, k):
+        if stratify and can_stratify(y, k):
             pieces = ms.StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(
                 everything, y
             )
         else:
             pieces = ms.KFold(n_splits=k, shuffle=True, random_state=seed).split(everything)
     return [Fold(train=np.sort(tr), test=np.sort(te)) for tr, te in pieces]
-
-
-def _can_stratify(y: np.ndarray, k: int) -> bool:
-    if y.dtype.kind not in "iub":
-        return False
-    counts = np.bincount(y.astype(int))
-    counts = counts[counts > 0]
-    return len(counts) > 1 and counts.min() >= k
 
 
 class _ShuffledGroupKFold:

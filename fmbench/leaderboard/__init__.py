@@ -37,14 +37,23 @@ def build(
     *,
     jobs: int | None = None,
     progress: bool = False,
+    allowed_signers: Path | None = None,
+    require_signature: bool = False,
 ) -> Leaderboard:
     """Collect, validate and rank the eval files under ``folders`` (``jobs``: processes).
 
     Only each file's entries are kept, not its document, so memory stays small.
-    ``progress``: a progress bar on stderr while many files are read.
+    ``progress``: a progress bar on stderr while many files are read. ``allowed_signers``:
+    verify signed files against it and show who signed
+    (:func:`fmbench.leaderboard.signatures.apply_signatures`); ``require_signature``: reject
+    files without a valid signature by a listed key.
     """
     summarize = entries_summary(registry)
     collected = collect_evals(folders, registry, jobs=jobs, summarize=summarize, progress=progress)
+    if allowed_signers is not None:
+        from fmbench.leaderboard.signatures import apply_signatures
+
+        apply_signatures(collected, allowed_signers, required=require_signature)
     return build_leaderboard(collected, registry)
 
 

@@ -1,7 +1,7 @@
 """Find, read and validate every eval file under the given folders.
 
-Each file is read as untrusted input (:func:`fmbench.results.eval_file.read_eval`: size and nesting
-limits, safe loader only) and checked with :func:`fmbench.results.validation.check_eval`, the same
+Each file is read as untrusted input (:func:`fmbench.results.eval_file.read_eval`: regular files
+only, size and nesting limits, what ``yaml.safe_load`` gives) and checked with :func:`fmbench.results.validation.check_eval`, the same
 checks as ``fmbench validate``. A file with any error is rejected, with its reasons. Files
 are visited in sorted order of their display path, so nothing depends on the order in which
 the file system lists them. The same run found twice (same content digest, e.g. copied into
@@ -16,7 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,10 @@ import attrs
 
 from fmbench.errors import ConfigError, FmbenchError
 from fmbench.plugin_system.registry import Registry
-from fmbench.results.eval_file import read_eval
-from fmbench.results.validation import Finding, check_eval
+from fmbench.results.eval_file import read_eval_verified
+from fmbench.results.findings import Finding
+from fmbench.results.integrity import check_predictions_beside
+from fmbench.results.validation import check_eval
 
 __all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
 
@@ -48,6 +52,8 @@ class EvalFile:
     findings: tuple[Finding, ...] = ()
     doc: Mapping[str, Any] | None = None
     summary: Any = None
+    #: who signed it, verified against the allowed signers (``fmbench.leaderboard.signatures``)
+    signed_by: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -74,7 +80,8 @@ def _display(root: Path, given: str, path: Path) -> str:
 def find_eval_files(folders: Iterable[str]) -> tuple[list[tuple[str, Path]], list[Rejected]]:
     """``(display path, path)`` of every ``*.yaml``/``*.yml`` under the folders, sorted.
 
-    Symbolic links are not followed (a link could point anywhere); they are listed as skipped.
+    Symbolic links are not followed (a link could point anywhere) and only regular files are
+    read (a FIFO would block the reader for ever); both are listed as skipped, with why.
     """
     found: dict[str, Path] = {}
     skipped: list[Rejected] = []
@@ -90,17 +97,45 @@ def find_eval_files(folders: Iterable[str]) -> tuple[list[tuple[str, Path]], lis
                     continue
                 path = here / name
                 display = _display(root, given, path)
-                if path.is_symlink():
-                    skipped.append(
-                        Rejected(
-                            display=display,
-                            reasons=("symbolic link, not followed",),
-                            kind="skipped",
-                        )
-                    )
+                why = _not_regular(path)
+                if why is not None:
+                    skipped.append(Rejected(display=display, reasons=(why,), kind="skipped"))
                     continue
                 found.setdefault(display, path)
     return sorted(found.items()), sorted(skipped, key=lambda r: r.display)
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` is not read (a link, FIFO, socket, device...), or None for a regular file."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
+        return "symbolic link, not followed"
+    if stat.S_ISREG(mode):
+        return None
+    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+    if stat.S_ISDIR(mode):
+        kind = "folder"
+    return f"not a regular file ({kind}), not read"
+
+
+def _non_finite(value: Any, depth: int = 0) -> bool:
+    """Does a summary hold a number the leaderboard's JSON cannot write (inf, nan)?"""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if depth > 8 or isinstance(value, (str, bytes, int, EvalFile)) or value is None:
+        return False
+    if isinstance(value, Mapping):
+        return any(_non_finite(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v, depth + 1) for v in value)
+    if attrs.has(type(value)):
+        return any(
+            _non_finite(getattr(value, f.name), depth + 1) for f in attrs.fields(type(value))
+        )
+    return False
 
 
 def _is_eval(doc: Mapping[str, Any]) -> bool:
@@ -110,7 +145,7 @@ def _is_eval(doc: Mapping[str, Any]) -> bool:
 def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | Rejected:
     """Read and check one file; never raises for bad content."""
     try:
-        doc = read_eval(path)
+        doc, verified = read_eval_verified(path)
     except FmbenchError as exc:
         return Rejected(display=display, reasons=(str(exc),))
     if not _is_eval(doc):
@@ -120,7 +155,9 @@ def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | 
             kind="skipped",
         )
     try:
-        findings = check_eval(doc, registry)
+        findings = check_eval(doc, registry, digest_verified=verified)
+        if not any(f.message.startswith("schema: ") for f in findings):
+            findings += check_predictions_beside(path, doc, registry)
     except Exception as exc:  # a check that trips over hostile content rejects the file
         return Rejected(
             display=display, reasons=(f"could not be checked: {type(exc).__name__}: {exc}",)
@@ -147,7 +184,18 @@ def _read_and_summarize(
     outcome = read_one(display, path, registry)
     if summarize is not None and isinstance(outcome, EvalFile) and outcome.doc is not None:
         doc, outcome.doc = outcome.doc, None
-        outcome.summary = summarize(outcome, doc)
+        try:  # one file that trips the summary is rejected; the board goes on
+            outcome.summary = summarize(outcome, doc)
+        except Exception as exc:
+            return Rejected(
+                display=display,
+                reasons=(f"could not be summarized: {type(exc).__name__}: {str(exc)[:200]}",),
+            )
+        if _non_finite(outcome.summary):
+            return Rejected(
+                display=display,
+                reasons=("a value the leaderboard would show is infinite or not a number",),
+            )
     return outcome
 
 

@@ -52,6 +52,7 @@ def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
     return {
         "model_id": entry.model_id,
         "baseline": entry.baseline,
+        "signed_by": entry.source.signed_by,
         "value": entry.value,
         "interval": list(entry.interval) if entry.interval else None,
         "interval_method": entry.interval_method,
@@ -59,6 +60,7 @@ def _entry_dict(entry: Entry, *, linked: bool = True) -> dict[str, Any]:
         "metrics_undefined": entry.undefined,
         "worst_group": entry.worst_group,
         "robustness": entry.robustness,
+        "robustness_set": entry.robustness_set,
         "ms_per_sample": entry.ms_per_sample,
         "peak_memory_mb": entry.peak_memory_mb,
         "date": entry.date,
@@ -96,6 +98,7 @@ def _board_dict(board: Board) -> dict[str, Any]:
         "known_benchmark": board.known,
         "primary_metric": board.primary,
         "direction": board.direction,
+        "robustness_sets": {label: value for value, label in board.robustness_sets.items()},
         "rows": [_row_dict(r) for r in board.rows],
         "unranked": [{**_entry_dict(e), "reason": e.unranked} for e in board.unranked],
     }
@@ -144,8 +147,9 @@ CSV_COLUMNS = (
     "benchmark_id", "benchmark_version", "health_domain", "modality", "shown", "rank",
     "rank_lo", "rank_hi", "versus_above", "versus_above_p_holm", "n_runs", "model_id",
     "baseline", "primary_metric", "direction",
-    "value", "ci_lo", "ci_hi", "interval_method", "ms_per_sample", "peak_memory_mb", "date",
-    "fmbench_version", "eval_id", "digest", "eval_file",
+    "value", "ci_lo", "ci_hi", "interval_method", "robustness_score", "robustness_set",
+    "ms_per_sample", "peak_memory_mb", "date", "fmbench_version", "eval_id", "digest",
+    "eval_file", "signed_by",
 )  # fmt: skip
 
 
@@ -158,8 +162,10 @@ def _csv_row(board: Board, entry: Entry, row: Row | None, shown: str) -> list[st
         row.rank_range[1] if row else None, versus.text() if versus else None,
         versus.p_holm if versus else None, row.n_runs if row else None, entry.model_id,
         entry.baseline, board.primary, board.direction, entry.value, lo, hi,
-        entry.interval_method, entry.ms_per_sample, entry.peak_memory_mb, entry.date,
+        entry.interval_method, entry.robustness.get("score"), entry.robustness_set,
+        entry.ms_per_sample, entry.peak_memory_mb, entry.date,
         entry.fmbench_version, entry.eval_id, entry.digest, entry.source.display,
+        entry.source.signed_by,
     ]  # fmt: skip
     return [csv_cell(v) for v in values]
 

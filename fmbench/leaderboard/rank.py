@@ -46,6 +46,7 @@ import attrs
 
 from fmbench.leaderboard.collect import Collected, EvalFile, Rejected
 from fmbench.leaderboard.paired import Versus, versus_above
+from fmbench.leaderboard.robustness_sets import is_legacy_gate_zero, probe_set, set_labels
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, DatasetSpec, MetricSpec
 
@@ -141,6 +142,7 @@ class Entry:
     undefined: dict[str, str]
     worst_group: dict[str, Any] | None
     robustness: dict[str, Any]
+    robustness_set: str | None
     ms_per_sample: float | None
     peak_memory_mb: float | None
     date: str | None
@@ -209,6 +211,14 @@ class Board:
     unranked: list[Entry] = attrs.field(factory=list)
 
     @property
+    def robustness_sets(self) -> dict[str, str]:
+        """A letter for each distinct robustness probe set (``A``: the one most rows use);
+        robustness scores compare only within one set
+        (:mod:`fmbench.leaderboard.robustness_sets`)."""
+        entries = [e for row in self.rows for e in (row.entry, *row.other_runs)]
+        return set_labels([e.robustness_set for e in [*entries, *self.unranked]])
+
+    @property
     def metric_names(self) -> list[str]:
         """The primary metric first, then every other metric any row reports, sorted."""
         names = {n for row in self.rows for n in row.entry.metrics}
@@ -239,8 +249,8 @@ def _interval_method_text(method: Any, metric: str | None = None) -> str | None:
         return _text(method)
     if not isinstance(method, Mapping):
         return None
-    confidence = method.get("confidence")
-    level = f"{float(confidence) * 100:g}% " if isinstance(confidence, (int, float)) else ""
+    confidence = _num(method.get("confidence"))
+    level = f"{confidence * 100:g}% " if confidence is not None else ""
     unit = method.get("unit") or "sample"
     resamples = method.get("n_resamples")
     methods = method.get("methods")
@@ -326,32 +336,61 @@ def worst_group(record: Mapping[str, Any], metric: str, direction: str) -> dict[
     return found
 
 
+def _robustness_block(doc: Mapping[str, Any], benchmark_id: str | None) -> Mapping[str, Any] | None:
+    """The robustness block of one benchmark (or the only block, as ``run-robustness``
+    writes under ``robustness_testing``), or None."""
+    blocks = doc.get("robustness")
+    if not isinstance(blocks, Mapping) or not blocks:
+        return None
+    block = blocks.get(benchmark_id) if benchmark_id is not None else None
+    if block is None and len(blocks) == 1:
+        block = next(iter(blocks.values()))
+    return block if isinstance(block, Mapping) else None
+
+
 def robustness_summary(doc: Mapping[str, Any], benchmark_id: str | None = None) -> dict[str, Any]:
     """``{"score": float|None, "probes": {probe: rAUC}}`` for one benchmark of an eval file.
 
     Reads the robustness block of that benchmark (``robustness.<benchmark_id>``, or the only
     block, as ``run-robustness`` writes under ``robustness_testing``): its ``robustness_score``
     and, per probe, the chance-relative performance rAUC (``performance.relative_rAUC``), the
-    number the score averages (see docs/robustness.md).
+    number the score averages (see docs/robustness.md). When the block says so, also
+    ``reason`` (why the score is null), ``failed_probes`` and ``signal_p`` (the signal test's
+    p-value). Which scores may be compared: :mod:`fmbench.leaderboard.robustness_sets`.
     """
     out: dict[str, Any] = {"score": None, "probes": {}}
-    blocks = doc.get("robustness")
-    if not isinstance(blocks, Mapping) or not blocks:
-        return out
-    block = blocks.get(benchmark_id) if benchmark_id is not None else None
-    if block is None and len(blocks) == 1:
-        block = next(iter(blocks.values()))
-    if not isinstance(block, Mapping):
+    block = _robustness_block(doc, benchmark_id)
+    if block is None:
         return out
     out["score"] = _num(block.get("robustness_score"))
+    if is_legacy_gate_zero(block, out["score"], block.get("robustness_score_reason")):
+        out["score"] = None
     probes: dict[str, float] = {}
     for name, result in sorted((block.get("probes") or {}).items(), key=lambda kv: str(kv[0])):
         performance = result.get("performance") if isinstance(result, Mapping) else None
         value = _num(performance.get("relative_rAUC")) if isinstance(performance, Mapping) else None
+        if isinstance(performance, Mapping) and is_legacy_gate_zero(
+            block, value, performance.get("relative_note")
+        ):
+            value = None
         if value is not None:
             probes[str(name)[:100]] = value
     out["probes"] = probes
+    if block.get("robustness_score_reason"):
+        out["reason"] = _text(block["robustness_score_reason"], 300)
+    failed = block.get("failed_probes")
+    if isinstance(failed, list) and failed:
+        out["failed_probes"] = [str(name)[:100] for name in failed[:50]]
+    gate = block.get("signal_test")
+    if isinstance(gate, Mapping) and _num(gate.get("p_value")) is not None:
+        out["signal_p"] = _num(gate.get("p_value"))
     return out
+
+
+def robustness_set(doc: Mapping[str, Any], benchmark_id: str | None = None) -> str | None:
+    """The probes, levels and axis one benchmark's robustness score is over (or None)."""
+    block = _robustness_block(doc, benchmark_id)
+    return None if block is None else probe_set(block)
 
 
 def _resources(
@@ -362,7 +401,7 @@ def _resources(
     top = doc.get("resources")
     top = top if isinstance(top, Mapping) else {}
     per_s = _num(res.get("samples_per_s"))
-    ms = round(1000.0 / per_s, 4) if per_s is not None and per_s > 0 else None
+    ms = _num(round(1000.0 / per_s, 4)) if per_s is not None and per_s > 0 else None
     peak = _num(res.get("peak_rss_mb"))
     if peak is None:
         peak = _num(top.get("peak_rss_mb"))
@@ -405,6 +444,7 @@ def entries_of(source: EvalFile, doc: Mapping[str, Any], registry: Registry | No
             undefined=undefined,
             worst_group=worst_group(record, primary, direction),
             robustness=robustness,
+            robustness_set=robustness_set(doc, record.get("benchmark_id")),
             ms_per_sample=_resources(doc, record)[0],
             peak_memory_mb=_resources(doc, record)[1],
             date=_text(meta.get("date")),

@@ -22,6 +22,7 @@ from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
 from fmbench.leaderboard.render_md import (
     column_titles,
+    robustness_legend,
     robustness_text,
     runs_text,
     versus_text,
@@ -43,6 +44,7 @@ th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .baseline{color:#6b4e00;background:#fff4cc;border-radius:3px;padding:0 .25rem;font-size:.75rem}
+.signed{color:#1f5e2e;font-size:.75rem}
 .flag{color:#8a1c1c;font-weight:600}.muted{color:#666}
 """
 
@@ -119,6 +121,8 @@ def _model(row: Row) -> str:
     out = h(e.model_id)
     if e.baseline:
         out += f' <span class="baseline" title="{h(e.baseline)}">baseline</span>'
+    if e.source.signed_by:
+        out += f' <span class="signed">signed by {h(e.source.signed_by)}</span>'
     return out
 
 
@@ -143,6 +147,7 @@ def _board(board: Board) -> list[str]:
             "could not be checked.</p>"
         )
     heads = column_titles(board, h)
+    sets = board.robustness_sets
     out.append(f'<table class="board" data-benchmark="{h(board.benchmark_id)}">')
     out.append(
         "<thead><tr>"
@@ -153,8 +158,11 @@ def _board(board: Board) -> list[str]:
         e = row.entry
         lo, hi = row.rank_range
         ci = f" [{num(e.interval[0])}, {num(e.interval[1])}]" if e.interval else ""
-        score = e.robustness.get("score")
         p_holm = row.versus_above.p_holm if row.versus_above is not None else None
+        label = sets.get(e.robustness_set or "")
+        # the column sorts only the scores of the most common probe set (A): scores over other
+        # probes or levels are not comparable with them
+        score = e.robustness.get("score") if label == "A" else None
         cells = [
             _td(str(row.rank), row.rank, "n"),
             _td(f"{lo}–{hi}" if lo != hi else str(lo), lo, "n"),
@@ -166,7 +174,7 @@ def _board(board: Board) -> list[str]:
         cells += [_td(num(e.metrics.get(n)), e.metrics.get(n), "n") for n in others]
         cells += [
             _td(_worst(e), e.worst_group["value"] if e.worst_group else None),
-            _td(h(robustness_text(e, escape=False)), score),
+            _td(h(robustness_text(e, escape=False, label=label)), score),
             _td(num(e.ms_per_sample), e.ms_per_sample, "n"),
             _td(num(e.peak_memory_mb, 1), e.peak_memory_mb, "n"),
             _td(h(e.date or "–")),
@@ -175,6 +183,15 @@ def _board(board: Board) -> list[str]:
         ]
         out.append(f'<tr data-order="{row.rank}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
+    if sets:
+        items = "".join(
+            f"<li><strong>{h(label)}</strong> = {h(value, 2000)}</li>"
+            for label, value in robustness_legend(board)
+        )
+        out.append(
+            "<p>Robustness probe sets (a score is comparable only with scores of the same "
+            f"set; the column sorts set A):</p><ul>{items}</ul>"
+        )
     if board.unranked:
         out.append("<p>Not ranked:</p><ul>")
         for e in board.unranked:

@@ -16,7 +16,7 @@ from fmbench.leaderboard.export import eval_link
 from fmbench.leaderboard.rank import RULES, Board, Entry, Leaderboard, Row
 from fmbench.reporting.escape import md, num
 
-__all__ = ["render_markdown", "render_rejected"]
+__all__ = ["render_markdown", "render_rejected", "robustness_legend", "robustness_text"]
 
 
 def _interval(entry: Entry) -> str:
@@ -31,6 +31,8 @@ def _model_cell(row: Row) -> str:
     text = md(entry.model_id)
     if entry.baseline:
         text += f" *({md(entry.baseline)})*"
+    if entry.source.signed_by:
+        text += f" (signed by {md(entry.source.signed_by)})"
     return text
 
 
@@ -81,18 +83,33 @@ def _worst(entry: Entry) -> str:
     return worst_text(entry, md)
 
 
-def robustness_text(entry: Entry, escape: bool = True) -> str:
-    """``score 0.81; noise 0.90, dropout 0.70`` (or ``–``)."""
+def robustness_text(entry: Entry, escape: bool = True, label: str | None = None) -> str:
+    """``A: score 0.81 (p 0.005); noise 0.90, dropout 0.70`` (or ``–``).
+
+    ``label`` names the entry's probe set (:attr:`Board.robustness_sets`); a null score says
+    why in a few words (a failed probe, or the signal test's p-value).
+    """
     rob = entry.robustness
+    esc: Callable[[Any], str] = md if escape else str
     parts = []
+    p = rob.get("signal_p")
     if rob.get("score") is not None:
-        parts.append(f"score {num(rob['score'])}")
-    probes = ", ".join(
-        f"{md(k) if escape else k} {num(v)}" for k, v in rob.get("probes", {}).items()
-    )
+        parts.append(f"score {num(rob['score'])}" + (f" (p {num(p, 3)})" if p is not None else ""))
+    elif rob.get("failed_probes"):
+        parts.append(f"score null ({esc(', '.join(rob['failed_probes']))} failed)")
+    elif rob.get("reason"):
+        why = f"no evidence of signal, p {num(p, 3)}" if p is not None else "why: in its eval file"
+        parts.append(f"score null ({why})")
+    probes = ", ".join(f"{esc(k)} {num(v)}" for k, v in rob.get("probes", {}).items())
     if probes:
         parts.append(probes)
-    return "; ".join(parts) or "–"
+    text = "; ".join(parts) or "–"
+    return f"{label}: {text}" if label and parts else text
+
+
+def robustness_legend(board: Board) -> list[tuple[str, str]]:
+    """``(letter, probe set)`` per set of a board, e.g. ``("A", "noise (0, 0.1, 1); rank axis")``."""
+    return [(label, value) for value, label in board.robustness_sets.items()]
 
 
 def _board(board: Board) -> list[str]:
@@ -113,6 +130,7 @@ def _board(board: Board) -> list[str]:
             "",
         ]
     others = [n for n in board.metric_names if n != board.primary]
+    sets = board.robustness_sets
     header = column_titles(board, md)
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "|".join("---:" if i < 2 else "---" for i in range(len(header))) + "|")
@@ -130,7 +148,7 @@ def _board(board: Board) -> list[str]:
         cells += [num(e.metrics.get(n)) if n in e.metrics else "–" for n in others]
         cells += [
             _worst(e),
-            robustness_text(e),
+            robustness_text(e, label=sets.get(e.robustness_set or "")),
             num(e.ms_per_sample),
             num(e.peak_memory_mb, 1),
             md(e.date or "–"),
@@ -145,6 +163,15 @@ def _board(board: Board) -> list[str]:
     elif board.rows:
         lines += [
             "No row reports a confidence interval; rank ranges reflect point values only.",
+            "",
+        ]
+    if sets:
+        lines += [
+            "Robustness probe sets (a score is comparable only with scores of the same set): "
+            + "; ".join(
+                f"**{label}** = {md(value, 2000)}" for label, value in robustness_legend(board)
+            )
+            + ".",
             "",
         ]
     if board.unranked:
@@ -175,7 +202,9 @@ def render_markdown(board: Leaderboard) -> str:
     lines += [f"- {rule}" for rule in RULES]
     lines += [
         "- Columns: *Worst group* is the stratum (metadata column = group) with the worst "
-        "primary value; *Robustness* shows the run's robustness score and per-probe rAUCs; "
+        "primary value; *Robustness* shows the run's probe set (letter, listed under the table), "
+        "robustness score (with its signal test's p-value; null when not shown) and per-probe "
+        "chance-relative rAUCs: compare scores only within one set; "
         "*ms / sample* is model time per test sample; *Peak MiB* the run's peak resident memory.",
         "",
     ]

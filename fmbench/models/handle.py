@@ -58,7 +58,7 @@ def load_model(registry: Registry, config: ModelConfig) -> ModelHandle:
         model = loader(config)
     except FmbenchError:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() while loading is a failed load too
         raise ModelError(
             f"model {config.model_id!r} ({config.source}) failed to load: "
             f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -122,6 +122,11 @@ class ModelHandle:
             return method(*args)
         except FmbenchError:
             raise
+        except SystemExit as exc:  # a model ends a benchmark, not fmbench
+            raise ModelError(
+                f"model {self.model_id!r} called sys.exit({exc.code!r}) in {name}(); a model "
+                "must raise an exception instead"
+            ) from exc
         except Exception as exc:
             first = str(exc).splitlines()[0] if str(exc) else ""
             if isinstance(exc, ValueError) and "read-only" in first:
@@ -188,8 +193,15 @@ class ModelHandle:
         )
         name = caps.method_name(protocol)
         out = self._invoke(name, getattr(self.model, name), X)
-        array = self._checked(name, out, n_rows(X))
-        return array.reshape(n_rows(X), -1)
+        n = n_rows(X)
+        array = self._checked(name, out, n)
+        if array.ndim < 2:  # one number per input: a score or a label, not an embedding
+            raise ModelError(
+                f"model {self.model_id!r}: {name}() returned shape {array.shape} for {n} "
+                f"inputs; an embedding is one row of features per input, shape ({n}, "
+                f"n_features) (for a single feature, return it as shape ({n}, 1))"
+            )
+        return array.reshape(n, -1)  # (n, tokens, d) and other shapes: one row per input
 
     def describe(self) -> dict[str, Any]:
         """What the report and provenance say about the model (never its weights).

@@ -204,6 +204,17 @@ def _clinical(value: Any, where: str) -> ClinicalSpec:
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def _split(value: Any, where: str) -> SplitSpec:
+    """The ``split:`` block: its fields checked together, each mistake one line."""
+    value = _require_mapping(value, where)
+    _check_keys(value, _field_names(SplitSpec), where)
+    try:
+        return SplitSpec(**value)
+    except (TypeError, ValueError) as exc:
+        message = str(exc).removeprefix("split.").removeprefix("SplitSpec.")
+        raise ConfigError(f"{where}.{message}") from None
+
+
 def parse_benchmark(data: Any, *, source: str) -> BenchmarkSpec:
     """Turn one benchmark YAML document into a :class:`BenchmarkSpec`."""
     where = f"benchmark {source}"
@@ -228,8 +239,9 @@ def parse_benchmark(data: Any, *, source: str) -> BenchmarkSpec:
         fields["protocol_options"] = protocol
     else:
         fields["protocol"] = str(protocol)
+    if "split" in fields:
+        fields["split"] = _split(fields["split"], f"{where}: split")
     for key, cls in (
-        ("split", SplitSpec),
         ("data_spec", DataSpecification),
         ("stratification", Stratification),
         ("bootstrap", BootstrapSpec),

@@ -1,7 +1,10 @@
 """Plugin loading: built-ins first, then each installed entry point on its own.
 
 A plugin that fails to import, declares an incompatible ``fmbench`` requirement, or whose
-hooks raise is recorded with its status and error; everything else keeps working.
+hooks raise is recorded with its status and error; everything else keeps working. A plugin's
+import runs through :func:`fmbench.plugin_system.guard.call_guarded`: whatever it raises
+(``SystemExit`` and ``KeyboardInterrupt`` included), an import that does not finish within the
+time limit, and what it prints are recorded on its :class:`PluginInfo`, never passed on.
 
 Example:
     >>> from fmbench.plugin_system.loading import load_plugins
@@ -26,6 +29,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from fmbench._version import __version__
 from fmbench.plugin_system import hookspecs
+from fmbench.plugin_system.guard import call_guarded, failure_text, output_note, plugin_timeout
 
 __all__ = [
     "BLOCK_ENV",
@@ -74,6 +78,8 @@ class PluginInfo:
     requires_fmbench: str | None = None
     hooks: list[str] = attrs.field(factory=list)
     contributes: dict[str, list[str]] = attrs.field(factory=dict)
+    #: e.g. what the plugin printed while it was imported (kept out of fmbench's output)
+    notes: list[str] = attrs.field(factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -167,11 +173,6 @@ def incompatibility(requirement: Requirement | None, version: str = __version__)
     )
 
 
-def _short_error(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
 def load_plugins(
     manager: pluggy.PluginManager | None = None,
     *,
@@ -189,10 +190,14 @@ def load_plugins(
         only: load just these installed distributions (by name); the others are not listed.
             ``fmbench.testing.assert_valid_plugin`` uses it to check one plugin alone.
 
+    Each installed plugin's import may take ``FMBENCH_PLUGIN_TIMEOUT`` seconds (30 by
+    default; see :mod:`fmbench.plugin_system.guard`).
+
     Returns:
         The manager and one :class:`PluginInfo` per plugin, in load order.
     """
     manager = manager or new_plugin_manager()
+    timeout = plugin_timeout()
     if external is None:
         external = os.environ.get(DISABLE_ENV, "").strip().lower() not in {"1", "true", "yes"}
     infos: list[PluginInfo] = []
@@ -259,12 +264,23 @@ def load_plugins(
             info.status = "incompatible"
             info.error = reason
             continue
-        try:
-            module = entry_point.load()
-            manager.register(module, name=dist_name)
-        except Exception as exc:  # a broken plugin is data, not a crash
+        # the import runs the plugin's code: guarded (see fmbench.plugin_system.guard)
+        outcome = call_guarded(entry_point.load, timeout=timeout, name=dist_name)
+        note = output_note(outcome, "during import")
+        if note is not None:
+            info.notes.append(note)
+        if not outcome.ok:  # a broken plugin is data, not a crash
             info.status = "failed"
-            info.error = _short_error(exc)
+            info.error = failure_text(outcome, " during import")
+            if outcome.error is not None:
+                remember_traceback(info.name, outcome.error)
+            continue
+        module = outcome.value
+        try:
+            manager.register(module, name=dist_name)
+        except Exception as exc:  # e.g. a hook implementation pluggy refuses
+            info.status = "failed"
+            info.error = failure_text(attrs.evolve(outcome, error=exc))
             remember_traceback(info.name, exc)
             continue
         info.hooks = _hook_names(module)

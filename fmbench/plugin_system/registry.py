@@ -20,6 +20,13 @@ import attrs
 import pluggy
 
 from fmbench.errors import PluginError, UnknownNameError, suggest
+from fmbench.plugin_system.guard import (
+    Guarded,
+    call_guarded,
+    failure_text,
+    output_note,
+    plugin_timeout,
+)
 from fmbench.plugin_system.kinds import KINDS, Kind
 from fmbench.plugin_system.loading import PluginInfo, load_plugins, remember_traceback
 
@@ -73,14 +80,29 @@ class Registry:
         about = KINDS[kind]
         known = self.names(kind)
         hint = suggest(name, known)
-        failed = [p.name for p in self.plugins if p.status in {"failed", "incompatible"}]
-        extra = f"; plugins that did not load: {', '.join(failed)}" if failed else ""
+        extra = self.unloaded_note()
         if hint:
             raise UnknownNameError(f"unknown {about.noun} {name!r}{hint}{extra}")
         listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         raise UnknownNameError(
             f"unknown {about.noun} {name!r}; available: {listing or 'none'} "
             f"(see `{about.listing}`){extra}"
+        )
+
+    def unloaded_note(self) -> str:
+        """For an unknown name: the plugins that did not load, with why (one of them may be
+        the one that registers it); ``""`` when every plugin loaded.
+
+        Example: ``"; plugins that did not load: fmbench-acme (ImportError: no scipy), so
+        what they register is missing (see `fmbench --debug plugins list`)"``
+        """
+        failed = [p for p in self.plugins if p.status in {"failed", "incompatible"}]
+        if not failed:
+            return ""
+        listed = ", ".join(f"{p.name} ({p.error or p.status})" for p in failed)
+        return (
+            f"; plugins that did not load: {listed}, so what they register is missing "
+            "(see `fmbench --debug plugins list`)"
         )
 
     def plugin(self, name: str) -> PluginInfo:
@@ -127,42 +149,63 @@ def _display_name(plugin_name: str, infos: list[PluginInfo]) -> str:
     return plugin_name
 
 
+def _records(function: Any, hook_name: str, record_type: type) -> list[Any]:
+    """Call one hook implementation and check that it yields ``record_type`` records."""
+    produced = function()
+    items = list(produced) if produced is not None else []
+    for item in items:
+        if not isinstance(item, record_type):
+            raise TypeError(
+                f"{hook_name}() yielded {type(item).__name__}, "
+                f"expected fmbench.{record_type.__name__}"
+            )
+    return items
+
+
 def collect(manager: pluggy.PluginManager, infos: list[PluginInfo]) -> Registry:
     """Call every plugin's hooks one plugin at a time and file their records.
 
-    A hook that raises, or yields something that is not the right record, marks its plugin
-    as failed and none of that plugin's records are used.
+    A hook that raises (anything, ``SystemExit`` included), does not return within the
+    plugin time limit, or yields something that is not the right record marks its plugin as
+    failed, and none of that plugin's records are used. A plugin's hooks run guarded
+    (:func:`fmbench.plugin_system.guard.call_guarded`); what they print becomes a note.
     """
     registry = Registry(plugins=infos, manager=manager)
     by_name = {info.name: info for info in infos}
     gathered: dict[type, list[tuple[str, Any]]] = {}
     failed: set[str] = set()
+    timeout = plugin_timeout()
     for record_type, kind in KINDS.items():
         hook_name = kind.hook
         hook = getattr(manager.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order
             provider = _display_name(impl.plugin_name, infos)
+            info = by_name.get(provider)
             if provider in failed:
                 continue
-            try:
-                produced = impl.function()
-                items = list(produced) if produced is not None else []
-                for item in items:
-                    if not isinstance(item, record_type):
-                        raise TypeError(
-                            f"{hook_name}() yielded {type(item).__name__}, "
-                            f"expected fmbench.{record_type.__name__}"
-                        )
-            except Exception as exc:
+            produce = functools.partial(_records, impl.function, hook_name, record_type)
+            if provider == "fmbench.builtin":  # fmbench's own code: called directly
+                try:
+                    items = produce()
+                except Exception as exc:
+                    outcome = Guarded(error=exc)
+                else:
+                    outcome = Guarded(value=items)
+            else:  # a plugin's code: guarded (see fmbench.plugin_system.guard)
+                outcome = call_guarded(produce, timeout=timeout, name=provider)
+                note = output_note(outcome, f"in {hook_name}()")
+                if note is not None and info is not None:
+                    info.notes.append(note)
+            if not outcome.ok:
                 failed.add(provider)
-                info = by_name.get(provider)
                 if info is not None:
                     info.status = "failed"
-                    info.error = f"{hook_name}: {type(exc).__name__}: {exc}".splitlines()[0]
-                    remember_traceback(info.name, exc)
+                    info.error = f"{hook_name}: {failure_text(outcome)}"
+                    if outcome.error is not None:
+                        remember_traceback(info.name, outcome.error)
                 gathered = {k: [(p, r) for p, r in v if p != provider] for k, v in gathered.items()}
                 continue
-            gathered.setdefault(record_type, []).extend((provider, item) for item in items)
+            gathered.setdefault(record_type, []).extend((provider, item) for item in outcome.value)
     for record_type, pairs in gathered.items():
         for provider, record in pairs:
             if provider in failed:

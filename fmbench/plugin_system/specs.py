@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 from collections.abc import Callable, Mapping
@@ -53,6 +54,11 @@ MODALITIES = ("eeg", "meg", "mri", "fmri", "expression", "single_cell", "dna", "
 TASKS = ("classification", "regression")
 
 
+#: The attribute :func:`resolve` sets on the import error of a reference it cannot import:
+#: the reference ("module:attr"), so that the error can name the plugin whose record holds it.
+REFERENCE_ATTRIBUTE = "fmbench_reference"
+
+
 def resolve(ref: Ref) -> Any:
     """Return the object a lazy reference points to.
 
@@ -63,9 +69,16 @@ def resolve(ref: Ref) -> Any:
     if not isinstance(ref, str):
         return ref
     module_name, _, attr_path = ref.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in attr_path.split("."):
-        obj = getattr(obj, part)
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr_path.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        # which reference failed, so that the error can name the plugin whose record holds it
+        # (fmbench.plugin_system.blame); the exception itself is unchanged
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(exc, REFERENCE_ATTRIBUTE, ref)
+        raise
     return obj
 
 
@@ -620,22 +633,150 @@ class Stratification:
     min_group_size: int = 5
 
 
+#: Split methods: how samples become training and test parts (see ``SplitSpec``).
+SPLIT_METHODS = (
+    "none", "predefined", "kfold", "holdout", "within_session", "cross_session", "cross_subject",
+)  # fmt: skip
+#: The evaluation paradigms of MOABB (Jayaram & Barachant 2018), for any data with subjects.
+PARADIGMS = ("within_session", "cross_session", "cross_subject")
+
+
+def _folds(value: Any) -> int | str:
+    """``folds``: an integer, or ``"loo"`` (one fold per subject or session)."""
+    if isinstance(value, str) and value.strip().lower() == "loo":
+        return "loo"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"split.folds must be an integer (at least 2) or 'loo', got {value!r}")
+    return value
+
+
+def _test_size(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(f"split.test_size must be a fraction in (0, 1), got {value!r}")
+    return float(value)
+
+
+def _column(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"split.{attribute.name} must be a metadata column name, got {value!r}")
+
+
+def _true_or_false(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"split.{attribute.name} must be true or false, got {value!r}")
+
+
+def _default_folds(split: Any) -> int | str:
+    return "loo" if split.method in ("cross_subject", "cross_session") else 5
+
+
 @attrs.frozen(kw_only=True)
 class SplitSpec:
     """How samples are split into training and test parts.
 
     ``method``: ``none`` (every sample is a test sample, nothing is trained), ``predefined``
     (the dataset's own train/test column), ``kfold`` (K folds; grouped by ``group_by`` so that
-    a subject never sits on both sides; stratified by label where possible), ``holdout``.
+    a subject never sits on both sides; stratified by label where possible), ``holdout``, and
+    MOABB's evaluation paradigms, for any data with a subject (and session) column:
+    ``within_session`` (K stratified folds inside each session of each subject: a model per
+    session, trained on that session only; ``subject_by``, optional ``session_by``),
+    ``cross_session`` (each session of a subject held out in turn, the model trained on the
+    subject's other sessions; ``subject_by``, ``session_by``) and ``cross_subject`` (leave one
+    subject out, or ``folds`` K folds of subjects; the subjects are ``group_by``).
+    ``folds``: K, or ``"loo"`` (the default of ``cross_subject`` and ``cross_session``).
+
+    Example:
+        >>> SplitSpec(method="cross_subject", group_by="subject_id").folds
+        'loo'
+        >>> SplitSpec(method="within_session", subject_by="subject_id", session_by="run").subjects
+        'subject_id'
     """
 
-    method: str = attrs.field(
-        default="none", validator=_one_of("none", "predefined", "kfold", "holdout")
+    method: str = attrs.field(default="none", validator=_one_of(*SPLIT_METHODS))
+    folds: int | str = attrs.field(
+        default=attrs.Factory(_default_folds, takes_self=True), converter=_folds
     )
-    folds: int = 5
-    group_by: str | None = None
-    stratify: bool = True
-    test_size: float = 0.2
+    group_by: str | None = attrs.field(default=None, validator=_column)
+    stratify: bool = attrs.field(default=True, validator=_true_or_false)
+    test_size: float = attrs.field(default=0.2, converter=_test_size)
+    subject_by: str | None = attrs.field(default=None, validator=_column)
+    session_by: str | None = attrs.field(default=None, validator=_column)
+
+    def __attrs_post_init__(self) -> None:
+        _check_split(self)
+
+    def as_record(self) -> dict[str, Any]:
+        """The fields for a result record; ``subject_by``/``session_by`` only where set."""
+        fields = attrs.asdict(self)
+        for key in ("subject_by", "session_by"):
+            if fields[key] is None:
+                del fields[key]
+        return fields
+
+    @property
+    def paradigm(self) -> bool:
+        """True for MOABB's paradigms (``within_session``, ``cross_session``, ``cross_subject``)."""
+        return self.method in PARADIGMS
+
+    @property
+    def subjects(self) -> str | None:
+        """The subject column of a paradigm split (``subject_by``, or ``group_by`` for
+        ``cross_subject``); None for the other methods."""
+        if self.method == "cross_subject":
+            return self.group_by
+        return self.subject_by if self.paradigm else None
+
+
+def _check_split(split: SplitSpec) -> None:
+    """The rules that tie the fields of a split together (one clear line per mistake)."""
+    method = split.method
+    if method in ("kfold", "within_session", "cross_subject"):
+        if split.folds == "loo" and method != "cross_subject":
+            raise ValueError(
+                f"split.folds: 'loo' is for cross_subject (one fold per subject); a {method} "
+                "split needs a number of folds (at least 2)"
+            )
+        if isinstance(split.folds, int) and split.folds < 2:
+            raise ValueError(f"split.folds must be at least 2, got {split.folds}")
+    if method == "cross_session" and split.folds != "loo":
+        raise ValueError(
+            "split.folds: a cross_session split holds out each session of a subject in turn; "
+            f"remove folds (got {split.folds!r})"
+        )
+    if method in ("within_session", "cross_session"):
+        if split.group_by is not None:
+            raise ValueError(
+                f"split.group_by: a {method} split trains inside one subject, so nothing is "
+                "grouped; name the subject column with subject_by"
+            )
+        if split.subject_by is None:
+            raise ValueError(f"split.subject_by: a {method} split needs the subject column")
+    elif split.subject_by is not None:
+        hint = (
+            "; cross_subject names its subjects with group_by" if method == "cross_subject" else ""
+        )
+        raise ValueError(
+            f"split.subject_by is read by within_session and cross_session splits, not "
+            f"{method}{hint}"
+        )
+    if method == "cross_subject" and split.group_by is None:
+        raise ValueError(
+            "split.group_by: a cross_subject split needs the subject column (e.g. "
+            "group_by: subject_id)"
+        )
+    if method == "cross_session" and split.session_by is None:
+        raise ValueError("split.session_by: a cross_session split needs the session column")
+    if split.session_by is not None:
+        if method not in PARADIGMS:
+            raise ValueError(
+                f"split.session_by is read by within_session, cross_session and cross_subject "
+                f"splits, not {method}"
+            )
+        if split.session_by == split.subjects:
+            raise ValueError(
+                f"split.session_by: the session column cannot be the subject column "
+                f"({split.session_by!r})"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -790,6 +931,15 @@ class BenchmarkSpec:
     gold_standard: str | None = None
     references: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     source_sha256: str | None = None
+
+    @bootstrap.validator
+    def _check_bootstrap_unit(self, attribute: attrs.Attribute[Any], value: BootstrapSpec) -> None:
+        subjects = self.split.subjects
+        if subjects is not None and value.unit not in (None, subjects):
+            raise ValueError(
+                f"bootstrap.unit: a {self.split.method} split resamples its subjects "
+                f"({subjects!r}); remove bootstrap.unit or set it to {subjects}"
+            )
 
 
 @attrs.frozen(kw_only=True)

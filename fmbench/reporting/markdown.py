@@ -87,6 +87,23 @@ def _gap_lines(gaps: Mapping[str, Any]) -> list[str]:
     return ["Worst group / gap (descriptive, no test): " + "; ".join(parts) + ".", ""]
 
 
+def _paradigm_line(record: Mapping[str, Any]) -> list[str]:
+    """MOABB's number for a paradigm split: the mean over subject/session units."""
+    block = record.get("paradigm_scores")
+    if not block:
+        return []
+    name = record["primary_metric"]["name"]
+    interval = (block.get("intervals") or {}).get(name)
+    shown = fmt(block["mean"].get(name), 3) + (
+        f" [{fmt(interval[0], 3)}, {fmt(interval[1], 3)}]" if interval else ""
+    )
+    return [
+        f"- {block['method']} (MOABB): mean {name} over {block['n_units']} "
+        f"{escape_md('/'.join(block['unit']))} units of {block['n_subjects']} subjects: {shown} "
+        "(the table below pools all test predictions)"
+    ]
+
+
 def _benchmark_section(
     result: BenchmarkResult, plot: str | None = None, curve_plot: str | None = None
 ) -> list[str]:
@@ -107,10 +124,15 @@ def _benchmark_section(
         + (
             f", {split.get('n_folds')} folds grouped by `{split.get('group_by')}`"
             if split.get("group_by")
-            else (f", {split.get('n_folds')} folds" if split.get("method") == "kfold" else "")
+            else (
+                f", {split.get('n_folds')} folds"
+                if split.get("method") in ("kfold", "within_session", "cross_session")
+                else ""
+            )
         ),
         f"- Primary metric: **{escape_md(result.primary.name if result.primary else '')}** "
         f"({result.primary.direction if result.primary else '?'} is better)",
+        *_paradigm_line(record),
         "",
         "### Overall",
         "",

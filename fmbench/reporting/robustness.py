@@ -37,10 +37,13 @@ def plot_probe(
     import matplotlib.pyplot as plt
 
     levels = record["levels"]
+    # x is the rAUC's own axis (rank-spaced: each step of the grid equally wide), labelled
+    # with the levels, so the area the eye sees is the area the score measures
+    x = record.get("severity") or list(range(len(levels)))
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
     perf = record["performance"]
     values = [float("nan") if v is None else v for v in perf["values"]]
-    left.plot(levels, values, marker="o", label=perf["metric"])
+    left.plot(x, values, marker="o", label=perf["metric"])
     if primary.get("clean") is not None:
         left.axhline(primary["clean"], color="tab:green", ls=":", label="clean")
     if primary.get("chance") is not None:
@@ -49,12 +52,13 @@ def plot_probe(
     left.set_ylabel(perf["metric"])
     for key, block in record.get("stability", {}).items():
         shown = [float("nan") if v is None else v for v in block["values"]]
-        right.plot(levels, shown, marker="o", label=key)
+        right.plot(x, shown, marker="o", label=key)
     right.set_ylim(-0.02, 1.02)
     right.set_title(f"{probe}: stability vs clean outputs")
     for ax in (left, right):
         unit = str(record.get("unit") or "severity").split(" (")[0]
         ax.set_xlabel(f"level ({unit})")
+        ax.set_xticks(x, [f"{v:g}" for v in levels])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +82,22 @@ def _block_section(name: str, block: Mapping[str, Any], out_dir: Path, plot_dir:
     score = block.get("robustness_score")
     out += [
         f"- Robustness score: **{fmt(score)}** (mean chance-relative {primary['name']} rAUC "
-        "over probes; 1 = no loss at any level, 0 = no margin over chance left)",
+        "over the declared probes; 1 = no loss at any level, 0 = no margin over chance left; "
+        "null = not shown, see the note)",
         f"- Clean {primary['name']}: {fmt(primary.get('clean'))}; chance level: "
         f"{fmt(primary.get('chance'))}; {block.get('n_test')} test samples; seed "
         f"{block.get('seed')}",
     ]
+    gate = block.get("signal_test")
+    if isinstance(gate, Mapping):
+        verdict = "passed" if gate.get("passed") else "not passed"
+        out.append(
+            f"- Signal test (does the clean {primary['name']} beat chance?): {verdict}, "
+            f"label-permutation p = {fmt(gate.get('p_value'))} at alpha {fmt(gate.get('alpha'))}"
+            f" ({gate.get('n_permutations')} permutations of "
+            f"{escape_md(gate.get('permuted') or 'samples')}, unit "
+            f"{escape_md(gate.get('unit') or 'sample')})"
+        )
     if block.get("robustness_score_reason"):
         out.append(f"- Note: {escape_md(block['robustness_score_reason'])}")
     out.append("")
@@ -157,10 +172,11 @@ def robustness_sections(
         "## Robustness",
         "",
         "Each probe perturbs the test inputs at increasing severity. *Performance* is the primary "
-        "metric at each level; *relative* is (score - chance) / (clean - chance), clipped to "
-        "[0, 1]. *Stability* compares the outputs with the clean ones (agreement = 1 - flip "
-        "rate); a model that ignores its input is perfectly stable, so stability alone is not "
-        "robustness. rAUC = trapezoid area over the levels mapped to [0, 1]. See "
+        "metric at each level; *relative* is (score - chance) / (clean - chance) (below 0: "
+        "worse than chance). *Stability* compares the outputs with the clean ones (agreement = "
+        "1 - flip rate); a model that ignores its input is perfectly stable, so stability "
+        "alone is not robustness. rAUC = trapezoid area over rank-spaced levels (each step of "
+        "a grid weighs the same), the chance-relative one clipped to [0, 1]. See "
         "docs/robustness.md.",
         "",
     ]

@@ -21,6 +21,8 @@ import functools
 import hashlib
 import json
 import math
+import os
+import stat
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,9 +33,14 @@ import yaml
 from fmbench.errors import ConfigError
 from fmbench.hashing import canonical_json
 from fmbench.io import atomic_write_text
-from fmbench.plugin_system.definitions import load_yaml_text
-from fmbench.results.block_yaml import load_block_yaml
 from fmbench.results.records import EvalDocument
+from fmbench.results.yaml_reading import (
+    YAMLLimitError,
+    check_json_shape,
+    load_exact,
+    load_fast,
+    prescan,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -43,6 +50,7 @@ __all__ = [
     "load_schema",
     "read_document",
     "read_eval",
+    "read_eval_verified",
     "schema_errors",
     "strip_timing",
     "verify_digest",
@@ -112,7 +120,11 @@ def verify_digest(doc: Mapping[str, Any]) -> bool:
     if not isinstance(digest, Mapping) or "sha256" not in digest:
         return False
     body = {k: v for k, v in doc.items() if k != "digest"}
-    return bool(hashlib.sha256(canonical_json(body)).hexdigest() == digest["sha256"])
+    try:
+        canonical = canonical_json(body)
+    except (TypeError, ValueError):  # keys that cannot be sorted, integers too long to write
+        return False
+    return bool(hashlib.sha256(canonical).hexdigest() == digest["sha256"])
 
 
 class _Dumper(yaml.SafeDumper):
@@ -195,54 +207,99 @@ def check_nesting(data: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX
         stack.extend((child, depth + 1) for child in children)
 
 
-def _read_text(path: Path) -> str:
+#: Lines and flow items (``[``, ``{``, ``,``) an eval file may have, counted before it is
+#: parsed: a real one has a few hundred to a few thousand; this keeps the exact reader on a
+#: hostile file (``[[1],[1],...]``) to seconds rather than minutes.
+MAX_MARKS = 100_000
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    """The text of a regular file, at most ``max_bytes`` long; never blocks on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return path.read_text(encoding="utf-8")
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ConfigError(f"eval file not found: {path}") from None
     except IsADirectoryError:
         raise ConfigError(f"eval file {path} is a folder, expected a YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"cannot read eval file {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"eval file {path} is a folder, expected a YAML file")
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{path} is not a regular file (a FIFO, socket or device); not read")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise ConfigError(f"cannot read eval file {path}: {exc}") from None
+    if len(data) > max_bytes:
+        raise ConfigError(f"{path}: larger than the {max_bytes}-byte limit for eval files")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read eval file {path}: {exc}") from None
+
+
+def _malformed(path: Path, exc: yaml.YAMLError) -> ConfigError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return ConfigError(f"{path}:{where}: malformed YAML ({problem})")
 
 
 def read_eval(
     path: Path | str, *, max_bytes: int = 5_000_000, max_depth: int = MAX_DEPTH
 ) -> dict[str, Any]:
-    """Read an eval file as untrusted input: size- and depth-limited, safe loader only.
+    """Read an eval file as untrusted input: what ``yaml.safe_load`` gives, within limits.
 
-    The text is read by :func:`fmbench.results.block_yaml.load_block_yaml` when it is in the
-    subset fmbench writes (several times faster, the same result), else by the safe loader.
+    Only a regular file is read (a FIFO or device is refused, not waited on), at most
+    ``max_bytes`` of it; a text with more than :data:`MAX_NODES` values (aliases expanded),
+    more than :data:`MAX_MARKS` lines and flow items, or nesting deeper than ``max_depth`` is
+    refused while or before it is parsed; in an eval file (one with ``eval_id`` or
+    ``schema_version``) every key must be a string and no integer longer than 4,000 digits. The fast reader (:func:`fmbench.results.yaml_reading.load_fast`) answers when its
+    checks pass and the document's digest verifies; otherwise PyYAML's pure-Python safe loader
+    reads the text (docs/security.md: why both give the same document).
     """
+    return read_eval_verified(path, max_bytes=max_bytes, max_depth=max_depth)[0]
+
+
+def read_eval_verified(
+    path: Path | str, *, max_bytes: int = 5_000_000, max_depth: int = MAX_DEPTH
+) -> tuple[dict[str, Any], bool]:
+    """:func:`read_eval`, and whether its digest is already known to verify (True when the
+    fast reader's document was kept, which needs a verified digest; False: not checked)."""
     path = Path(path)
+    text = _read_text(path, max_bytes)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConfigError(f"eval file not found: {path}") from None
-    if size > max_bytes:
+        prescan(text, max_marks=MAX_MARKS)
+        data: Any = load_fast(text, max_depth=max_depth)
+        verified = data is not None and verify_digest(data)
+        if not verified:
+            data = load_exact(text, max_values=MAX_NODES, max_depth=max_depth)
+    except YAMLLimitError as exc:
         raise ConfigError(
-            f"{path}: {size} bytes is larger than the {max_bytes}-byte limit for eval files"
-        )
-    text = _read_text(path)
-    data: Any = load_block_yaml(text, max_depth=max_depth)
-    # The fast reader declines what nests deeper than max_depth, and it makes at most one
-    # value per character, so only the safe loader's result (or a huge file) needs counting.
-    needs_count = data is None or len(text) > MAX_NODES
-    if data is None:
-        try:
-            data = load_yaml_text(text, path)
-        except (RecursionError, MemoryError):
-            raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
-        except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert
-            raise ConfigError(f"{path}: unreadable value: {str(exc)[:200]}") from None
+            f"{path}: {exc}; an eval file is at most {max_depth} levels deep"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise _malformed(path, exc) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: nested too deeply to read as an eval file") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer too long to convert
+        raise ConfigError(f"{path}: unreadable value: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: an eval file must be a mapping, got {type(data).__name__}")
-    if needs_count:
-        try:
-            check_nesting(data, max_depth=max_depth)
-        except ValueError as exc:
-            raise ConfigError(
-                f"{path}: {exc}; an eval file is at most {max_depth} levels deep"
-            ) from None
-    return data
+    try:
+        # the fast reader's document was checked as it was walked; definition files read
+        # here by ``validate`` may have other keys (``{0: control}``), eval files may not
+        if not verified and ("eval_id" in data or "schema_version" in data):
+            check_json_shape(data)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{path}: {exc}; an eval file has string keys and integers it can write"
+        ) from None
+    return data, verified
 
 
 @functools.lru_cache(maxsize=1)
@@ -282,6 +339,16 @@ def _fast_validator() -> Any:
     return fastjsonschema.compile(schema)
 
 
+def _short_message(error: Any) -> str:
+    """jsonschema's message with the offending value cut short (a 400-digit integer would
+    otherwise push the reason out of the line)."""
+    message = str(error.message)
+    shown = repr(error.instance)
+    if len(shown) > 60 and shown in message:
+        message = message.replace(shown, f"{shown[:40]}... ({len(shown)} characters)")
+    return message[:300]
+
+
 def schema_errors(doc: Any) -> list[str]:
     """Every schema violation as ``path: message`` (empty when valid).
 
@@ -306,7 +373,7 @@ def schema_errors(doc: Any) -> list[str]:
     out = []
     for error in errors:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        out.append(f"{where}: {error.message[:300]}")
+        out.append(f"{where}: {_short_message(error)}")
     if not out and first:
         out.append(first)
     return out

@@ -18,7 +18,7 @@ import re
 import shlex
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 
-__all__ = ["is_local_path", "public_command", "public_path"]
+__all__ = ["is_local_path", "public_command", "public_path", "public_text"]
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
@@ -71,3 +71,30 @@ def public_command(command: str) -> str:
         else:
             shown.append(_name(word) if is_local_path(word) else word)
     return " ".join(shlex.quote(w) for w in shown)
+
+
+#: A local path inside a message: absolute (``/x/y``, ``~/x``, ``C:\\x``) or climbing out
+#: (``../x``), starting a word (after a space, a quote, ``(``, ``[``, ``=`` or the start).
+_PATH_IN_TEXT = re.compile(
+    r"""(?<![^\s'"(\[=<])(?:~|\.\.|[A-Za-z]:(?=[\\/]))?[\\/][^\s'"(),;<>\[\]]*"""
+)
+
+
+def public_text(message: str) -> str:
+    """A message (an error recorded in ``eval.yaml``) with each local path reduced to its
+    last part.
+
+    Example:
+        >>> public_text("cannot read '/home/alice/data/X.npy': empty file")
+        "cannot read 'X.npy': empty file"
+        >>> public_text("d_empty/X.npy: empty; see https://example.org/a/b")
+        'd_empty/X.npy: empty; see https://example.org/a/b'
+    """
+
+    def shorten(match: re.Match[str]) -> str:
+        text = match.group(0)
+        trailing = len(text) - len(text.rstrip(".:"))
+        body, tail = (text[:-trailing], text[-trailing:]) if trailing else (text, "")
+        return _name(body) + tail if is_local_path(body) else text
+
+    return _PATH_IN_TEXT.sub(shorten, message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -18,14 +18,19 @@ from fmbench.errors import FmbenchError
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec, ModelAdapterSpec, SuiteSpec
 from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
+from fmbench.results.findings import Finding
 
-__all__ = ["FileReport", "Finding", "check_eval", "validate_file"]
+if TYPE_CHECKING:
+    from fmbench.results.signing import SignatureCheck
 
-
-@attrs.frozen
-class Finding:
-    severity: str  # error | warning | info
-    message: str
+__all__ = [
+    "FileReport",
+    "Finding",
+    "check_eval",
+    "findings_of_signature",
+    "signature_findings",
+    "validate_file",
+]
 
 
 @attrs.define
@@ -190,22 +195,70 @@ def _check_stratified(
     return out
 
 
-def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Finding]:
-    """Schema, digest, known benchmarks and versions, values in range, chance comparisons."""
+def _check_resources(where: str, resources: Any) -> list[Finding]:
+    """Resource figures are finite, non-negative numbers; a throughput gives a finite time per
+    sample (``resources.samples_per_s: 5e-324`` would be an infinite ms/sample)."""
+    if not isinstance(resources, Mapping):
+        return []
+    out: list[Finding] = []
+    for name, value in resources.items():
+        number = _number(value)
+        if number is None:
+            continue
+        problem = None
+        if not math.isfinite(number) or number < 0:
+            problem = "is not a finite, non-negative number"
+        elif name == "samples_per_s" and number and not math.isfinite(1000.0 / number):
+            problem = "is too small to give a time per sample"
+        if problem is not None:
+            out.append(Finding("error", f"{where}resources.{name} = {str(value)[:40]} {problem}"))
+    return out
+
+
+def _check_interval_method(bid: str, method: Any) -> list[Finding]:
+    if not isinstance(method, Mapping) or "confidence" not in method:
+        return []
+    confidence = _number(method.get("confidence"))
+    if confidence is None or not 0 < confidence < 1:
+        return [
+            Finding(
+                "error",
+                f"{bid}: interval_method.confidence = {str(method.get('confidence'))[:40]} is "
+                "not a level between 0 and 1",
+            )
+        ]
+    return []
+
+
+def check_eval(
+    doc: Mapping[str, Any], registry: Registry | None, *, digest_verified: bool = False
+) -> list[Finding]:
+    """Schema, digest, known benchmarks and versions, values in range, chance comparisons.
+
+    ``digest_verified``: the reader already checked the digest against this document
+    (:func:`fmbench.results.eval_file.read_eval_verified`), so it is not hashed again.
+    """
     findings = [Finding("error", f"schema: {m}") for m in schema_errors(doc)]
     if findings:
         return findings
-    if not verify_digest(doc):
+    if not digest_verified and not verify_digest(doc):
         findings.append(
             Finding(
                 "error",
                 "digest does not match the content: the file was edited after fmbench wrote it",
             )
         )
+    else:
+        from fmbench.results.integrity import check_results_sha256
+
+        findings += check_results_sha256(doc)
     if registry is not None:
         findings += _check_suite(doc, registry)
+    findings += _check_resources("", doc.get("resources"))
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")
+        findings += _check_resources(f"{bid}: ", record.get("resources"))
+        findings += _check_interval_method(bid, record.get("interval_method"))
         if registry is not None and registry.has(BenchmarkSpec, bid):
             spec = registry.get(BenchmarkSpec, bid)
             if record.get("benchmark_version") != spec.version:
@@ -267,8 +320,65 @@ def check_eval(doc: Mapping[str, Any], registry: Registry | None) -> list[Findin
     return findings
 
 
-def validate_file(path: Path, registry: Registry | None) -> FileReport:
-    """Validate one file of any kind fmbench reads."""
+def signature_findings(
+    doc: Mapping[str, Any], allowed_signers: Path | None, *, required: bool = False
+) -> list[Finding]:
+    """What the eval file's signature says (see :mod:`fmbench.results.signing`).
+
+    Without ``allowed_signers`` a signature is only noted; with it, a signature that does not
+    match the content is an error and a valid one names its signer. ``required``: an unsigned
+    file, or one signed by a key the file does not list, is an error.
+    """
+    from fmbench.results.signing import has_signature, verify_signature
+
+    if allowed_signers is None:
+        if required:
+            raise ValueError("a required signature needs an allowed-signers file")
+        if has_signature(doc):
+            return [
+                Finding(
+                    "info",
+                    "signed (not verified: pass --allowed-signers FILE to check who signed it)",
+                )
+            ]
+        return []
+    return findings_of_signature(verify_signature(doc, allowed_signers), required=required)
+
+
+def findings_of_signature(check: SignatureCheck, *, required: bool = False) -> list[Finding]:
+    """The findings of a verified signature: an error for one that does not match the
+    content; for an unsigned file or an unlisted key, an error when ``required``."""
+    if check.status == "valid":
+        return [Finding("info", f"signed by {check.signed_by}")]
+    if check.status == "invalid":
+        return [Finding("error", f"signature does not verify: {check.reason}")]
+    severity = "error" if required else "warning"
+    if check.status == "unknown_key":
+        return [Finding(severity, f"signature not trusted: {check.reason}")]
+    if required:
+        return [
+            Finding(
+                "error",
+                "not signed; the submitter signs it with `fmbench sign eval.yaml --key "
+                "~/.ssh/id_ed25519`",
+            )
+        ]
+    return [Finding("info", "not signed")]
+
+
+def validate_file(
+    path: Path,
+    registry: Registry | None,
+    *,
+    allowed_signers: Path | None = None,
+    require_signature: bool = False,
+) -> FileReport:
+    """Validate one file of any kind fmbench reads.
+
+    An eval file is also checked against ``predictions.npz`` beside it, when there is one
+    (:mod:`fmbench.results.integrity`), and its signature against ``allowed_signers``
+    (:func:`signature_findings`).
+    """
     report = FileReport(path=str(path))
     try:
         doc = read_eval(path)
@@ -278,7 +388,15 @@ def validate_file(path: Path, registry: Registry | None) -> FileReport:
     try:
         if "eval_id" in doc or "schema_version" in doc:
             report.kind = "eval"
-            report.findings += check_eval(doc, registry)
+            found = check_eval(doc, registry)
+            report.findings += found
+            if not any(f.message.startswith("schema: ") for f in found):
+                from fmbench.results.integrity import check_predictions_beside
+
+                report.findings += check_predictions_beside(path, doc, registry)
+                report.findings += signature_findings(
+                    doc, allowed_signers, required=require_signature
+                )
         elif "suite_id" in doc or "benchmark_id" in doc:
             from fmbench.plugin_system.definitions import load_definition_file
 
@@ -294,6 +412,12 @@ def validate_file(path: Path, registry: Registry | None) -> FileReport:
             config = read_model_config(path)
             if registry is not None:
                 registry.get(ModelAdapterSpec, config.type)
+            if "import_path" in config.settings:
+                from fmbench.models.import_check import import_path_problem
+
+                problem = import_path_problem(config.settings["import_path"], source=str(path))
+                if problem is not None:
+                    report.findings.append(Finding("error", problem))
         else:
             report.findings.append(
                 Finding(

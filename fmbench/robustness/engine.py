@@ -10,18 +10,20 @@ For one dataset, one model and a list of probes, the engine
 3. draws two curves per probe: *performance* (the primary metric at each level) and
    *stability* (agreement of predictions with the clean ones), and their rAUCs.
 
-**rAUC** (:func:`rauc`), defined once here and in ``docs/robustness.md``: the levels are mapped
-linearly onto a severity axis ``t`` in [0, 1] (first level -> 0, last level -> 1) and the
-curve is integrated with the trapezoid rule, ``numpy.trapezoid(values, t)``. A flat curve at
-1 gives 1.
+**rAUC** (:func:`rauc`), defined once here and in ``docs/robustness.md``: the levels are placed
+on a rank-spaced severity axis ``t_i = i / k`` in [0, 1] (:func:`severity_axis`: every step of
+the grid weighs the same, whatever unit the levels are written in) and the curve is
+integrated with the trapezoid rule, ``numpy.trapezoid(values, t)``. A flat curve at 1 gives 1.
 
 **Chance-relative performance** (:func:`relative_curve`): each performance point becomes
-``(score - chance) / (clean - chance)`` clipped to [0, 1] (signs flipped for lower-is-better
-metrics), where ``chance`` is the metric's declared chance level and ``clean`` the score on
-unperturbed data. A model whose clean score does not beat chance, or does not beat a
-label-permutation null (:func:`signal_check`), has no signal to lose: its robustness score is
-0 with the reason. So a constant model, which never changes its outputs, cannot look robust.
-The summary ``robustness_score`` is the mean chance-relative performance rAUC over probes.
+``(score - chance) / (clean - chance)`` (signs flipped for lower-is-better metrics), where
+``chance`` is the metric's declared chance level and ``clean`` the score on unperturbed data;
+its rAUC is clipped to [0, 1] (:func:`relative_rauc`). A model whose clean score is not shown
+to beat chance by a label-permutation test that respects the benchmark's resampling unit
+(:mod:`fmbench.robustness.signal_gate`) has no robustness score: ``null`` with the test's
+p-value and reason. So a constant model, which never changes its outputs, cannot look robust.
+The summary ``robustness_score`` is the mean chance-relative rAUC over the declared probes;
+``null`` with the reason when any of them failed or is undefined.
 
 Random streams: each (probe, level) draws from its own generator,
 ``SeedSequence(seed, spawn_key=(word64(scope), word64(probe), word64(level)))`` (:func:`fmbench.hashing.word64`)
@@ -38,7 +40,6 @@ Example:
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -48,11 +49,13 @@ import attrs
 import numpy as np
 
 from fmbench.data.dataset import Dataset
+from fmbench.debugging import show_traceback, traceback_text
 from fmbench.errors import ConfigError, DataError, FmbenchError, MetricUndefined, suggest
 from fmbench.evaluation.protocols import Predictions
-from fmbench.evaluation.scoring import chance_level, metric_input, score_one
+from fmbench.evaluation.scoring import chance_level, score_one
 from fmbench.hashing import word64
 from fmbench.models.handle import ModelHandle
+from fmbench.plugin_system.blame import failure_message, provider_plugin
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
@@ -63,12 +66,16 @@ from fmbench.plugin_system.specs import (
     SuiteSpec,
     resolve,
 )
+from fmbench.results.privacy import public_text
+from fmbench.robustness.signal_gate import N_PERMUTATIONS, SIGNAL_ALPHA, SignalTest, signal_test
+from fmbench.statistics.intervals import bootstrap_unit, sample_units
 
 if TYPE_CHECKING:  # the runner imports this module; its types are only named here
     from fmbench.running.suite_run import BenchmarkOutcome, RunOptions
 
 __all__ = [
     "N_PERMUTATIONS",
+    "SEVERITY_AXIS",
     "SIGNAL_ALPHA",
     "ProbeFailure",
     "ProbePlan",
@@ -79,15 +86,14 @@ __all__ = [
     "probe_rng",
     "rauc",
     "relative_curve",
+    "relative_rauc",
     "run_declared_probes",
     "severity_axis",
-    "signal_check",
+    "signal_test",
 ]
 
-#: Label permutations used to decide whether the clean score beats chance (:func:`signal_check`).
-N_PERMUTATIONS = 199
-#: The clean score must beat the permutation null at this one-sided level.
-SIGNAL_ALPHA = 0.05
+#: How levels are placed on the rAUC axis (recorded in each block as ``severity_axis``).
+SEVERITY_AXIS = "rank"
 #: Sequence modalities: their samples are strings, so only probes naming them apply by default.
 SEQUENCE_MODALITIES = ("dna",)
 
@@ -100,17 +106,21 @@ class ProbeFailure(FmbenchError):
 
 
 def severity_axis(levels: Sequence[float]) -> np.ndarray:
-    """Levels mapped linearly onto [0, 1]: the first level is 0, the last is 1.
+    """The levels' positions on the rAUC axis: rank-spaced, ``t_i = i / k`` for ``k + 1`` levels.
+
+    Every step of a probe's grid gets the same width, whatever unit its levels are written in:
+    the noise grid's 10-dB steps (RMS ratio 0.01, 0.0316, 0.1, 0.316, 1) are equally wide, as
+    they would be had the grid been written in dB. A linear map of the levels would give its
+    last step (0.316 to 1) 68 % of the axis. Scores are comparable only on the same grid.
 
     Example:
         >>> severity_axis([0.0, 0.1, 0.5]).tolist()
-        [0.0, 0.2, 1.0]
+        [0.0, 0.5, 1.0]
     """
     values = np.asarray(levels, dtype=float)
-    span = values[-1] - values[0]
-    if len(values) < 2 or span == 0:
+    if len(values) < 2 or len(np.unique(values)) != len(values):
         raise ConfigError(f"a severity grid needs at least two distinct levels, got {list(levels)}")
-    return (values - values[0]) / span
+    return np.arange(len(values), dtype=float) / (len(values) - 1)
 
 
 def rauc(levels: Sequence[float], values: Sequence[float | None]) -> float | None:
@@ -132,23 +142,37 @@ def rauc(levels: Sequence[float], values: Sequence[float | None]) -> float | Non
 def relative_curve(
     scores: Sequence[float | None], clean: float, chance: float, direction: str
 ) -> list[float | None]:
-    """Scores as a fraction of the clean model's margin over chance, clipped to [0, 1].
+    """Scores as a fraction of the clean model's margin over chance (1 = clean, 0 = chance).
+
+    Points are not clipped: a point at chance level is 0 *on average*, where clipping it at
+    0 would turn its noise into credit (and clipping at 1 would take a robust model's noise
+    away). Only a probe's rAUC is clipped to [0, 1] (:func:`relative_rauc`).
 
     Example:
         >>> relative_curve([0.9, 0.7, 0.5, 0.4], clean=0.9, chance=0.5, direction="higher")
-        [1.0, 0.5, 0.0, 0.0]
+        [1.0, 0.5, 0.0, -0.25]
     """
     sign = 1.0 if direction == "higher" else -1.0
     margin = sign * (clean - chance)
     if margin <= 0:
         raise ValueError("the clean score does not beat chance")
-    out: list[float | None] = []
-    for score in scores:
-        if score is None:
-            out.append(None)
-        else:
-            out.append(float(round(min(max(sign * (score - chance) / margin, 0.0), 1.0), 6)))
-    return out
+    return [
+        None if score is None else float(round(sign * (score - chance) / margin, 6))
+        for score in scores
+    ]
+
+
+def relative_rauc(levels: Sequence[float], relative: Sequence[float | None]) -> float | None:
+    """The rAUC of a chance-relative curve, clipped to [0, 1] (None when a point is undefined).
+
+    Example:
+        >>> relative_rauc([0, 1, 2], [1.0, -0.5, -1.0])   # worse than chance: 0, not negative
+        0.0
+        >>> relative_rauc([0, 1, 2], [1.0, 1.2, 0.9])
+        1.0
+    """
+    area = rauc(levels, relative)
+    return None if area is None else min(max(area, 0.0), 1.0)
 
 
 def probe_rng(seed: int, probe: str, level: float, scope: str = "") -> np.random.Generator:
@@ -265,8 +289,9 @@ def plan_probes(
         seen.add(entry.name)
         if not registry.has(ProbeSpec, entry.name):
             raise ConfigError(
-                f"{where}: unknown probe {entry.name!r}{suggest(entry.name, available)}; "
-                f"available: {', '.join(available) or 'none'} (see `fmbench list-probes`)"
+                f"{where}: unknown probe {entry.name!r}{suggest(entry.name, available)}"
+                f"{registry.unloaded_note()}; available: {', '.join(available) or 'none'} "
+                "(see `fmbench list-probes`)"
             )
         spec: ProbeSpec = registry.get(ProbeSpec, entry.name)
         if spec.modalities and modality not in spec.modalities:
@@ -326,7 +351,7 @@ def perturb_batch(
     x = _frozen(batch, sequence)
     try:
         out = perturb(x, level, rng, info)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         raise ProbeFailure(
             f"probe {name!r} raised at level {level:g}: {type(exc).__name__}: {first}"
@@ -446,51 +471,6 @@ _STABILITY_NOTES = {
 }
 
 
-def signal_check(
-    spec: MetricSpec,
-    predictions: Predictions,
-    clean: float | None,
-    chance: float | None,
-    seed: int,
-    *,
-    n_permutations: int = N_PERMUTATIONS,
-) -> str | None:
-    """Why the clean model shows no signal to be robust with, or None when it does.
-
-    The clean score must beat the metric's chance level, and beat the scores of the same
-    outputs against permuted labels (one-sided p < ``SIGNAL_ALPHA``).
-    """
-    if clean is None:
-        return f"the clean {spec.name} is undefined"
-    if chance is None:
-        return f"metric {spec.name} declares no chance level, so no chance-relative score"
-    sign = 1.0 if spec.direction == "higher" else -1.0
-    if sign * (clean - chance) <= 0:
-        return (
-            f"the clean {spec.name} ({clean:.4f}) does not beat chance ({chance:.4f}): the model "
-            "shows no signal, so it has nothing to be robust with"
-        )
-    score = metric_input(spec, predictions)
-    compute = resolve(spec.compute)
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(word64("signal"),)))
-    y = np.asarray(predictions.y_true)
-    as_good = valid = 0
-    for _ in range(n_permutations):
-        try:
-            value = compute(y[rng.permutation(len(y))], score)
-        except MetricUndefined:
-            continue
-        valid += 1
-        as_good += int(sign * (float(value) - clean) >= 0)
-    p = (1 + as_good) / (1 + valid)
-    if p >= SIGNAL_ALPHA:
-        return (
-            f"the clean {spec.name} ({clean:.4f}) does not beat a label-permutation null "
-            f"(p = {p:.3f}, {valid} permutations): no reliable signal to be robust with"
-        )
-    return None
-
-
 # --- running probes on one dataset ----------------------------------------------------------
 
 
@@ -601,12 +581,16 @@ def evaluate_probes(
     scope: str = "",
     progress: bool = False,
     label: str = "robustness",
+    units: np.ndarray | None = None,
+    unit_name: str | None = None,
 ) -> dict[str, Any]:
     """Run every planned probe on the test samples of ``predictions``; return the block.
 
     ``predictions`` are the model's clean outputs (from the zero_shot protocol); they are
     reused for every probe. A probe that fails is recorded with its error and the others
-    still run; the block's ``status`` is then ``Partial`` (or ``Failed`` if none ran).
+    still run; the block's ``status`` is then ``Partial`` (or ``Failed`` if none ran), and
+    its ``robustness_score`` null. ``units`` (each test sample's resampling unit, named
+    ``unit_name``) make the signal gate permute clusters, not samples.
 
     Example (see ``docs/robustness.md`` for the fields)::
 
@@ -631,7 +615,9 @@ def evaluate_probes(
     except MetricUndefined:
         clean_score = None
     chance = chance_level(primary, predictions.y_true)
-    no_signal = signal_check(primary, clean_pred, clean_score, chance, seed)
+    gate = signal_test(
+        primary, clean_pred, clean_score, chance, seed, units=units, unit_name=unit_name
+    )
     probes: dict[str, Any] = {}
     total = sum(len(p.levels) for p in plans)
     with Progress(total, label, enabled=progress) as bar:
@@ -655,16 +641,23 @@ def evaluate_probes(
                     batch_size=batch_size,
                     advance=bar.advance,
                 )
-            except Exception as exc:  # recorded; the other probes still run
-                if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
-                    raise
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                if not isinstance(exc, FmbenchError):
-                    message = f"internal error: {type(exc).__name__}: {message}"
-                record = {"status": "Failed", "levels": list(plan.levels), "error": message}
+            except (Exception, SystemExit) as exc:  # recorded; the other probes still run
+                # one line naming the plugin the error came from; the traceback with --debug
+                suspect = (
+                    provider_plugin(registry, ProbeSpec, plan.name)
+                    if isinstance(exc, ProbeFailure)
+                    else None
+                )
+                message = failure_message(exc, registry, suspect=suspect)
+                show_traceback(f"probe {plan.name} ({message})", traceback_text(exc))
+                record = {
+                    "status": "Failed",
+                    "levels": list(plan.levels),
+                    "error": public_text(message),
+                }
                 bar.advance(len(plan.levels) - (bar.done - done_before))
             else:
-                _add_relative(record, clean_score, chance, primary, no_signal)
+                _add_relative(record, clean_score, chance, primary, gate)
                 record["resources"]["wall_time_s"] = round(time.perf_counter() - t0, 4)
             probes[plan.name] = record
     return _summary(
@@ -672,7 +665,7 @@ def evaluate_probes(
         primary=primary,
         clean_score=clean_score,
         chance=chance,
-        no_signal=no_signal,
+        gate=gate,
         n_test=len(predictions.indices),
         seed=seed,
         batch_size=batch_size,
@@ -685,21 +678,30 @@ def _add_relative(
     clean_score: float | None,
     chance: float | None,
     primary: MetricSpec,
-    no_signal: str | None,
+    gate: SignalTest,
 ) -> None:
     perf = record["performance"]
-    if no_signal is not None:
+    if not gate.passed:
         perf["relative"] = None
-        perf["relative_rAUC"] = 0.0 if clean_score is not None and chance is not None else None
-        perf["relative_note"] = no_signal
+        perf["relative_rAUC"] = None
+        perf["relative_note"] = gate.reason or "no signal"
         return
     assert clean_score is not None
     assert chance is not None
     relative = relative_curve(perf["values"], clean_score, chance, primary.direction)
     perf["relative"] = relative
-    perf["relative_rAUC"] = rauc(record["levels"], relative)
+    perf["relative_rAUC"] = relative_rauc(record["levels"], relative)
     if perf["relative_rAUC"] is None:
         perf["relative_note"] = "undefined at some level (see performance.undefined)"
+
+
+#: What ``robustness_score`` is, written into every block.
+DEFINITION = (
+    "robustness_score = mean over the declared probes of the chance-relative performance rAUC "
+    "(null when a probe failed, a rAUC is undefined, or the clean score is not shown to beat "
+    "chance: see signal_test); chance-relative point = (score - chance) / (clean - chance), "
+    "not clipped; rAUC = numpy.trapezoid over rank-spaced levels t_i = i/k, clipped to [0, 1]"
+)
 
 
 def _summary(
@@ -708,7 +710,7 @@ def _summary(
     primary: MetricSpec,
     clean_score: float | None,
     chance: float | None,
-    no_signal: str | None,
+    gate: SignalTest,
     n_test: int,
     seed: int,
     batch_size: int,
@@ -718,19 +720,26 @@ def _summary(
     failed = [name for name, p in probes.items() if p["status"] != "Completed"]
     status = "Completed" if not failed else ("Failed" if not done else "Partial")
     scores = [p["performance"]["relative_rAUC"] for p in done]
-    score: float | None
-    reason: str | None = None
-    if not done:
-        score, reason = None, "no probe completed"
-    elif no_signal is not None and clean_score is not None and chance is not None:
-        score, reason = 0.0, no_signal
-    elif no_signal is not None:
-        score, reason = None, no_signal
-    elif any(s is None for s in scores):
-        score, reason = None, "a probe's chance-relative rAUC is undefined"
-    else:
+    reasons: list[str] = []
+    if failed:
+        # a mean over the probes that happened to complete would compare a model that crashes
+        # under a perturbation with models scored on every probe (see docs/robustness.md)
+        reasons.append(
+            f"probe{'s' if len(failed) > 1 else ''} {', '.join(failed)} failed, so the score "
+            f"over the declared probes ({', '.join(probes)}) is undefined"
+        )
+    if not gate.passed:
+        reasons.append(gate.reason or "no signal")
+    elif done and any(s is None for s in scores):
+        undefined = [
+            name
+            for name, p in probes.items()
+            if p["status"] == "Completed" and p["performance"]["relative_rAUC"] is None
+        ]
+        reasons.append(f"the chance-relative rAUC of {', '.join(undefined)} is undefined")
+    score: float | None = None
+    if not reasons:
         score = float(round(float(np.mean(scores)), 6))
-        reason = None
     block: dict[str, Any] = {
         "status": status,
         "primary_metric": {
@@ -741,16 +750,15 @@ def _summary(
         },
         "robustness_score": score,
     }
-    if reason:
-        block["robustness_score_reason"] = reason
+    if reasons:
+        block["robustness_score_reason"] = "; ".join(reasons)
     if failed:
         block["failed_probes"] = failed
     block.update(
         {
-            "definition": (
-                "robustness_score = mean over probes of the chance-relative performance rAUC; "
-                "rAUC = numpy.trapezoid over levels mapped linearly to [0, 1]"
-            ),
+            "signal_test": gate.to_dict(),
+            "severity_axis": SEVERITY_AXIS,
+            "definition": DEFINITION,
             "n_test": n_test,
             "seed": seed,
             "batch_size": batch_size,
@@ -820,6 +828,7 @@ def run_declared_probes(
                 where=f"suite {suite.name}, benchmark {name}",
             )
             model.prepare({**dataset.info, "task": benchmark.task, "benchmark_id": name})
+            units = sample_units(benchmark, dataset, outcome.predictions.indices)
             block = evaluate_probes(
                 registry,
                 plans,
@@ -833,9 +842,12 @@ def run_declared_probes(
                 scope=name,
                 progress=options.progress,
                 label=f"robustness {name}",
+                units=units,
+                unit_name=bootstrap_unit(benchmark),
             )
         except FmbenchError as exc:
-            blocks[name] = {"status": "Failed", "error": str(exc).splitlines()[0], "probes": {}}
+            message = public_text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            blocks[name] = {"status": "Failed", "error": message, "probes": {}}
             continue
         blocks[name] = {"benchmark_id": name, "dataset_id": dataset.dataset_id, **block}
     return blocks

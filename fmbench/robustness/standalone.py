@@ -33,6 +33,7 @@ from fmbench.models.handle import load_model
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import (
     BenchmarkSpec,
+    BootstrapSpec,
     MetricsDeclaration,
     ProbeEntry,
     SuiteEntry,
@@ -104,6 +105,16 @@ def _secondary(task: str, primary: str) -> tuple[str, ...]:
     return tuple(n for n in names if n != primary)
 
 
+def _subject_unit(metadata: Mapping[str, Any]) -> str | None:
+    """``subject_id`` when the data has subjects with several samples (windows of one subject
+    are not independent: intervals and the signal gate then resample subjects), else None."""
+    subjects = metadata.get("subject_id")
+    if subjects is None:
+        return None
+    values = [str(v) for v in subjects]
+    return "subject_id" if len(set(values)) < len(values) else None
+
+
 def _entries(
     probes: Sequence[str] | None, levels: Mapping[str, tuple[float, ...]]
 ) -> list[ProbeEntry] | None:
@@ -156,6 +167,7 @@ def run_robustness(
         dataset=dataset.dataset_id,
         metrics=MetricsDeclaration(primary=primary, secondary=_secondary(task, primary)),
         protocol="zero_shot",
+        bootstrap=BootstrapSpec(unit=_subject_unit(dataset.metadata)),
     )
     probes = tuple(
         ProbeEntry(name=p.name, levels=options.levels.get(p.name) or p.levels) for p in plans

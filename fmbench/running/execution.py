@@ -1,7 +1,8 @@
 """Executors: where independent units of a run execute.
 
 - ``inprocess`` (default): one after another, in this process;
-- ``processes``: a local process pool (``--jobs N``);
+- ``processes``: local worker processes (``--jobs N``,
+  :mod:`fmbench.running.worker_pool`): a worker that dies or hangs costs only its unit;
 - ``dask``: an existing Dask cluster (``--executor dask --scheduler tcp://host:8786``; needs
   ``pip install 'fmbench-core[dask]'``; workers need fmbench and the model's code importable).
 
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fmbench.errors import ConfigError
+from fmbench.running.worker_pool import WorkerLost, run_in_workers
 
 __all__ = ["EXECUTORS", "limit_threads", "run_units"]
 
@@ -62,11 +64,17 @@ def run_units(
     jobs: int = 1,
     scheduler: str | None = None,
     on_done: Callable[[int, R], None] | None = None,
+    on_lost: Callable[[int, WorkerLost], R] | None = None,
+    kill_after: float | None = None,
 ) -> list[R]:
     """Run ``fn`` on every payload; results come back in the order of ``payloads``.
 
     ``on_done(index, result)`` is called in the parent as each unit finishes (for the journal
-    and the progress bar), in completion order.
+    and the progress bar), in completion order. With ``processes``, a unit whose worker
+    process ends (``os._exit``, a crash) or runs ``kill_after`` seconds past the start of its
+    timed part (:func:`fmbench.running.worker_pool.mark_timed_start`) is killed and gets
+    ``on_lost(index, why)`` as its result, and the other units still run; without
+    ``on_lost`` that is an error.
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
@@ -83,36 +91,17 @@ def run_units(
         for index, payload in enumerate(payloads):
             finish(index, fn(payload))
     elif executor == "processes":
-        _run_pool(fn, payloads, jobs, finish)
+        run_in_workers(
+            fn, payloads, jobs=jobs, finish=finish, on_lost=on_lost or _lost_is_an_error,
+            kill_after=kill_after, initializer=_pool_initializer,
+        )  # fmt: skip
     else:
         _run_dask(fn, payloads, scheduler, finish)
     return [results[i] for i in range(len(payloads))]
 
 
-def _run_pool(
-    fn: Callable[[T], R], payloads: Sequence[T], jobs: int, finish: Callable[[int, R], None]
-) -> None:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    # spawn: no threads or locks of the parent leak into workers, and each pool's workers see
-    # the parent's current environment and working directory (a forkserver started earlier in
-    # a long-lived process would hand them its old ones).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_pool_initializer
-    ) as pool:
-        pending = {pool.submit(fn, payload): index for index, payload in enumerate(payloads)}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = pending.pop(future)
-                    finish(index, future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+def _lost_is_an_error(index: int, why: WorkerLost) -> Any:
+    raise RuntimeError(f"unit {index} has no result: {why.describe()}")
 
 
 def _run_dask(

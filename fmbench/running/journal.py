@@ -139,35 +139,44 @@ def lock_path(out_dir: Path) -> Path:
 
 
 class RunLock:
-    """An exclusive lock on an output folder; a second run into it is refused, not interleaved."""
+    """An exclusive lock on an output folder; a second run into it is refused, not interleaved.
+
+    The lock is :class:`filelock.FileLock` (``fcntl.flock`` on Unix, ``msvcrt.locking`` on
+    Windows), so it holds on every platform and is released by the system when the process
+    ends, however it ends. The file also says which process holds it (``pid N``), where the
+    platform lets another process read it.
+    """
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = Path(out_dir)
         self.path = lock_path(self.out_dir)
-        self._handle: Any = None
+        self._lock: Any = None
+
+    def _holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "another process"
+        except (OSError, UnicodeDecodeError):  # Windows: the locked file cannot be read
+            return "another process"
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")
-        try:
-            import fcntl
+        import filelock
 
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # no fcntl (Windows): best effort, no lock
-            pass
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(self.path), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
             raise ResultsError(
-                f"{self.out_dir} is in use by another fmbench run ({holder}); wait for "
+                f"{self.out_dir} is in use by another fmbench run ({self._holder()}); wait for "
                 "it to finish or choose another --out"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._handle = handle
+        try:
+            with open(self.path, "r+", encoding="utf-8") as handle:
+                handle.truncate()
+                handle.write(f"pid {os.getpid()}")
+        except OSError:  # Windows: the locked region cannot be written through another handle
+            pass
+        self._lock = lock
         return self
 
     def __exit__(
@@ -176,6 +185,6 @@ class RunLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

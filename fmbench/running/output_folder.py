@@ -195,9 +195,12 @@ class OutputFolder:
 
             check_resume_target(self.path, self.identity)
         elif (self.path / self.marker).exists() and not (self.overwrite or self.resume):
+            from fmbench.running.interruption import rerun_hint
+
+            advice = rerun_hint(self.path, self.identity)
             raise ResultsError(
-                f"{self.given} already holds results ({self.marker}); choose another --out or "
-                "pass --overwrite"
+                f"{self.given} already holds results ({self.marker})"
+                + (advice or "; choose another --out or pass --overwrite")
             )
         self._check_collisions(RUN_ENTRIES)
 

@@ -11,13 +11,12 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 from fmbench._version import __version__
 from fmbench.data.dataset import Dataset, describe_shape, toy_root
 from fmbench.data.locate import load_dataset
+from fmbench.debugging import show_traceback
 from fmbench.errors import ConfigError, DataError, FmbenchError, ModelError, ResultsError
 from fmbench.evaluation.protocols import EvalContext, Predictions
 from fmbench.evaluation.scoring import chance_level, score_metrics, stratified_metrics
@@ -47,7 +47,7 @@ from fmbench.plugin_system.specs import (
 from fmbench.resource_usage import peak_rss_mb
 from fmbench.results.eval_file import SCHEMA_VERSION, write_eval
 from fmbench.results.predictions import store_run_predictions
-from fmbench.results.privacy import public_command, public_path
+from fmbench.results.privacy import public_command, public_path, public_text
 from fmbench.results.records import (
     BenchmarkResult,
     BenchmarkResults,
@@ -55,7 +55,9 @@ from fmbench.results.records import (
     RobustnessResult,
     Status,
 )
+from fmbench.running.interruption import interrupted
 from fmbench.running.journal import RunJournal, fingerprint
+from fmbench.running.unit_guard import kill_after
 from fmbench.statistics.intervals import add_statistics
 
 __all__ = [
@@ -250,7 +252,7 @@ def evaluate_benchmark(
         "dataset_id": dataset.dataset_id,
         "task": benchmark.task,
         "protocol": protocol_name,
-        "split": {**attrs.asdict(benchmark.split), "n_folds": len(folds), "seed": options.seed},
+        "split": {**benchmark.split.as_record(), "n_folds": len(folds), "seed": options.seed},
         "status": "Completed",
         "primary_metric": {
             "name": primary.name,
@@ -280,6 +282,12 @@ def evaluate_benchmark(
             benchmark, dataset, predictions, record,
             seed=options.seed, n_resamples=options.n_resamples, units=units,
         )  # fmt: skip
+    if benchmark.split.paradigm:  # MOABB's per-subject/session scores beside the pooled ones
+        from fmbench.statistics.paradigm_scores import paradigm_scores
+
+        record["paradigm_scores"] = paradigm_scores(
+            registry, benchmark, dataset, predictions, names
+        )
     phases["bootstrap"] = time.perf_counter() - t0
     record["data"] = {
         **describe_shape(dataset),
@@ -325,15 +333,19 @@ def load_benchmark_data(
     return dataset
 
 
-def _failed_record(benchmark_id: str, error: BaseException, version: str | None) -> dict[str, Any]:
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    if not isinstance(error, FmbenchError):
-        message = f"internal error: {type(error).__name__}: {message}"
+def _failed_record(
+    benchmark_id: str, error: BaseException, version: str | None, message: str | None = None
+) -> dict[str, Any]:
+    """A failed benchmark's record: its error in one line, local paths reduced to names."""
+    if message is None:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if not isinstance(error, FmbenchError):
+            message = f"internal error: {type(error).__name__}: {message}"
     return {
         "benchmark_id": benchmark_id,
         "benchmark_version": version,
         "status": "Failed",
-        "error": message,
+        "error": public_text(message),
     }
 
 
@@ -489,55 +501,50 @@ def _unit_context(unit: BenchmarkUnit) -> tuple[Registry, ModelHandle]:
     return registry, model
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float | None, what: str) -> Iterator[None]:
-    """Raise a ModelError in this (main) thread when ``seconds`` pass (SIGALRM)."""
-    import signal
-    import threading
-
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise ModelError(f"{what} timed out after {seconds:g} s (--timeout)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def evaluate_unit(unit: BenchmarkUnit) -> dict[str, Any]:
     """Evaluate one benchmark unit; returns plain data (a record and named arrays).
 
-    Runs in this process or in a worker; a failure is recorded, never raised.
+    Runs in this process or in a worker; a failure (an exception, ``sys.exit``, the time
+    limit) is recorded as one line, never raised, and its traceback comes back as text
+    (``"traceback"``, shown with ``--debug``). Ctrl-C is not caught.
     """
     from fmbench.results.predictions import prediction_arrays
+    from fmbench.running.unit_guard import (
+        UNIT_FAILURES,
+        describe_failure,
+        time_limit,
+        warm_imports,
+    )
 
-    registry, model = _unit_context(unit)
+    registry: Registry | None = None
     try:
-        with _time_limit(unit.options.timeout, unit.name):
+        registry, model = _unit_context(unit)
+        if unit.options.timeout is not None:
+            warm_imports()  # not counted against the time limit
+        with time_limit(unit.options.timeout, unit.name):
             outcome = evaluate_benchmark(
                 registry, unit.benchmark, model, unit.options, dataset_name=unit.dataset_name
             )
-    except Exception as exc:  # recorded; the other benchmarks still run
-        if not isinstance(exc, FmbenchError) and os.environ.get("FMBENCH_DEBUG"):
-            raise
-        return {"record": _failed_record(unit.name, exc, unit.benchmark.version), "arrays": {}}
+    except UNIT_FAILURES as exc:  # recorded; the other benchmarks still run
+        message, text = describe_failure(exc, registry)
+        record = _failed_record(unit.name, exc, unit.benchmark.version, message)
+        return {"record": record, "arrays": {}, "traceback": text}
     assert outcome.predictions is not None
     return {
         "record": outcome.record,
         "arrays": prediction_arrays(outcome.predictions, outcome.units),
     }
+
+
+def _lost_unit(unit: BenchmarkUnit, why: Any) -> dict[str, Any]:
+    """The result of a unit whose worker process ended or was killed (``--jobs``)."""
+    error = ModelError(
+        f"{unit.name} did not finish: {why.describe()} while model "
+        f"{unit.model_config.model_id!r} ran it (the model or code it called ended the process)"
+        if why.killed_after is None
+        else f"{unit.name} timed out after {unit.options.timeout:g} s (--timeout); {why.describe()}"
+    )
+    return {"record": _failed_record(unit.name, error, unit.benchmark.version), "arrays": {}}
 
 
 def _outcome_from(unit: BenchmarkUnit, done: dict[str, Any]) -> BenchmarkOutcome:
@@ -603,22 +610,27 @@ def run_suite(
             (entry, given.get(entry.benchmark) or registry.get(BenchmarkSpec, entry.benchmark))
             for entry in suite.benchmarks
         ]
+        # every folder the run reads or writes is resolved now, before the model's code runs:
+        # a model that changes the working folder (os.chdir) cannot redirect anything, and
+        # units (in workers too) resolve nothing from their environment or working folder
+        options = _resolved_folders(options)
+        dataset_names = [
+            _fixed_dataset(registry, options.dataset or entry.dataset)
+            for entry, _ in suite_benchmarks
+        ]
         if model is None:
             model = load_model(registry, model_config)
         # units run in this process use this registry and this model object
         _WORKER_CACHE[("registry", options.external)] = registry
         _WORKER_CACHE[("model", model_config.sha256)] = model
-        if options.data_root is None:
-            # units (in workers too) resolve nothing from their environment or working folder
-            options = attrs.evolve(options, data_root=str(toy_root().resolve()))
         units = [
             BenchmarkUnit(
                 benchmark=benchmark,
-                dataset_name=options.dataset or entry.dataset,
+                dataset_name=dataset_name,
                 model_config=model_config,
                 options=options,
             )
-            for entry, benchmark in suite_benchmarks
+            for (_, benchmark), dataset_name in zip(suite_benchmarks, dataset_names, strict=True)
         ]
         versions = registry.plugin_versions()
         identity_of_model = model_fingerprint(model)
@@ -663,13 +675,20 @@ def run_suite(
                         names[index], keys[index], result["record"], result["arrays"],
                         parts=parts[index],
                     )  # fmt: skip
+                show_traceback(f"{units[index].name} ({result['record'].get('error')})",
+                               result.pop("traceback", None))  # fmt: skip
                 done[index] = result
                 bar.advance(1)
 
-            run_units(
-                evaluate_unit, [units[i] for i in pending], executor=options.executor,
-                jobs=options.jobs, scheduler=options.scheduler, on_done=finished,
-            )  # fmt: skip
+            try:
+                run_units(
+                    evaluate_unit, [units[i] for i in pending], executor=options.executor,
+                    jobs=options.jobs, scheduler=options.scheduler, on_done=finished,
+                    on_lost=lambda position, why: _lost_unit(units[pending[position]], why),
+                    kill_after=kill_after(options.timeout),
+                )  # fmt: skip
+            except KeyboardInterrupt as exc:
+                raise interrupted(options, journal) from exc
         outcomes = [_outcome_from(units[i], done[i]) for i in range(len(units))]
         for index, dataset in replayed_data.items():
             outcomes[index].dataset = dataset
@@ -716,6 +735,26 @@ def run_suite(
         folder.commit()
         result.out_dir = out_dir
         return result
+
+
+def _resolved_folders(options: RunOptions) -> RunOptions:
+    """``data_root`` and ``cache_dir`` as absolute paths (the defaults resolved too)."""
+    from fmbench.models.embedding_cache import default_cache_dir
+
+    data_root = str(toy_root(options.data_root).resolve())
+    cache_dir = options.cache_dir
+    if options.use_cache:
+        cache_dir = str(Path(cache_dir or default_cache_dir()).expanduser().resolve())
+    return attrs.evolve(options, data_root=data_root, cache_dir=cache_dir)
+
+
+def _fixed_dataset(registry: Registry, name: str | None) -> str | None:
+    """A dataset given as a folder, as an absolute path (a registered id is kept)."""
+    from fmbench.plugin_system.specs import DatasetSpec
+
+    if not name or registry.has(DatasetSpec, name) or not os.path.exists(name):
+        return name
+    return os.path.abspath(name)
 
 
 def _replay_check(

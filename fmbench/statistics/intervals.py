@@ -4,8 +4,9 @@ gap to the best (descriptive: no test), and calibration curves.
 
 The resampling unit is the benchmark's ``bootstrap.unit`` when it names one (``"sample"``
 forces single samples), else the split's ``group_by`` column (subjects resampled as clusters),
-else the sample. The resamples come from their own random stream, derived from the run seed
-and the benchmark id (and the stratum), so adding a benchmark changes no other interval.
+else the subject column of a within-/cross-session split (``subject_by``), else the sample.
+The resamples come from their own random stream, derived from the run seed and the
+benchmark id (and the stratum), so adding a benchmark changes no other interval.
 
 Example:
     >>> from fmbench.plugin_system.specs import BenchmarkSpec, MetricsDeclaration, SplitSpec
@@ -39,7 +40,7 @@ def bootstrap_unit(benchmark: BenchmarkSpec) -> str | None:
     unit = benchmark.bootstrap.unit
     if unit == "sample":
         return None
-    return unit or benchmark.split.group_by
+    return unit or benchmark.split.group_by or benchmark.split.subjects
 
 
 def sample_units(

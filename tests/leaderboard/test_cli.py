@@ -91,3 +91,48 @@ def test_end_to_end_run_then_build_in_a_subprocess(tmp_path):
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert bad.stderr.startswith("Error: results folder missing not found")
+
+
+def _fmbench_checkout(root: Path) -> Path:
+    """A folder laid out like a checkout of fmbench: its pyproject, package and docs page."""
+    (root / "pyproject.toml").write_text('[project]\nname = "fmbench-core"\n')
+    (root / "fmbench").mkdir()
+    (root / "fmbench" / "__init__.py").write_text("")
+    page = root / "docs" / "leaderboards" / "index.md"
+    page.parent.mkdir(parents=True)
+    page.write_text("the page the repository tracks\n")
+    write_synthetic(root / "evals" / "a.yaml", synthetic_eval("model-a", 0.8))
+    return page
+
+
+def test_no_arguments_in_fmbench_s_own_checkout_leaves_its_docs_alone(tmp_path, monkeypatch):
+    """Issue #21 item 5: `build-leaderboard` without arguments rewrote a tracked docs file. The
+    earlier README's command still works there: the page goes to leaderboard/index.md."""
+    page = _fmbench_checkout(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(["build-leaderboard"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "note: docs/leaderboards/index.md is a page the fmbench source tree "
+        f"({tmp_path.name}/) tracks; writing the leaderboard to leaderboard/index.md instead "
+        "(pass --output docs/leaderboards/index.md to rewrite that page on purpose)"
+    )
+    assert "wrote leaderboard/index.md" in result.stdout
+    assert page.read_text() == "the page the repository tracks\n"
+    assert not (page.parent / "evals").exists()
+    assert "model-a" in (tmp_path / "leaderboard" / "index.md").read_text()
+    # asked for explicitly (as `make docs` does), it is rewritten
+    result = _invoke(["build-leaderboard", "--output", "docs/leaderboards/index.md"])
+    assert result.exit_code == 0, result.output
+    assert "model-a" in page.read_text()
+
+
+def test_no_arguments_in_a_project_of_ones_own_still_writes_the_page(tmp_path, monkeypatch):
+    """The earlier README's `python -m fmbench build-leaderboard`, then
+    `cat docs/leaderboards/index.md`, in a project that is not fmbench's source."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "my-eeg-study"\n')
+    write_synthetic(tmp_path / "evals" / "a.yaml", synthetic_eval("model-a", 0.8))
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(["build-leaderboard"])
+    assert result.exit_code == 0, result.output
+    assert "model-a" in (tmp_path / "docs" / "leaderboards" / "index.md").read_text()

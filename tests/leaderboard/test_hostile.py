@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ from fmbench.leaderboard import build, write_site
 from fmbench.leaderboard.synthetic import synthetic_eval, write_synthetic
 from fmbench.plugin_system.registry import build_registry
 from fmbench.reporting.escape import md
-from fmbench.results.eval_file import with_digest
+from fmbench.results.eval_file import dump_yaml, with_digest
 
 SCRIPT = "<script>window.__pwned=1</script>"
 
@@ -163,3 +167,113 @@ def test_markdown_escape_neutralises_markup():
     assert "[" not in md("[x](y)")
     assert "`" not in md("`x`")
     assert "\n" not in md("line1\nline2")
+
+
+# --- issue #21 F1, F2, F14 and "Also": one bad file is rejected with its reason, never stops
+# the board, never hangs it, and never ends in an internal error -------------------------
+
+
+def _with_good_file(folder: Path) -> None:
+    write_synthetic(folder / "good.yaml", synthetic_eval("good-model", 0.8))
+
+
+def _reasons(board) -> dict[str, str]:
+    return {r.display.rsplit("/", 1)[-1]: " ".join(r.reasons) for r in board.rejected}
+
+
+def test_non_string_keys_and_unwritable_integers_are_rejected(tmp_path, registry):
+    """F1: a null key or a 5,000-digit hex integer ended in "internal error" (json.dumps)."""
+    folder = tmp_path / "evals"
+    _with_good_file(folder)
+    signed = dump_yaml(with_digest(synthetic_eval("m", 0.7)))
+    (folder / "null_key.yaml").write_text(signed + "~: 1\n")
+    (folder / "hex.yaml").write_text(signed + "huge: 0x" + "f" * 5000 + "\n")
+    board = build([str(folder)], registry)
+    reasons = _reasons(board)
+    assert "the key None is not a string" in reasons["null_key.yaml"]
+    assert "more than 4,000 digits" in reasons["hex.yaml"]
+    assert [row.entry.model_id for row in board.boards[0].rows] == ["good-model"]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "reason"),
+    [
+        ("confidence", 10**400, "interval_method.confidence"),
+        ("confidence", math.inf, "interval_method.confidence"),
+        ("samples_per_s", 5e-324, "too small to give a time per sample"),
+        ("samples_per_s", -1.0, "not a finite, non-negative number"),
+    ],
+)
+def test_a_re_signed_file_with_extreme_values_is_rejected_and_the_board_goes_on(
+    tmp_path, registry, where, value, reason
+):
+    """F2: ``confidence: 1e400`` (OverflowError in the ranking) or ``samples_per_s: 5e-324``
+    (an infinite ms/sample the JSON writer refused) stopped the whole build."""
+    folder = tmp_path / "evals"
+    _with_good_file(folder)
+    doc = synthetic_eval("bad-model", 0.9)
+    record = doc["benchmarks"][0]
+    if where == "confidence":
+        record["interval_method"] = {"method": "bootstrap", "confidence": value, "n_resamples": 9}
+    else:
+        record["resources"]["samples_per_s"] = value
+    write_synthetic(folder / "bad.yaml", with_digest(doc))  # re-signed: the digest verifies
+    board = build([str(folder)], registry)
+    write_site(board, tmp_path / "site")
+    assert reason in _reasons(board)["bad.yaml"]
+    assert [row.entry.model_id for row in board.boards[0].rows] == ["good-model"]
+    json.loads((tmp_path / "site" / "leaderboard.json").read_text())
+
+
+def test_a_summary_that_fails_rejects_only_its_file(tmp_path):
+    from fmbench.leaderboard.collect import collect_evals
+
+    folder = tmp_path / "evals"
+    _with_good_file(folder)
+    write_synthetic(folder / "other.yaml", synthetic_eval("other", 0.7))
+
+    def summarize(source, doc):
+        if doc["model_ids"]["candidate"] == "other":
+            raise OverflowError("int too large to convert to float")
+        return ["ok"]
+
+    collected = collect_evals([str(folder)], None, jobs=1, summarize=summarize)
+    assert [f.display.rsplit("/", 1)[-1] for f in collected.accepted] == ["good.yaml"]
+    assert "could not be summarized: OverflowError" in collected.rejected[0].reasons[0]
+    infinite = collect_evals([str(folder)], None, jobs=1, summarize=lambda s, d: [math.inf])
+    assert not infinite.accepted
+    assert "infinite or not a number" in infinite.rejected[0].reasons[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_is_skipped_not_waited_on(tmp_path):
+    """F14: a FIFO named x.yaml made ``validate`` and ``build-leaderboard`` hang for ever."""
+    folder = tmp_path / "evals"
+    _with_good_file(folder)
+    os.mkfifo(folder / "x.yaml")
+    fmbench = [sys.executable, "-m", "fmbench"]
+    built = subprocess.run(
+        [*fmbench, "build-leaderboard", "--results", str(folder), "--out", str(tmp_path / "s")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    rejected = (tmp_path / "s" / "rejected.md").read_text()
+    assert "x.yaml" in rejected and "not a regular file (FIFO)" in rejected
+    checked = subprocess.run(
+        [*fmbench, "validate", str(folder / "x.yaml")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert checked.returncode == 1
+    assert "is not a regular file (a FIFO, socket or device); not read" in checked.stdout
+    assert "internal error" not in checked.stdout + checked.stderr
+
+
+def test_a_dense_file_is_refused_before_it_is_parsed(tmp_path, registry):
+    """Also: 2.4 MB of ``[[1],[1],...]`` took 25-30 s before the value limit refused it. The
+    reason now names the count of lines and flow items, made before any parsing."""
+    folder = tmp_path / "evals"
+    _with_good_file(folder)
+    (folder / "dense.yaml").write_text("eval_id: x\na: [" + ",".join(["[1]"] * 600_000) + "]\n")
+    board = build([str(folder)], registry)
+    assert "more than 100000 lines and flow items" in _reasons(board)["dense.yaml"]
+    assert board.boards[0].rows

@@ -122,21 +122,23 @@ def test_predictions_that_do_not_match_or_are_links_are_not_used(tmp_path, regis
     write_run(tmp_path / "a", registry, "model-a", good)
     b = write_run(tmp_path / "b", registry, "model-b",
                   predictions(np.clip(y * 0.3 + rng.random(N) * 0.7, 0, 1), y, folds))  # fmt: skip
+    # predictions that do not match the eval file beside them: the file is rejected
+    # (fmbench.results.integrity), so they never reach the paired test
     save_predictions(b / "predictions.npz", {"BM-TOY-CLASS": (good, None)})  # swapped
-    row = build([str(tmp_path)], registry).boards[0].rows[1]
-    assert row.versus_above.text() == (
-        "not tested: predictions.npz beside the eval file does not match it"
-    )
+    built = build([str(tmp_path)], registry)
+    assert [r.entry.model_id for r in built.boards[0].rows] == ["model-a"]
+    (reason,) = [r for rejected in built.rejected for r in rejected.reasons]
+    assert "do not match predictions_sha256" in reason
+    (b / "predictions.npz").unlink()
+    (b / "predictions.npz").write_bytes(b"not a zip file")
+    built = build([str(tmp_path)], registry)
+    (reason,) = [r for rejected in built.rejected for r in rejected.reasons]
+    assert "predictions.npz beside it cannot be read" in reason
+    # a link is not followed: the row stays, untested
     (b / "predictions.npz").unlink()
     (b / "predictions.npz").symlink_to(tmp_path / "a" / "predictions.npz")
     row = build([str(tmp_path)], registry).boards[0].rows[1]
     assert row.versus_above.text() == "not tested: no predictions.npz beside the eval file"
-    (b / "predictions.npz").unlink()
-    (b / "predictions.npz").write_bytes(b"not a zip file")
-    row = build([str(tmp_path)], registry).boards[0].rows[1]
-    assert (
-        row.versus_above.text() == "not tested: predictions.npz beside the eval file is unreadable"
-    )
 
 
 def test_without_a_registry_nothing_is_tested(board, tmp_path) -> None:

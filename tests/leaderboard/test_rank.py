@@ -226,3 +226,109 @@ def test_summaries_give_the_same_board_as_whole_documents(tmp_path, registry):
     assert render_json(build_leaderboard(whole, registry)) == render_json(
         build_leaderboard(slim, registry)
     )
+
+
+def _robustness_block(score, grids, *, gate_p=0.005, axis="rank", reason=None):
+    """A schema-valid robustness block over ``grids`` ({probe: levels})."""
+
+    def probe(levels):
+        values = [0.8] * len(levels)
+        return {
+            "status": "Completed",
+            "levels": list(levels),
+            "performance": {"metric": "AUROC", "values": values, "rAUC": 0.8,
+                            "relative_rAUC": score},
+            "stability": {"agreement": {"values": [1.0] * len(levels), "rAUC": 1.0}},
+        }  # fmt: skip
+
+    block = {
+        "status": "Completed",
+        "primary_metric": {"name": "AUROC", "direction": "higher", "clean": 0.8, "chance": 0.5},
+        "robustness_score": score,
+        "probes": {name: probe(levels) for name, levels in grids.items()},
+    }
+    if axis is not None:
+        block["severity_axis"] = axis
+        block["signal_test"] = {"passed": gate_p < 0.05, "p_value": gate_p, "alpha": 0.05}
+    if reason is not None:
+        block["robustness_score_reason"] = reason
+    return {"BM-TOY-CLASS": block}
+
+
+def test_robustness_scores_are_compared_only_over_the_same_probes_and_levels(tmp_path, registry):
+    from fmbench.leaderboard.export import render_csv, render_json
+    from fmbench.leaderboard.render_html import render_html
+    from fmbench.leaderboard.render_md import render_markdown
+
+    noise = {"noise": [0, 0.1, 1]}
+    both = {"noise": [0, 0.1, 1], "dropout": [0, 0.5]}
+    _write(tmp_path, "a", synthetic_eval("m-a", 0.9, robustness=_robustness_block(0.6, both)))
+    _write(tmp_path, "b", synthetic_eval("m-b", 0.8, robustness=_robustness_block(0.9, noise)))
+    _write(tmp_path, "c", synthetic_eval("m-c", 0.7, robustness=_robustness_block(0.7, both)))
+    other_grid = {"noise": [0, 0.5, 1], "dropout": [0, 0.5]}
+    _write(
+        tmp_path, "d", synthetic_eval("m-d", 0.6, robustness=_robustness_block(0.95, other_grid))
+    )
+    _write(tmp_path, "e", synthetic_eval("m-e", 0.5))  # no robustness block
+    leaderboard = build([str(tmp_path)], registry)
+    board = leaderboard.boards[0]
+    sets = board.robustness_sets
+    assert sets == {
+        "dropout (0, 0.5); noise (0, 0.1, 1); rank axis": "A",  # two rows use it
+        "noise (0, 0.1, 1); rank axis": "B",
+        "dropout (0, 0.5); noise (0, 0.5, 1); rank axis": "C",  # same probes, other levels
+    }
+    page = render_markdown(leaderboard)
+    assert "| A: score 0.6000 (p 0.005); dropout 0.6000, noise 0.6000 |" in page
+    assert "| B: score 0.9000 (p 0.005); noise 0.9000 |" in page
+    assert "**C** = dropout (0, 0.5); noise (0, 0.5, 1); rank axis" in page
+    assert "comparable only with scores of the same set" in page
+    html = render_html(leaderboard)
+    # the robustness column sorts set A only: B's and C's higher scores do not outrank A's
+    assert 'data-v="0.6">A: score 0.6000' in html
+    assert 'data-v="">B: score 0.9000' in html
+    assert 'data-v="">C: score 0.9500' in html
+    data = json.loads(render_json(leaderboard))["boards"][0]
+    assert data["robustness_sets"]["B"] == "noise (0, 0.1, 1); rank axis"
+    rows = {r["model_id"]: r for r in data["rows"]}
+    assert rows["m-c"]["robustness_set"] == "dropout (0, 0.5); noise (0, 0.1, 1); rank axis"
+    assert rows["m-e"]["robustness_set"] is None
+    csv_lines = render_csv(leaderboard).splitlines()
+    header = csv_lines[0].split(",")
+    assert "robustness_score" in header and "robustness_set" in header
+    line_b = next(line for line in csv_lines if ",m-b," in line)
+    assert "0.9,noise (0; 0.1; 1); rank axis" not in line_b  # quoted as one cell
+    assert '0.9,"noise (0, 0.1, 1); rank axis"' in line_b
+
+
+def test_null_robustness_scores_say_why_and_old_gate_zeros_are_null(tmp_path, registry):
+    grids = {"noise": [0, 0.1, 1]}
+    failed = _robustness_block(None, grids, reason="probe dropout failed")
+    failed["BM-TOY-CLASS"]["failed_probes"] = ["dropout"]
+    failed["BM-TOY-CLASS"]["status"] = "Partial"
+    failed["BM-TOY-CLASS"]["probes"]["dropout"] = {
+        "status": "Failed", "levels": [0, 0.5], "error": "model raised",
+    }  # fmt: skip
+    no_signal = _robustness_block(None, grids, gate_p=0.31, reason="no evidence ... p = 0.310")
+    for probe in no_signal["BM-TOY-CLASS"]["probes"].values():
+        probe["performance"]["relative_rAUC"] = None
+    # fmbench <= 0.1: a model failing the gate scored 0 (with the reason) on a linear axis
+    legacy = _robustness_block(0.0, grids, axis=None, reason="does not beat a permutation null")
+    for probe in legacy["BM-TOY-CLASS"]["probes"].values():
+        probe["performance"]["relative_note"] = "does not beat a permutation null"
+    _write(tmp_path, "f", synthetic_eval("m-f", 0.9, robustness=failed))
+    _write(tmp_path, "n", synthetic_eval("m-n", 0.8, robustness=no_signal))
+    _write(tmp_path, "l", synthetic_eval("m-l", 0.7, robustness=legacy))
+    leaderboard = build([str(tmp_path)], registry)
+    rows = {r.entry.model_id: r.entry for r in leaderboard.boards[0].rows}
+    assert rows["m-f"].robustness["score"] is None
+    assert rows["m-f"].robustness["failed_probes"] == ["dropout"]
+    assert rows["m-l"].robustness["score"] is None
+    assert rows["m-l"].robustness["probes"] == {}
+    assert rows["m-l"].robustness_set == "noise (0, 0.1, 1); linear axis (fmbench ≤ 0.1)"
+    from fmbench.leaderboard.render_md import render_markdown
+
+    page = render_markdown(leaderboard)
+    assert "| A: score null (dropout failed) |" in page
+    assert "| B: score null (no evidence of signal, p 0.310) |" in page
+    assert "| C: score null (why: in its eval file) |" in page
