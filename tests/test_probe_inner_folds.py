@@ -198,3 +198,84 @@ def test_the_linear_probe_tunes_on_inner_folds_that_keep_subjects_apart(
     for (rows, _), fold in zip(seen, outer, strict=True):  # tuned on its training part only
         np.testing.assert_array_equal(np.sort(rows), np.sort(fold.train))
     assert "grouped by subject_id" in notes["inner_folds"]
+
+
+def sessions_dataset(n_sessions: int, n_subjects: int = 4, per_session: int = 24) -> Dataset:
+    """Subjects recorded in several sessions; each session adds its own offset."""
+    rng = np.random.default_rng(3)
+    n = n_subjects * n_sessions * per_session
+    subject = np.repeat(np.arange(n_subjects), n_sessions * per_session)
+    session = np.tile(np.repeat(np.arange(n_sessions), per_session), n_subjects)
+    y = np.tile(np.arange(per_session) % 2, n_subjects * n_sessions)
+    X = (
+        rng.standard_normal((n, 6))
+        + rng.standard_normal((n_subjects * n_sessions, 6))[subject * n_sessions + session]
+    )
+    X[:, 0] += y * 1.0
+    return Dataset(
+        dataset_id="sessions",
+        X=X,
+        y=y,
+        metadata={
+            "subject_id": np.array([f"s{s}" for s in subject], dtype=object),
+            "run": np.array([f"r{r}" for r in session], dtype=object),
+            "site": np.array(["site0"] * n, dtype=object),
+            "sex": np.array(["F" if s % 2 else "M" for s in subject], dtype=object),
+        },
+        info={"n_classes": 2, "task": "classification"},
+    )
+
+
+def test_cross_session_tuning_keeps_the_training_sessions_apart(
+    core_registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cross-session split tests on a session the model never saw, so its tuning holds out
+    whole sessions too (three sessions: each training part holds two, one inner fold each)."""
+    from fmbench.evaluation import probe_search
+
+    dataset = sessions_dataset(n_sessions=3)
+    X = np.asarray(dataset.X)
+    row_of = {row.tobytes(): i for i, row in enumerate(X)}
+    seen: list[tuple[np.ndarray, tuple]] = []
+    real = probe_search.tune_logistic
+
+    def spy(X_train, y_train, splits, grid):  # type: ignore[no-untyped-def]
+        seen.append((np.array([row_of[np.asarray(r).tobytes()] for r in X_train]), tuple(splits)))
+        return real(X_train, y_train, splits, grid)
+
+    monkeypatch.setattr(probe_search, "tune_logistic", spy)
+    split = SplitSpec(method="cross_session", subject_by="subject_id", session_by="run")
+    bm = attrs.evolve(core_registry.get(BenchmarkSpec, "BM-TOY-CLASS-PROBE"), split=split)
+    model = load_model(core_registry, resolve_model_config(core_registry, "raw_features_baseline"))
+    outcome = evaluate_benchmark(
+        core_registry, bm, model, RunOptions(progress=False, n_resamples=50), dataset=dataset
+    )
+    assert outcome.predictions is not None
+    runs = np.asarray(dataset.metadata["run"], dtype=object)
+    assert len(seen) == 12  # 4 subjects x 3 held-out sessions
+    for rows, splits in seen:
+        assert len(splits) == 2
+        for train, held_out in splits:
+            assert not set(runs[rows[train]]) & set(runs[rows[held_out]])
+    assert "grouped by run" in outcome.predictions.notes["protocol"]["inner_folds"]
+
+
+def test_cross_session_with_one_training_session_is_tuned_inside_it(
+    core_registry: Registry,
+) -> None:
+    split = SplitSpec(method="cross_session", subject_by="subject_id", session_by="run")
+    bm = attrs.evolve(core_registry.get(BenchmarkSpec, "BM-TOY-CLASS-PROBE"), split=split)
+    model = load_model(core_registry, resolve_model_config(core_registry, "raw_features_baseline"))
+    outcome = evaluate_benchmark(
+        core_registry,
+        bm,
+        model,
+        RunOptions(progress=False, n_resamples=50),
+        dataset=sessions_dataset(n_sessions=2),
+    )
+    assert outcome.predictions is not None
+    described = outcome.predictions.notes["protocol"]["inner_folds"]
+    assert (
+        described
+        == "3 inner folds, stratified (the training part holds one 'run' value: inside it)"
+    )

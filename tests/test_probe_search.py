@@ -106,6 +106,7 @@ def test_the_search_does_not_depend_on_the_blas_thread_count() -> None:
     for threads in (1, 2):
         with threadpool_limits(limits=threads, user_api="blas"):
             tuned = tune_logistic(X, y, folds.splits, (0.01, 0.1, 1.0, 10.0))
+        assert tuned.held_out is not None
         runs.append((tuned.chosen, tuned.model.predict_proba(X), tuned.held_out))
     assert runs[0][0] == runs[1][0]
     assert np.max(np.abs(runs[0][1] - runs[1][1])) <= 1e-12
@@ -149,6 +150,7 @@ def test_the_linear_probe_protocol_gives_the_grid_searchs_numbers(core_registry)
     outcome = evaluate_benchmark(core_registry, bm, model, options, dataset=dataset)
     predictions = outcome.predictions
     assert predictions is not None and predictions.training is not None
+    assert predictions.proba is not None
     position = {int(i): p for p, i in enumerate(predictions.indices)}
     folds = make_folds(dataset, bm.split, seed=options.seed)
     assert len(predictions.notes["protocol"]["chosen"]) == len(folds)

@@ -278,11 +278,29 @@ _FitFold = Callable[[np.ndarray, np.ndarray, tuple[tuple[np.ndarray, np.ndarray]
                     _FoldProbe]  # fmt: skip
 
 
-def _training_groups(ctx: EvalContext) -> np.ndarray | None:
-    column = ctx.benchmark.split.group_by
+def _training_groups(ctx: EvalContext) -> tuple[str | None, np.ndarray | None]:
+    """The column the outer split keeps apart, and each sample's value of it: ``group_by``
+    (subject, donor, site), or for a ``cross_session`` split the session, since its test part
+    is a session the model never trained on (None: the split groups nothing)."""
+    split = ctx.benchmark.split
+    column = split.session_by if split.method == "cross_session" else split.group_by
     if column is None:
+        return None, None
+    return column, np.asarray([str(v) for v in ctx.dataset.metadata[column]], dtype=object)
+
+
+def _fold_groups(
+    ctx: EvalContext, groups: np.ndarray | None, train: np.ndarray
+) -> np.ndarray | None:
+    """A training part's groups for its inner folds. A cross-session training part with a
+    single session is tuned on inner folds inside that session (there is no other session to
+    hold out; the outer test session is still never seen)."""
+    if groups is None:
         return None
-    return np.asarray([str(v) for v in ctx.dataset.metadata[column]], dtype=object)
+    mine = groups[train]
+    if ctx.benchmark.split.method == "cross_session" and len(np.unique(mine)) < 2:
+        return None
+    return mine
 
 
 @contextmanager
@@ -307,22 +325,27 @@ def _probe_predictions(ctx: EvalContext, fit_fold: _FitFold, what: str) -> Predi
     order = {int(i): pos for pos, i in enumerate(indices)}
     proba = np.zeros((len(indices), ctx.n_classes)) if ctx.task == "classification" else None
     values = np.zeros((len(indices), *y.shape[1:])) if ctx.task == "regression" else None
-    groups = _training_groups(ctx)
+    group_by, groups = _training_groups(ctx)
     wants_training = _wants_training(ctx)
     chosen: list[dict[str, Any]] = []
     training: list[tuple[int, np.ndarray, np.ndarray]] = []
-    inner_description = ""
+    descriptions: list[str] = []  # one per kind of inner folds, in fold order
     with ctx.phase("fit"), _one_blas_thread():
         for number, fold in enumerate(ctx.folds):
+            fold_groups = _fold_groups(ctx, groups, fold.train)
             inner = inner_folds(
                 y[fold.train],
-                groups=None if groups is None else groups[fold.train],
-                group_by=ctx.benchmark.split.group_by,
+                groups=fold_groups,
+                group_by=group_by if fold_groups is not None else None,
                 task=ctx.task,
                 seed=ctx.seed,
                 where=f"benchmark {ctx.benchmark.name}, fold {number}",
             )
-            inner_description = inner.description
+            description = inner.description
+            if groups is not None and fold_groups is None:
+                description += f" (the training part holds one {group_by!r} value: inside it)"
+            if description not in descriptions:
+                descriptions.append(description)
             fitted = fit_fold(features[fold.train], y[fold.train], inner.splits, wants_training)
             estimator = fitted.model
             rows = np.array([order[int(i)] for i in fold.test])
@@ -339,6 +362,7 @@ def _probe_predictions(ctx: EvalContext, fit_fold: _FitFold, what: str) -> Predi
                 assert values is not None
                 values[rows] = estimator.predict(features[fold.test])
             chosen.append(fitted.chosen)
+    inner_description = "; ".join(descriptions)
     predictions = Predictions(indices=indices, y_true=y[indices], fold=ctx.fold_of(indices))
     if proba is not None:
         predictions.proba = proba
