@@ -45,4 +45,4 @@ def can_stratify(y: np.ndarray, k: int) -> bool:
         return False
     counts = np.bincount(y.astype(int))
     counts = counts[counts > 0]
-    return len(counts) > 1 and counts.min() >= k
+    return bool(len(counts) > 1 and counts.min() >= k)

@@ -30,6 +30,7 @@ from fmbench.plugin_system.registry import Registry
 from fmbench.results.eval_file import read_eval_verified
 from fmbench.results.findings import Finding
 from fmbench.results.integrity import check_predictions_beside
+from fmbench.results.privacy import is_local_path, public_path
 from fmbench.results.validation import check_eval
 
 __all__ = ["Collected", "EvalFile", "Rejected", "Summarize", "collect_evals", "find_eval_files"]
@@ -72,8 +73,12 @@ class Collected:
 
 
 def _display(root: Path, given: str, path: Path) -> str:
+    """The path as the leaderboard shows it: under the folder as given, or under its name
+    alone when it was given as a local path (absolute, ``~``, ``..``), which is not shared."""
     rel = path.relative_to(root).as_posix()
     base = given.rstrip("/\\") or "."
+    if is_local_path(base):
+        base = public_path(base)
     return f"{base}/{rel}" if base != "." else rel
 
 

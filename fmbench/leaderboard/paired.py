@@ -150,7 +150,7 @@ def versus_above(rows: Sequence[Row], registry: Registry | None) -> list[Versus 
     from fmbench.statistics.rank_tests import holm
 
     loaded: dict[Path, Any] = {}  # the predictions files of the two rows being compared
-    found: list[Versus | None] = [None]
+    found: list[Versus | None] = [None] if rows else []  # a board may have no ranked row
     for above, below in itertools.pairwise(rows):
         found.append(_pair(above.entry, below.entry, registry, loaded))
         keep = below.entry.source.path.parent

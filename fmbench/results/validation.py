@@ -8,7 +8,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec, ModelAdapterSpec, SuiteSpec
 from fmbench.results.eval_file import read_eval, schema_errors, verify_digest
 from fmbench.results.findings import Finding
+from fmbench.results.privacy import is_local_path
 
 if TYPE_CHECKING:
     from fmbench.results.signing import SignatureCheck
@@ -230,6 +231,38 @@ def _check_interval_method(bid: str, method: Any) -> list[Finding]:
     return []
 
 
+def _local_paths(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(field, word) for each word of a string in ``value`` that looks like a local path."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _local_paths(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _local_paths(item, f"{where}.{i}")
+    elif isinstance(value, str):
+        for word in value.split():
+            word = word.strip("'\"()[]{},;:")
+            if len(word) > 1 and is_local_path(word):
+                yield where, word
+
+
+def _check_local_paths(doc: Mapping[str, Any]) -> list[Finding]:
+    """A file meant to be shared that names a local path (absolute, ``~`` or ``..``) shows
+    where it was made: warn, naming the fields (what this fmbench writes names none)."""
+    found = list(_local_paths({k: v for k, v in doc.items() if k != "digest"}, ""))
+    if not found:
+        return []
+    fields = ", ".join(dict.fromkeys(field for field, _ in found[:3]))
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return [
+        Finding(
+            "warning",
+            f"local path {found[0][1][:60]!r} in {fields}{more}: a shared eval file should "
+            "name files by their name only (a run with this fmbench writes none)",
+        )
+    ]
+
+
 def check_eval(
     doc: Mapping[str, Any], registry: Registry | None, *, digest_verified: bool = False
 ) -> list[Finding]:
@@ -254,6 +287,7 @@ def check_eval(
         findings += check_results_sha256(doc)
     if registry is not None:
         findings += _check_suite(doc, registry)
+    findings += _check_local_paths(doc)
     findings += _check_resources("", doc.get("resources"))
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")
