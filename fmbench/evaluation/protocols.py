@@ -3,8 +3,13 @@
 - ``zero_shot``: the model's own ``predict_proba`` / ``predict`` on every test sample;
 - ``linear_probe``: frozen embeddings (``embed``/``encode``), then a standardised logistic
   regression (classification) or ridge (regression) fitted on each training split, with its
-  regularisation chosen by an inner cross-validation inside that training split only;
+  regularisation chosen by an inner cross-validation inside that training split only
+  (:mod:`fmbench.evaluation.probe_search`: warm-started C paths, the closed-form ridge path);
 - ``knn_probe``: k-nearest neighbours on the standardised embeddings, k chosen the same way.
+
+The inner folds group by the outer split's ``group_by`` column
+(:mod:`fmbench.evaluation.inner_folds`), and the training-split predictions that clinical
+thresholds are chosen on come from the same inner folds.
 
 Embeddings are computed once per dataset (in batches) and reused by every fold.
 
@@ -27,6 +32,7 @@ import numpy as np
 from fmbench import capabilities
 from fmbench.data.dataset import Dataset
 from fmbench.errors import ModelError
+from fmbench.evaluation.inner_folds import inner_folds
 from fmbench.evaluation.splits import Fold
 from fmbench.models.handle import ModelHandle
 from fmbench.plugin_system.specs import BenchmarkSpec
@@ -256,28 +262,58 @@ def _zero_shot_training(
     )
 
 
-def _probe_training(
-    ctx: EvalContext, estimator: Any, features: np.ndarray, train: np.ndarray
-) -> np.ndarray:
-    """Inner cross-validated probabilities on one training split: never in-sample, never test."""
-    from sklearn.base import clone
-    from sklearn.model_selection import cross_val_predict
+@attrs.define(kw_only=True, eq=False)
+class _FoldProbe:
+    """A probe fitted on one training split: its model, the chosen hyper-parameter, and its
+    inner cross-validated probabilities on that split (classification with thresholds)."""
 
-    y = np.asarray(ctx.dataset.y)[train]
-    best = getattr(estimator, "best_estimator_", estimator)
-    inner = cross_val_predict(
-        clone(best), features[train], y, cv=_inner_cv(ctx), method="predict_proba"
-    )
-    out = np.zeros((len(train), ctx.n_classes))
-    out[:, np.unique(y).astype(int)] = inner
-    return out
+    model: Any
+    chosen: dict[str, Any]
+    held_out: np.ndarray | None = None
 
 
-def _probe_predictions(
-    ctx: EvalContext, make_estimator: Callable[[], Any], what: str
-) -> Predictions:
-    from sklearn.base import clone
+#: fits a probe on one training split: (features, targets, inner splits, wants training
+#: predictions) -> the fitted probe
+_FitFold = Callable[[np.ndarray, np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...], bool],
+                    _FoldProbe]  # fmt: skip
 
+
+def _training_groups(ctx: EvalContext) -> tuple[str | None, np.ndarray | None]:
+    """The column the outer split keeps apart, and each sample's value of it: ``group_by``
+    (subject, donor, site), or for a ``cross_session`` split the session, since its test part
+    is a session the model never trained on (None: the split groups nothing)."""
+    split = ctx.benchmark.split
+    column = split.session_by if split.method == "cross_session" else split.group_by
+    if column is None:
+        return None, None
+    return column, np.asarray([str(v) for v in ctx.dataset.metadata[column]], dtype=object)
+
+
+def _fold_groups(
+    ctx: EvalContext, groups: np.ndarray | None, train: np.ndarray
+) -> np.ndarray | None:
+    """A training part's groups for its inner folds. A cross-session training part with a
+    single session is tuned on inner folds inside that session (there is no other session to
+    hold out; the outer test session is still never seen)."""
+    if groups is None:
+        return None
+    mine = groups[train]
+    if ctx.benchmark.split.method == "cross_session" and len(np.unique(mine)) < 2:
+        return None
+    return mine
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Probe fits run BLAS on one thread: many small solver steps are several times faster
+    than with threads that wait on each other (and the numbers do not depend on threads)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def _probe_predictions(ctx: EvalContext, fit_fold: _FitFold, what: str) -> Predictions:
     features = ctx.embeddings()
     y = np.asarray(ctx.dataset.y)
     if any(len(f.train) == 0 for f in ctx.folds):
@@ -289,26 +325,44 @@ def _probe_predictions(
     order = {int(i): pos for pos, i in enumerate(indices)}
     proba = np.zeros((len(indices), ctx.n_classes)) if ctx.task == "classification" else None
     values = np.zeros((len(indices), *y.shape[1:])) if ctx.task == "regression" else None
-    estimator_template = make_estimator()
-    chosen: list[Any] = []
-    training: list[np.ndarray] = []
-    with ctx.phase("fit"):
-        for fold in ctx.folds:
-            estimator = clone(estimator_template)
-            estimator.fit(features[fold.train], y[fold.train])
+    group_by, groups = _training_groups(ctx)
+    wants_training = _wants_training(ctx)
+    chosen: list[dict[str, Any]] = []
+    training: list[tuple[int, np.ndarray, np.ndarray]] = []
+    descriptions: list[str] = []  # one per kind of inner folds, in fold order
+    with ctx.phase("fit"), _one_blas_thread():
+        for number, fold in enumerate(ctx.folds):
+            fold_groups = _fold_groups(ctx, groups, fold.train)
+            inner = inner_folds(
+                y[fold.train],
+                groups=fold_groups,
+                group_by=group_by if fold_groups is not None else None,
+                task=ctx.task,
+                seed=ctx.seed,
+                where=f"benchmark {ctx.benchmark.name}, fold {number}",
+            )
+            description = inner.description
+            if groups is not None and fold_groups is None:
+                description += f" (the training part holds one {group_by!r} value: inside it)"
+            if description not in descriptions:
+                descriptions.append(description)
+            fitted = fit_fold(features[fold.train], y[fold.train], inner.splits, wants_training)
+            estimator = fitted.model
             rows = np.array([order[int(i)] for i in fold.test])
             if ctx.task == "classification":
                 assert proba is not None
                 fold_proba = estimator.predict_proba(features[fold.test])
                 proba[np.ix_(rows, estimator.classes_.astype(int))] = fold_proba
-                if _wants_training(ctx):
-                    training.append(_probe_training(ctx, estimator, features, fold.train))
+                if wants_training and fitted.held_out is not None:
+                    full = np.zeros((len(fold.train), ctx.n_classes))
+                    full[:, np.unique(y[fold.train]).astype(int)] = fitted.held_out
+                    kept = np.isfinite(full).all(axis=1)  # rows no inner model could predict
+                    training.append((number, fold.train[kept], full[kept]))
             else:
                 assert values is not None
                 values[rows] = estimator.predict(features[fold.test])
-            best = getattr(estimator, "best_params_", None)
-            if best is not None:
-                chosen.append({k.split("__")[-1]: v for k, v in best.items()})
+            chosen.append(fitted.chosen)
+    inner_description = "; ".join(descriptions)
     predictions = Predictions(indices=indices, y_true=y[indices], fold=ctx.fold_of(indices))
     if proba is not None:
         predictions.proba = proba
@@ -316,48 +370,69 @@ def _probe_predictions(
     predictions.values = values
     if training:
         predictions.training = TrainingPredictions(
-            fold=np.concatenate([np.full(len(f.train), n) for n, f in enumerate(ctx.folds)]),
-            y_true=np.concatenate([y[f.train] for f in ctx.folds]),
-            proba=np.vstack(training),
-            method="inner 3-fold cross-validated probe predictions on the training split",
+            fold=np.concatenate([np.full(len(t), n) for n, t, _ in training]),
+            y_true=np.concatenate([y[t] for _, t, _ in training]),
+            proba=np.vstack([p for _, _, p in training]),
+            method=f"inner cross-validated probe predictions on the training split "
+            f"({inner_description})",
         )
-    predictions.notes["protocol"] = {"embedding_dim": int(features.shape[1]), "chosen": chosen}
+    predictions.notes["protocol"] = {
+        "embedding_dim": int(features.shape[1]),
+        "chosen": chosen,
+        "inner_folds": inner_description,
+    }
     return predictions
 
 
-def _inner_cv(ctx: EvalContext) -> Any:
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if ctx.task == "classification":
-        return StratifiedKFold(n_splits=3, shuffle=True, random_state=ctx.seed)
-    return KFold(n_splits=3, shuffle=True, random_state=ctx.seed)
-
-
 def linear_probe(ctx: EvalContext) -> Predictions:
-    """Standardised logistic regression / ridge on frozen embeddings, tuned inside training."""
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """Standardised logistic regression / ridge on frozen embeddings, tuned inside training.
+
+    The regularisation is chosen on inner folds of each training split (grouped like the
+    outer split), with exactly the grid search's fits, fewer of them and BLAS on one thread
+    (see :mod:`fmbench.evaluation.probe_search`).
+    """
+    from fmbench.evaluation.probe_search import tune_logistic, tune_ridge
 
     if ctx.task == "classification":
+        grid = tuple(ctx.options.get("C", PROBE_C_GRID))
 
-        def make() -> Any:
-            pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-            grid = {"logisticregression__C": list(ctx.options.get("C", PROBE_C_GRID))}
-            return GridSearchCV(pipe, grid, cv=_inner_cv(ctx), scoring="balanced_accuracy")
+        def fit_fold(X: np.ndarray, y: np.ndarray, splits: Any, _: bool) -> _FoldProbe:
+            tuned = tune_logistic(X, y, splits, grid)
+            return _FoldProbe(model=tuned.model, chosen=tuned.chosen, held_out=tuned.held_out)
     else:
+        grid = tuple(ctx.options.get("alpha", PROBE_ALPHA_GRID))
 
-        def make() -> Any:
-            pipe = make_pipeline(StandardScaler(), Ridge())
-            grid = {"ridge__alpha": list(ctx.options.get("alpha", PROBE_ALPHA_GRID))}
-            return GridSearchCV(pipe, grid, cv=_inner_cv(ctx), scoring="r2")
+        def fit_fold(X: np.ndarray, y: np.ndarray, splits: Any, _: bool) -> _FoldProbe:
+            tuned = tune_ridge(X, y, splits, grid)
+            return _FoldProbe(model=tuned.model, chosen=tuned.chosen)
 
-    return _probe_predictions(ctx, make, "linear_probe")
+    return _probe_predictions(ctx, fit_fold, "linear_probe")
+
+
+def _grid_search_fold(make_search: Callable[[Any], Any]) -> _FitFold:
+    """Fit a ``GridSearchCV`` on the inner splits; its inner cross-validated probabilities
+    (the chosen estimator refitted on each inner training part) when asked."""
+
+    def fit_fold(X: np.ndarray, y: np.ndarray, splits: Any, wants: bool) -> _FoldProbe:
+        from sklearn.base import clone
+        from sklearn.model_selection import cross_val_predict
+
+        search = make_search(list(splits))
+        search.fit(X, y)
+        chosen = {k.split("__")[-1]: v for k, v in search.best_params_.items()}
+        held_out = None
+        if wants:
+            held_out = cross_val_predict(
+                clone(search.best_estimator_), X, y, cv=list(splits), method="predict_proba"
+            )
+        return _FoldProbe(model=search, chosen=chosen, held_out=held_out)
+
+    return fit_fold
 
 
 def knn_probe(ctx: EvalContext) -> Predictions:
-    """k-nearest neighbours on standardised embeddings, k chosen inside training."""
+    """k-nearest neighbours on standardised embeddings, k chosen inside training (on inner
+    folds grouped like the outer split)."""
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import make_pipeline
@@ -366,20 +441,20 @@ def knn_probe(ctx: EvalContext) -> Predictions:
     grid_k = list(ctx.options.get("k", KNN_GRID))
     if ctx.task == "classification":
 
-        def make() -> Any:
+        def make(splits: Any) -> Any:
             pipe = make_pipeline(StandardScaler(), KNeighborsClassifier())
             return GridSearchCV(
                 pipe,
                 {"kneighborsclassifier__n_neighbors": grid_k},
-                cv=_inner_cv(ctx),
+                cv=splits,
                 scoring="balanced_accuracy",
             )
     else:
 
-        def make() -> Any:
+        def make(splits: Any) -> Any:
             pipe = make_pipeline(StandardScaler(), KNeighborsRegressor())
             return GridSearchCV(
-                pipe, {"kneighborsregressor__n_neighbors": grid_k}, cv=_inner_cv(ctx), scoring="r2"
+                pipe, {"kneighborsregressor__n_neighbors": grid_k}, cv=splits, scoring="r2"
             )
 
-    return _probe_predictions(ctx, make, "knn_probe")
+    return _probe_predictions(ctx, _grid_search_fold(make), "knn_probe")
