@@ -124,6 +124,13 @@ CLASSES = ("Base", "Raises", "Exits", "ExitsWhileLoading", "KillsItsProcess",
 TWO = ("--suite", "two.yaml", "--protocol", "zero_shot")
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C as a user's shell delivers it. A process started in the background
+    (CI scripts, ``cmd &``) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -> Path:
     monkeypatch.chdir(tmp_path)
@@ -403,8 +410,9 @@ def test_ctrl_c_says_how_to_resume(workspace: Path) -> None:
     args = [sys.executable, "-m", "fmbench", *run_args("slowsecond", "out")]
     env = {**os.environ, "PYTHONPATH": str(workspace), "ERRTEST_SLOW": "1"}
     process = subprocess.Popen(
-        args, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        args, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint,  # a test run started in the background ignores SIGINT
+    )  # fmt: skip
     journal = workspace / "out" / ".fmbench" / "journal"
     try:
         deadline = time.monotonic() + 180

@@ -268,6 +268,13 @@ def test_plugins_list_json_stays_valid_json_in_a_real_process(site: Path, tmp_pa
     assert "{not json" in listed["fmbench-e2e-print"]["notes"][0]
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C as a user's shell delivers it. A process started in the background
+    (CI scripts, ``cmd &``) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_the_users_ctrl_c_still_stops_the_command(site: Path, tmp_path: Path) -> None:
     """A KeyboardInterrupt the plugin raises fails the plugin; the user's Ctrl-C (a real
@@ -284,6 +291,7 @@ def test_the_users_ctrl_c_still_stops_the_command(site: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         env=_env(site, tmp_path, **{TIMEOUT_ENV: "300"}),
+        preexec_fn=default_sigint,  # a test run started in the background ignores SIGINT
     )
     try:
         deadline = time.monotonic() + 60

@@ -104,6 +104,7 @@ def test_malformed_fasta_is_one_clear_line(tmp_path: Path, monkeypatch) -> None:
     document = yaml.safe_load((tmp_path / "out/eval.yaml").read_text())
     errors = {r["error"] for r in document["benchmarks"]}
     assert errors == {
-        "seqs.fa: line 3: characters '!' are not DNA (IUPAC nucleotide codes ACGTURYSWKMBDHVN and '-')"
+        "seqs.fa: line 3: characters '!' are not DNA (IUPAC nucleotide codes ACGTURYSWKMBDHVN and '-') "
+        "(plugin 'fmbench-genomics')"
     }
     assert "Traceback" not in result.output
