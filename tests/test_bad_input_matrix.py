@@ -9,8 +9,8 @@ no traceback, and that nothing already written (an earlier run's results, the to
 from __future__ import annotations
 
 import copy
-import json
 import hashlib
+import json
 import os
 import re
 import shutil
