@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -83,6 +84,24 @@ class Mutates(Good):
 class BadInit:
     def __init__(self):
         raise OSError("weights file is corrupt")
+
+
+class Exits(Good):
+    def predict_proba(self, X):
+        import sys
+
+        sys.exit(0)
+
+
+class SwallowsTimeout(Good):
+    def predict_proba(self, X):
+        deadline = time.monotonic() + 30  # never reached when the timeout works
+        while time.monotonic() < deadline:
+            try:
+                time.sleep(0.05)
+            except Exception:
+                continue
+        return super().predict_proba(X)
 
 
 class OneDEmbed:
@@ -285,6 +304,32 @@ CASES: dict[str, Case] = {
         r"BM-TOY-CLASS: AUROC = null",
         0,
     ),
+    # issue #21 F12: these were internal errors (EOFError, IndexError) or went unchecked
+    "empty X.npy file (F12)": Case(
+        "missing or unreadable files",
+        _run("--dataset", "data_empty_file"),
+        r"X.npy: the file is empty or cut short; write it again with numpy.save",
+    ),
+    "cut-short X.npy file (F12)": Case(
+        "missing or unreadable files",
+        _run("--dataset", "data_cut_short"),
+        r"X.npy: (the file is empty or cut short|cannot read the arrays)",
+    ),
+    "n_classes 1 with labels 0 and 1 (F12)": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_one_declared_class"),
+        r"y.npy holds label 1, but .*info.json gives n_classes 1 \(labels must be 0..0\)",
+    ),
+    "label 7 with n_classes 2 (F12)": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_label_7"),
+        r"y.npy holds label 7, but .*info.json gives n_classes 2",
+    ),
+    "n_classes 10^9 (F12)": Case(
+        "empty, single-class or mismatched data",
+        _run("--dataset", "data_billion_classes"),
+        r"info.json: n_classes 1000000000 is more than fmbench supports",
+    ),
     # unknown ids
     "unknown suite": Case(
         "unknown ids",
@@ -350,6 +395,18 @@ CASES: dict[str, Case] = {
     ),
     "model fails to load": Case(
         "misbehaving models", _run(model="badinit.yaml"), r"weights file is corrupt"
+    ),
+    "model calls sys.exit(0) (F9)": Case(
+        "misbehaving models",
+        _run(model="exits.yaml"),
+        r"model 'exits' called sys.exit\(0\) in predict_proba\(\); a model must raise",
+        1,
+    ),
+    "model swallows the timeout (F10)": Case(
+        "misbehaving models",
+        _run("--timeout", "1", model="swallowstimeout.yaml"),
+        r"timed out after 1 s",
+        1,
     ),
     "model returns a 1-D embedding": Case(
         "misbehaving models",
@@ -420,7 +477,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
     monkeypatch.syspath_prepend(str(tmp_path))
     (tmp_path / "matrix_models.py").write_text(MODELS)
     for name in ("Good", "Raises", "Hangs", "NaNs", "Infs", "WrongShape", "WrongLength", "Mutates",
-                 "BadInit", "OneDEmbed"):  # fmt: skip
+                 "BadInit", "OneDEmbed", "Exits", "SwallowsTimeout"):  # fmt: skip
         (tmp_path / f"{name.lower()}.yaml").write_text(
             f'model_id: {name.lower()}\ntype: python_class\nimport_path: "matrix_models:{name}"\n'
         )
@@ -476,6 +533,18 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toy_root: Path) -
     _arrays(tmp_path / "data_short_y", six, np.array([0, 1]))
     _arrays(tmp_path / "data_bad_meta", six, np.array([0, 1] * 3), "site\nA\nB\n")
     _arrays(tmp_path / "data_one_class", six, np.zeros(6, int), meta)
+    _arrays(tmp_path / "data_empty_file", six, np.array([0, 1] * 3), meta)
+    (tmp_path / "data_empty_file" / "X.npy").write_bytes(b"")
+    _arrays(tmp_path / "data_cut_short", six, np.array([0, 1] * 3), meta)
+    whole = (tmp_path / "data_cut_short" / "X.npy").read_bytes()
+    (tmp_path / "data_cut_short" / "X.npy").write_bytes(whole[: len(whole) - 40])
+    for name, labels, n_classes in (
+        ("data_one_declared_class", [0, 1] * 3, 1),
+        ("data_label_7", [0, 1, 0, 1, 0, 7], 2),
+        ("data_billion_classes", [0, 1] * 3, 10**9),
+    ):
+        _arrays(tmp_path / name, six, np.array(labels), meta)
+        (tmp_path / name / "info.json").write_text(json.dumps({"n_classes": n_classes}))
     keep = CliRunner().invoke(cli, _run(out="keep"), obj={})
     assert keep.exit_code == 0, keep.output
     _tampered_copies(tmp_path)

@@ -75,7 +75,22 @@ def test_rank_auroc_and_numpy_f1_match_sklearn_with_ties_and_missing_classes():
     assert m.macro_f1(y3, pred3) == pytest.approx(
         skm.f1_score(y3, pred3, average="macro", zero_division=0.0)
     )
-    pred_extra = np.where(rng.random(300) < 0.1, 5, y3)  # a class only predicted
-    assert m.macro_f1(y3, pred_extra) == pytest.approx(
-        skm.f1_score(y3, pred_extra, average="macro", zero_division=0.0)
+    pred_extra = np.where(rng.random(300) < 0.1, 5, y3)  # a class only predicted: an error
+    assert m.macro_f1(y3, pred_extra) == pytest.approx(  # of the true class, not a class
+        skm.f1_score(y3, pred_extra, labels=np.unique(y3), average="macro", zero_division=0.0)
     )
+
+
+def test_macro_f1_of_a_label_defined_stratum_is_over_its_own_classes():
+    """Issue #19.10: in a stratum made of the common classes, a few cells called a rare class
+    used to add rare classes with F1 0 to the mean (F1 0.590 at accuracy 0.979)."""
+    y = np.repeat([0, 1, 2, 3], 50)  # the "common" stratum: classes 0-3 of 8
+    pred = y.copy()
+    pred[::25] = 7  # 8 of 200 cells called a rare class
+    value = m.macro_f1(y, pred)
+    assert value == pytest.approx(
+        skm.f1_score(y, pred, labels=[0, 1, 2, 3], average="macro", zero_division=0.0)
+    )
+    assert value > 0.97  # before: the mean took class 7's F1 of 0 as a fifth class (0.78)
+    W = np.ones((1, len(y)))
+    assert m.weighted_macro_f1(y, pred, W)[0] == pytest.approx(value)

@@ -112,13 +112,15 @@ def weighted_balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray, W: np.nda
 
 
 def weighted_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Macro F1 over the classes present (true or predicted) in each resample."""
+    """Macro F1 over the classes present in each resample's labels (a prediction of another
+    class is an error of the true class, not a class of its own)."""
     _checked_labels(y_true, y_pred, "macro F1")
     classes = np.union1d(np.unique(y_true), np.unique(y_pred))
     Y, P = _onehot(y_true, classes), _onehot(y_pred, classes)
     tp = W @ (Y * P)
-    den = W @ Y + W @ P
-    used = den > 0
+    n_true = W @ Y
+    den = n_true + W @ P
+    used = n_true > 0
     f1 = np.where(used, _safe_divide(2 * tp, den), 0.0)
     f1 = np.nan_to_num(f1)
     return _safe_divide(f1.sum(axis=1), used.sum(axis=1) * 1.0)
@@ -222,8 +224,16 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Unweighted mean F1 over the classes present in y_true or predicted (a class never
-    predicted scores 0)."""
+    """Unweighted mean F1 over the classes present in y_true (a class never predicted scores 0;
+    predictions of a class absent from y_true count only as errors of the true classes, so a
+    group of a label-defined stratum is scored on its own classes). Equal to scikit-learn's
+    ``f1_score(y_true, y_pred, labels=np.unique(y_true), average="macro")``.
+
+    Example:
+        >>> import numpy as np
+        >>> round(macro_f1(np.array([0, 0, 1, 1]), np.array([0, 0, 1, 2])), 4)  # no class 2 here
+        0.8333
+    """
     return _once(weighted_macro_f1, y_true, y_pred, "macro F1 needs at least one sample")
 
 
