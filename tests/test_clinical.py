@@ -433,6 +433,27 @@ def test_eval_yaml_is_schema_valid_and_deterministic(probe_runs: tuple[Path, Pat
     assert blocks[0]["youden"]["sensitivity"]["interval"] is not None
 
 
+def test_clinical_block_reads_back_typed_and_unchanged(probe_runs: tuple[Path, Path]) -> None:
+    from fmbench.results.eval_file import dump_yaml
+    from fmbench.results.records import EvalDocument
+
+    text = (probe_runs[0] / "eval.yaml").read_text()
+    doc = yaml.safe_load(text)
+    typed = EvalDocument.from_dict(doc)
+    assert dump_yaml(typed.to_dict()) == text  # same keys, order and nulls
+    written = doc["benchmarks"][0]["clinical"]
+    block = typed.benchmarks.records[0].clinical
+    assert block is not None and block.defined and not block.extra
+    assert block.operating_point is not None and block.operating_point.sensitivity is not None
+    sensitivity = written["operating_point"]["sensitivity"]
+    assert block.operating_point.sensitivity.value == sensitivity["value"]
+    assert block.operating_point.sensitivity.interval == tuple(sensitivity["interval"])
+    assert block.youden is not None and block.youden.thresholds is not None
+    assert list(block.youden.thresholds) == written["youden"]["thresholds"]
+    assert block.decision_curve is not None and block.decision_curve.net_benefit is not None
+    assert len(block.decision_curve.net_benefit) == 99
+
+
 def test_run_in_a_subprocess_writes_the_clinical_block(toy_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "fmbench", "run", "--suite", "SUITE-TOY-PROBE", "--model",

@@ -20,7 +20,7 @@ from fmbench.cli import cli
 from fmbench.data.toy_files import write_array_dataset
 from fmbench.plugin_system.registry import build_registry
 from fmbench.plugin_system.specs import ProbeSpec
-from fmbench.results.eval_file import schema_errors, verify_digest
+from fmbench.results.eval_file import dump_yaml, schema_errors, verify_digest
 
 MODELS = textwrap.dedent(
     """
@@ -89,6 +89,15 @@ def test_run_robustness_writes_a_valid_eval_report_and_plots(workdir: Path) -> N
     assert block["probes"]["noise"]["levels"] == [0.0, 0.3, 1.0, 3.0]
     assert doc["metrics"]["robustness_score"] == block["robustness_score"]
     assert doc["metrics"]["noise_rAUC"] == block["probes"]["noise"]["performance"]["relative_rAUC"]
+    typed = fmbench.read_eval(workdir / "out" / "eval.yaml")  # same YAML text back
+    assert dump_yaml(typed.to_dict()) == (workdir / "out" / "eval.yaml").read_text()
+    typed_block = (typed.robustness or {})["robustness_testing"]
+    assert typed_block.resources is not None and typed_block.resources.wall_time_s is not None
+    noise = typed_block.probes["noise"].resources
+    assert (
+        noise is not None
+        and noise.model_inputs == block["probes"]["noise"]["resources"]["model_inputs"]
+    )
     report = (workdir / "out" / "report.md").read_text()
     assert "## Robustness" in report
     assert "| noise |" in report

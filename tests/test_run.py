@@ -11,7 +11,8 @@ from fmbench.errors import ModelError, ResultsError
 from fmbench.models.config import read_model_config
 from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import SuiteEntry, SuiteSpec
-from fmbench.results.eval_file import read_eval, strip_timing, verify_digest
+from fmbench.results.eval_file import dump_yaml, read_eval, strip_timing, verify_digest
+from fmbench.results.records import EvalDocument
 from fmbench.running.suite_run import RunOptions, run_suite
 
 
@@ -58,6 +59,13 @@ def test_eval_yaml_has_upstream_and_new_fields(core_registry, toy_root, model_di
     assert res["model_inputs"] == 200  # every sample went to the model exactly once
     assert verify_digest(doc)
     assert result.document.to_dict() == doc
+    # the typed blocks read back the same YAML text, keys in their order, nulls kept
+    typed = EvalDocument.from_dict(doc)
+    assert dump_yaml(typed.to_dict()) == (model_dir / "out" / "eval.yaml").read_text()
+    resources = typed.benchmarks["BM-TOY-CLASS"].resources
+    assert resources is not None and resources.model_inputs == 200
+    assert resources.phases_s == res["phases_s"] and typed.resources is not None
+    assert typed.resources.wall_time_s == doc["resources"]["wall_time_s"]
 
 
 def test_site_effect_shows_in_strata(core_registry, toy_root, model_dir):

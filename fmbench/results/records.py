@@ -7,9 +7,19 @@ reading an ``eval.yaml`` gives the same records back (:func:`fmbench.read_eval`)
 ``metrics`` are plain numbers there, with their intervals, chance levels and reasons in sibling
 blocks; here they are one :class:`MetricValue` per metric.
 
-Blocks whose inside is descriptive rather than read by code (clinical operating points,
-stratified tables, curves, provenance, resources) stay mappings, and keys a record does not
-know (a newer schema, a plugin's addition) are kept in ``extra``, so nothing read is lost.
+The ``resources`` blocks (:class:`~fmbench.results.resources.Resources`) and a benchmark's
+``clinical`` block (:class:`~fmbench.results.clinical.ClinicalResult`) are typed blocks
+structured and unstructured with cattrs (:mod:`fmbench.results.blocks`). Blocks whose inside
+is descriptive rather than read by code (stratified tables, curves, provenance) stay
+mappings, and keys a record does not know (a newer schema, a plugin's addition) are kept in
+``extra``, so nothing read is lost; ``layout`` remembers where the typed blocks sat among them,
+so the written YAML keeps its key order.
+
+The records of this module keep hand-written ``from_dict``/``to_dict``: their on-disk layout
+is not one key per field (a benchmark's metric values, intervals, chance levels and reasons
+are four sibling blocks folded into one :class:`MetricValue` per metric; ``benchmarks`` is a
+list keyed by id here; some keys are written even when null and others only when set),
+which a generated cattrs hook would not express more simply.
 
 Example:
     >>> record = BenchmarkResult.from_dict({
@@ -36,6 +46,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import attrs
+
+from fmbench.results.clinical import ClinicalResult
+from fmbench.results.resources import Resources
 
 __all__ = [
     "BenchmarkResult",
@@ -122,14 +135,57 @@ class _Record:
 
     #: on-disk keys this record reads into its own fields (others go to ``extra``)
     KEYS: ClassVar[tuple[str, ...]] = ()
+    #: typed blocks written among the ``extra`` keys, where ``layout`` places them
+    BLOCKS: ClassVar[tuple[str, ...]] = ()
 
     extra: Mapping[str, Any]
+    layout: tuple[str, ...]
 
     @classmethod
     def _split(cls, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         known = {k: v for k, v in data.items() if k in cls.KEYS}
         extra = {k: v for k, v in data.items() if k not in cls.KEYS}
         return known, extra
+
+    @classmethod
+    def _layout(cls, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """The order of the keys written after the record's own (extra keys and blocks)."""
+        return tuple(k for k in data if k not in cls.KEYS)
+
+    def _tail(self, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The extra keys and the typed blocks, in the order they were read (a record built
+        in code: the extra keys, then the blocks)."""
+        blocks = {
+            name: block.to_dict()
+            for name in self.BLOCKS
+            if (block := getattr(self, name)) is not None
+        }
+        order = [*self.layout, *self.extra, *blocks]
+        out: dict[str, Any] = {}
+        for key in order:
+            if key in out or key in skip:
+                continue
+            if key in self.extra:
+                out[key] = self.extra[key]
+            elif key in blocks:
+                out[key] = blocks[key]
+        return out
+
+
+def _block(cls: type[Any], extra: dict[str, Any], key: str) -> Any:
+    """Take block ``key`` out of ``extra`` as a typed ``cls`` (a value that is not a
+    mapping stays in ``extra``, as written)."""
+    value = extra.get(key)
+    if not isinstance(value, Mapping):
+        return None
+    del extra[key]
+    return cls.from_dict(value)
+
+
+def _resources(value: Any) -> Resources | None:
+    if value is None or isinstance(value, Resources):
+        return value
+    return Resources.from_dict(value)
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:
@@ -146,6 +202,7 @@ class BenchmarkResult(_Record):
         "status", "error", "primary_metric", "metrics", "metrics_undefined", "chance",
         "intervals", "intervals_undefined",
     )  # fmt: skip
+    BLOCKS: ClassVar[tuple[str, ...]] = ("clinical", "resources")
 
     benchmark_id: str
     status: Status = attrs.field(converter=_status)
@@ -157,9 +214,16 @@ class BenchmarkResult(_Record):
     error: str | None = None
     primary: PrimaryMetric | None = None
     metrics: Mapping[str, MetricValue] = attrs.field(factory=dict)
-    #: the rest of the record as written (interval_method, stratified, clinical, data,
-    #: resources, protocol_details...), in its order
+    #: the operating points, fixed points, subgroup gaps... (classification benchmarks
+    #: that declare them)
+    clinical: ClinicalResult | None = None
+    #: time, throughput and memory of this benchmark
+    resources: Resources | None = attrs.field(default=None, converter=_resources)
+    #: the rest of the record as written (interval_method, stratified, data,
+    #: protocol_details...), in its order
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    #: the order of the keys after the record's own, as read (places clinical and resources)
+    layout: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -195,6 +259,7 @@ class BenchmarkResult(_Record):
             for name in names
         }
         primary = known.get("primary_metric")
+        layout = cls._layout(data)
         return cls(
             benchmark_id=str(known["benchmark_id"]),
             status=known["status"],
@@ -206,7 +271,10 @@ class BenchmarkResult(_Record):
             error=known.get("error"),
             primary=None if primary is None else PrimaryMetric(**primary),
             metrics=metrics,
+            clinical=_block(ClinicalResult, extra, "clinical"),
+            resources=_block(Resources, extra, "resources"),
             extra=extra,
+            layout=layout,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -234,7 +302,7 @@ class BenchmarkResult(_Record):
         no_ci = {n: m.ci_reason for n, m in self.metrics.items() if m.ci_reason is not None}
         if no_ci:
             out["intervals_undefined"] = no_ci
-        for key, value in self.extra.items():
+        for key, value in self._tail().items():
             out.setdefault(key, value)
         return out
 
@@ -244,12 +312,16 @@ class ProbeResult(_Record):
     """One robustness probe on one benchmark: its curves and chance-relative rAUC."""
 
     KEYS: ClassVar[tuple[str, ...]] = ("status", "levels", "error")
+    BLOCKS: ClassVar[tuple[str, ...]] = ("resources",)
 
     status: Status = attrs.field(converter=_status)
     levels: tuple[float, ...] = attrs.field(default=(), converter=tuple)
     error: str | None = None
-    #: performance and stability curves, unit, resources... as written
+    #: time spent perturbing and in the model, inputs scored and reused
+    resources: Resources | None = attrs.field(default=None, converter=_resources)
+    #: performance and stability curves, unit... as written
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    layout: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def relative_rauc(self) -> float | None:
@@ -264,13 +336,15 @@ class ProbeResult(_Record):
             status=known["status"],
             levels=known.get("levels") or (),
             error=known.get("error"),
+            resources=_block(Resources, extra, "resources"),
             extra=extra,
+            layout=cls._layout(data),
         )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status.value, "levels": list(self.levels)}
         _put(out, "error", self.error)
-        for key, value in self.extra.items():
+        for key, value in self._tail().items():
             out.setdefault(key, value)
         return out
 
@@ -283,6 +357,7 @@ class RobustnessResult(_Record):
         "benchmark_id", "dataset_id", "status", "error", "robustness_score",
         "robustness_score_reason", "probes",
     )  # fmt: skip
+    BLOCKS: ClassVar[tuple[str, ...]] = ("resources",)
 
     status: Status = attrs.field(converter=_status)
     benchmark_id: str | None = None
@@ -291,8 +366,11 @@ class RobustnessResult(_Record):
     robustness_score: float | None = None
     robustness_score_reason: str | None = None
     probes: Mapping[str, ProbeResult] = attrs.field(factory=dict)
-    #: primary_metric (clean and chance values), definition, n_test, seed, resources...
+    #: wall time of all the probes
+    resources: Resources | None = attrs.field(default=None, converter=_resources)
+    #: primary_metric (clean and chance values), definition, n_test, seed...
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    layout: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RobustnessResult:
@@ -305,7 +383,9 @@ class RobustnessResult(_Record):
             robustness_score=known.get("robustness_score"),
             robustness_score_reason=known.get("robustness_score_reason"),
             probes={k: ProbeResult.from_dict(v) for k, v in (known.get("probes") or {}).items()},
+            resources=_block(Resources, extra, "resources"),
             extra=extra,
+            layout=cls._layout(data),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -314,15 +394,13 @@ class RobustnessResult(_Record):
         _put(out, "dataset_id", self.dataset_id)
         out["status"] = self.status.value
         _put(out, "error", self.error)
-        extra = dict(self.extra)
-        if "primary_metric" in extra:
-            out["primary_metric"] = extra.pop("primary_metric")
+        if "primary_metric" in self.extra:
+            out["primary_metric"] = self.extra["primary_metric"]
         if self.error is None or self.robustness_score is not None:
             out["robustness_score"] = self.robustness_score
         _put(out, "robustness_score_reason", self.robustness_score_reason)
-        for key, value in extra.items():
-            if key != "probes":
-                out.setdefault(key, value)
+        for key, value in self._tail(skip=("primary_metric", "probes")).items():
+            out.setdefault(key, value)
         out["probes"] = {name: probe.to_dict() for name, probe in self.probes.items()}
         return out
 
@@ -402,7 +480,7 @@ class EvalDocument(_Record):
     robustness: Mapping[str, RobustnessResult] | None = None
     determinism: Mapping[str, Any] | None = None
     provenance: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
-    resources: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    resources: Resources | None = attrs.field(default=None, converter=_resources)
     digest: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
@@ -414,6 +492,8 @@ class EvalDocument(_Record):
     def from_dict(cls, data: Mapping[str, Any]) -> EvalDocument:
         """The records of an eval document read from YAML (or built as a dict)."""
         known, extra = cls._split(data)
+        if not isinstance(known.get("resources", {}), Mapping):  # kept as written
+            extra["resources"] = known.pop("resources")
         benchmarks = [BenchmarkResult.from_dict(b) for b in known.get("benchmarks") or []]
         robustness = known.get("robustness")
         return cls(
@@ -432,7 +512,7 @@ class EvalDocument(_Record):
             else {k: RobustnessResult.from_dict(v) for k, v in robustness.items()},
             determinism=known.get("determinism"),
             provenance=known.get("provenance"),
-            resources=known.get("resources"),
+            resources=_block(Resources, known, "resources"),
             digest=known.get("digest"),
             extra=extra,
         )
@@ -457,8 +537,8 @@ class EvalDocument(_Record):
             out["robustness"] = {k: r.to_dict() for k, r in self.robustness.items()}
         _put(out, "determinism", None if self.determinism is None else dict(self.determinism))
         out["provenance"] = dict(self.provenance)
-        if self.resources:
-            out["resources"] = dict(self.resources)
+        if self.resources is not None:
+            out["resources"] = self.resources.to_dict()
         for key, value in self.extra.items():
             out.setdefault(key, value)
         _put(out, "digest", None if self.digest is None else dict(self.digest))
