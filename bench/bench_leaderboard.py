@@ -36,7 +36,7 @@ def _robustness_block() -> dict:
     import yaml
 
     path = sorted(
-        glob.glob(str(Path(__file__).resolve().parents[1] / "evals" / "ROBUSTNESS-*.yaml"))
+        glob.glob(str(Path(__file__).resolve().parents[1] / "evals" / "SUITE-ROBUSTNESS-*.yaml"))
     )[0]
     blocks = yaml.safe_load(Path(path).read_text())["robustness"]
     return dict(next(iter(blocks.values())), robustness_score=0.8)

@@ -270,3 +270,22 @@ def test_without_yaml_rs_everything_goes_to_the_exact_reader(monkeypatch):
     monkeypatch.setattr(yaml_reading, "_yaml_rs", missing)
     assert fast_decline_reason("a: 1\n") == ("yaml-rs is not installed", None)
     assert load_exact("a: 1\n") == {"a": 1}
+
+
+def test_always_quoted_agrees_with_its_regex() -> None:
+    """``_always_quoted`` scans with str.find; it must answer as the regex it replaced."""
+    import random
+    import re
+
+    from fmbench.results.yaml_reading import _always_quoted
+
+    rng = random.Random(7)
+    alphabet = ["yes", "no", "1:30", "'", " ", "\n", ":", "-", "a", "2025-01-01", "x y"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        value = rng.choice(["yes", "no", "1:30", "2025-01-01", "a", "x y"])
+        if any(ch.isspace() for ch in value):
+            expected = False
+        else:
+            expected = re.search(r"(?<!\S)" + re.escape(value) + r"(?![^\s:])", text) is None
+        assert _always_quoted(value, text) == expected, (value, text)

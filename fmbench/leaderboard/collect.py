@@ -160,7 +160,7 @@ def read_one(display: str, path: Path, registry: Registry | None) -> EvalFile | 
             kind="skipped",
         )
     try:
-        findings = check_eval(doc, registry, digest_verified=verified)
+        findings = check_eval(doc, registry, digest_verified=verified, local_paths=False)
         if not any(f.message.startswith("schema: ") for f in findings):
             findings += check_predictions_beside(path, doc, registry)
     except Exception as exc:  # a check that trips over hostile content rejects the file

@@ -51,6 +51,7 @@ __all__ = [
     "read_document",
     "read_eval",
     "read_eval_verified",
+    "results_sha256",
     "schema_errors",
     "strip_timing",
     "verify_digest",
@@ -77,37 +78,55 @@ TIMING_FIELDS = (
 )
 
 
-def _drop(doc: Any, parts: list[str]) -> None:
-    if not parts:
-        return
-    head, rest = parts[0], parts[1:]
-    if head == "*":
-        items = (
-            doc if isinstance(doc, list) else list(doc.values()) if isinstance(doc, dict) else []
-        )
-        for item in items:
-            _drop(item, rest)
-        return
-    if isinstance(doc, dict) and head in doc:
-        if rest:
-            _drop(doc[head], rest)
-        else:
-            del doc[head]
+def _without(node: Any, paths: list[list[str]]) -> Any:
+    """``node`` with the fields at ``paths`` left out ("*" = any key or item); only the
+    containers on those paths are copied, everything else is shared with ``node``."""
+    if not paths:
+        return node
+    if isinstance(node, list):
+        tails = [rest for head, *rest in paths if head == "*" and rest]
+        return [_without(item, tails) for item in node] if tails else node
+    if not isinstance(node, dict):
+        return node
+    heads = {head for head, *_ in paths}
+    if "*" not in heads and heads.isdisjoint(node):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key not in heads and "*" not in heads:
+            out[key] = value
+            continue
+        matching = [rest for head, *rest in paths if head in ("*", key)]
+        if any(not rest for rest in matching):
+            continue  # the field itself is left out
+        out[key] = _without(value, matching)
+    return out
 
 
 def strip_timing(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``doc`` without the timing fields (for comparing two runs)."""
-    copied = copy.deepcopy(dict(doc))
-    for path in TIMING_FIELDS:
-        _drop(copied, path.split("."))
-    return copied
+    """``doc`` without the timing fields (for comparing two runs); ``doc`` is not changed,
+    and the parts of it that hold no timing field are shared, not copied.
+
+    Example:
+        >>> strip_timing({"eval_id": "x", "benchmarks": [{"resources": {}, "metrics": {"A": 1}}]})
+        {'benchmarks': [{'metrics': {'A': 1}}]}
+    """
+    result: dict[str, Any] = _without(dict(doc), [path.split(".") for path in TIMING_FIELDS])
+    return result
+
+
+def results_sha256(doc: Mapping[str, Any]) -> str:
+    """The SHA-256 of the document's content without its digest and timing fields: equal for
+    two runs with the same inputs and seed (``digest.results_sha256``)."""
+    body = {k: v for k, v in doc.items() if k != "digest"}
+    return hashlib.sha256(canonical_json(strip_timing(body))).hexdigest()
 
 
 def with_digest(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``doc`` with a ``digest`` block added (replacing any old one)."""
     body = {k: v for k, v in doc.items() if k != "digest"}
     full = hashlib.sha256(canonical_json(body)).hexdigest()
-    reproducible = hashlib.sha256(canonical_json(strip_timing(body))).hexdigest()
+    reproducible = results_sha256(body)
     return {
         **body,
         "digest": {"algorithm": "sha256", "sha256": full, "results_sha256": reproducible},

@@ -43,14 +43,14 @@ METRIC_TOLERANCE = 2e-6
 
 def check_results_sha256(doc: Mapping[str, Any]) -> list[Finding]:
     """An error when ``digest.results_sha256`` (if present) does not match the content."""
-    from fmbench.results.eval_file import with_digest
+    from fmbench.results.eval_file import results_sha256
     from fmbench.results.findings import Finding
 
     digest = doc.get("digest")
     stated = digest.get("results_sha256") if isinstance(digest, Mapping) else None
     if stated is None:
         return []
-    if with_digest(doc)["digest"]["results_sha256"] == stated:
+    if results_sha256(doc) == stated:
         return []
     return [
         Finding(

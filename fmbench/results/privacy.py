@@ -21,6 +21,8 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 __all__ = ["is_local_path", "public_command", "public_path", "public_text"]
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+#: ``~``, ``~/x`` or ``~user/x`` (not ``~5``, an approximate number)
+_HOME = re.compile(r"^~([\w.-]*[\\/]|$)")
 
 
 def is_local_path(value: str) -> bool:
@@ -29,10 +31,12 @@ def is_local_path(value: str) -> bool:
     Example:
         >>> is_local_path("/tmp/x"), is_local_path("results/run"), is_local_path("../x")
         (True, False, True)
+        >>> is_local_path("~/data"), is_local_path("~alice/x"), is_local_path("~5")
+        (True, True, False)
     """
     if not value:
         return False
-    if value.startswith(("/", "~", "\\\\")) or _WINDOWS_DRIVE.match(value):
+    if value.startswith(("/", "\\\\")) or _WINDOWS_DRIVE.match(value) or _HOME.match(value):
         return True
     parts = re.split(r"[\\/]", value)
     return ".." in parts

@@ -7,7 +7,9 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,10 +248,18 @@ def _local_paths(value: Any, where: str) -> Iterator[tuple[str, str]]:
                 yield where, word
 
 
+#: Where a local path could start in a JSON text: ``/x``, ``~``, ``C:\\`` or ``../`` after a
+#: quote, a space or an opening bracket (a prefilter: the words are then checked one by one).
+_PATH_START = re.compile(r"""(?:^|[\s"'(\[{,=])(?:/[\w.~-]|~|[A-Za-z]:[\\/]|\.\.[\\/])""")
+
+
 def _check_local_paths(doc: Mapping[str, Any]) -> list[Finding]:
     """A file meant to be shared that names a local path (absolute, ``~`` or ``..``) shows
     where it was made: warn, naming the fields (what this fmbench writes names none)."""
-    found = list(_local_paths({k: v for k, v in doc.items() if k != "digest"}, ""))
+    body = {k: v for k, v in doc.items() if k != "digest"}
+    if not _PATH_START.search(json.dumps(body, default=str)):  # the usual case, in one pass
+        return []
+    found = list(_local_paths(body, ""))
     if not found:
         return []
     fields = ", ".join(dict.fromkeys(field for field, _ in found[:3]))
@@ -264,12 +274,18 @@ def _check_local_paths(doc: Mapping[str, Any]) -> list[Finding]:
 
 
 def check_eval(
-    doc: Mapping[str, Any], registry: Registry | None, *, digest_verified: bool = False
+    doc: Mapping[str, Any],
+    registry: Registry | None,
+    *,
+    digest_verified: bool = False,
+    local_paths: bool = True,
 ) -> list[Finding]:
     """Schema, digest, known benchmarks and versions, values in range, chance comparisons.
 
     ``digest_verified``: the reader already checked the digest against this document
     (:func:`fmbench.results.eval_file.read_eval_verified`), so it is not hashed again.
+    ``local_paths``: warn about local paths in the file (for its submitter; the leaderboard,
+    which shows no such warning, skips it).
     """
     findings = [Finding("error", f"schema: {m}") for m in schema_errors(doc)]
     if findings:
@@ -297,7 +313,8 @@ def check_eval(
         )
     if registry is not None:
         findings += _check_suite(doc, registry)
-    findings += _check_local_paths(doc)
+    if local_paths:
+        findings += _check_local_paths(doc)
     findings += _check_resources("", doc.get("resources"))
     for record in doc.get("benchmarks", []):
         bid = record.get("benchmark_id")

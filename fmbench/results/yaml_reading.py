@@ -400,7 +400,16 @@ def _always_quoted(value: str, text: str) -> bool:
     whitespace is written as exactly that word in block YAML; a quoted one follows a quote."""
     if any(ch.isspace() for ch in value):
         return False
-    return re.search(r"(?<!\S)" + re.escape(value) + r"(?![^\s:])", text) is None
+    # the regex (?<!\S)value(?![^\s:]), without compiling a pattern per value
+    start = text.find(value)
+    while start != -1:
+        end = start + len(value)
+        before_ok = start == 0 or text[start - 1].isspace()
+        after_ok = end == len(text) or text[end].isspace() or text[end] == ":"
+        if before_ok and after_ok:
+            return False
+        start = text.find(value, start + 1)
+    return True
 
 
 def load_fast(
