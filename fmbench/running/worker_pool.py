@@ -123,6 +123,7 @@ class _Worker:
     connection: Connection
     index: int | None = None
     deadline: float | None = None
+    released: bool = False  # told to exit (sent None)
 
 
 def run_in_workers(
@@ -160,6 +161,7 @@ def run_in_workers(
 
     def assign(worker: _Worker) -> None:
         if not waiting:
+            _release(worker)  # nothing left for it: it exits while the others finish
             return
         index = waiting.popleft()
         worker.index, worker.deadline = index, None
@@ -190,6 +192,9 @@ def run_in_workers(
             for worker in busy:
                 _step(worker, ready, finish, assign, retire, kill_after)
     finally:
+        for worker in workers:  # all asked first, so that they exit side by side
+            if worker.index is None:
+                _release(worker)
         for worker in list(workers):
             _stop(worker)
 
@@ -231,12 +236,20 @@ def _step(
         retire(worker, WorkerLost(killed_after=kill_after))
 
 
+def _release(worker: _Worker) -> None:
+    """Ask an idle worker to exit (once); it is joined later by :func:`_stop`."""
+    if worker.released:
+        return
+    worker.released = True
+    with contextlib.suppress(OSError, ValueError):
+        worker.connection.send(None)
+
+
 def _stop(worker: _Worker) -> None:
     """End a worker process: asked nicely when idle, killed when busy or deaf."""
     process = worker.process
     if process.is_alive() and worker.index is None:
-        with contextlib.suppress(OSError, ValueError):
-            worker.connection.send(None)
+        _release(worker)
         process.join(2)
     if process.is_alive():
         process.kill()
