@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,10 @@ def model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a subprocess that a test sends Ctrl-C: SIGINT as a user's shell
+    delivers it. A test run started in the background (CI scripts, ``cmd &``) passes SIGINT on
+    ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

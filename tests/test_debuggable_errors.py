@@ -32,6 +32,8 @@ from fmbench.cli import cli
 from fmbench.plugin_system.registry import get_registry
 from fmbench.testing import make_fake_distribution
 
+from .conftest import default_sigint
+
 MODELS = textwrap.dedent(
     """
     import os
@@ -122,13 +124,6 @@ CLASSES = ("Base", "Raises", "Exits", "ExitsWhileLoading", "KillsItsProcess",
 #: Two quick benchmarks (both zero_shot with --protocol zero_shot), so that one can fail and
 #: the other must still run.
 TWO = ("--suite", "two.yaml", "--protocol", "zero_shot")
-
-
-def default_sigint() -> None:
-    """In the child: Ctrl-C as a user's shell delivers it. A process started in the background
-    (CI scripts, ``cmd &``) inherits SIGINT ignored, and Python then never raises
-    KeyboardInterrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

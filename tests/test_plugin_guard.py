@@ -27,6 +27,8 @@ from fmbench.plugin_system.registry import build_registry, get_registry
 from fmbench.plugin_system.specs import ProbeSpec
 from fmbench.testing import make_fake_distribution
 
+from .conftest import default_sigint
+
 GOOD_HOOK = """
 import fmbench
 
@@ -266,13 +268,6 @@ def test_plugins_list_json_stays_valid_json_in_a_real_process(site: Path, tmp_pa
     assert listed["fmbench-e2e-spin"]["error"].startswith("still running after 1 s")
     assert listed["fmbench-e2e-print"]["status"] == "loaded"
     assert "{not json" in listed["fmbench-e2e-print"]["notes"][0]
-
-
-def default_sigint() -> None:
-    """In the child: Ctrl-C as a user's shell delivers it. A process started in the background
-    (CI scripts, ``cmd &``) inherits SIGINT ignored, and Python then never raises
-    KeyboardInterrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")

@@ -11,6 +11,8 @@ from fmbench_genomics import plugin
 from fmbench.plugin_system.registry import Registry, build_registry
 from fmbench.plugin_system.specs import DatasetSpec
 
+#: the model configs the package ships (fmbench_genomics/definitions/models)
+CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_genomics" / "definitions" / "models"
 REAL_FILES = {"h5ad": "10x_pbmc68k_reduced.h5ad", "vcf": "1kg.vcf.gz"}
 
 

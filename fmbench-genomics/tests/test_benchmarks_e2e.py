@@ -14,8 +14,6 @@ from fmbench.plugin_system.registry import Registry
 from fmbench.plugin_system.specs import BenchmarkSpec, MetricSpec
 from fmbench.running.suite_run import RunOptions, evaluate_benchmark
 
-CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_genomics" / "definitions" / "models"
-
 
 def run(
     registry: Registry,

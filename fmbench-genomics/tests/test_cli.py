@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 
-CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_genomics" / "definitions" / "models"
+from .conftest import CONFIGS
+
 HEAVY = ("anndata", "sklearn", "scipy", "pandas", "h5py")
 
 

@@ -29,15 +29,11 @@ from fmbench.cli import cli
 from fmbench.data import fetch
 from fmbench.testing_wheels import local_pip_env, write_wheel
 
+from .conftest import CONFIGS
+
 pytest.importorskip("anndata", reason="the PBMC files are h5ad (pip install anndata)")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_genomics"
-    / "definitions"
-    / "models"
-    / "expression.yaml"
-)
+CONFIG = CONFIGS / "expression.yaml"
 DOWNLOADS = Path("DS-PBMC68K") / "1" / "downloads"
 
 

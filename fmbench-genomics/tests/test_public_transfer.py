@@ -39,16 +39,12 @@ from fmbench.errors import DataError
 from fmbench.testing_http import LocalFileServer
 from fmbench.testing_wheels import local_pip_env, write_wheel
 
+from .conftest import CONFIGS
+
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
 anndata = pytest.importorskip("anndata", reason="the PBMC files are h5ad (pip install anndata)")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_genomics"
-    / "definitions"
-    / "models"
-    / "expression.yaml"
-)
+CONFIG = CONFIGS / "expression.yaml"
 #: 68k label -> the PBMC 3k label the stand-in file gives those cells.
 AS_3K = {
     "CD19+ B": "B cells",

@@ -20,13 +20,9 @@ from click.testing import CliRunner
 
 from fmbench.cli import cli
 
-KMER = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_genomics"
-    / "definitions"
-    / "models"
-    / "kmer.yaml"
-)
+from .conftest import CONFIGS
+
+KMER = CONFIGS / "kmer.yaml"
 CLASSES = {"promoter": 0.50, "background": 0.42}  # GC content of each class
 SIZES = {"train": 40, "test": 30}  # per class
 

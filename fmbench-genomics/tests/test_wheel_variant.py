@@ -23,13 +23,9 @@ from fmbench.cli import cli
 from fmbench.data import fetch
 from fmbench.data.dataset import load_array_folder
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_genomics"
-    / "definitions"
-    / "models"
-    / "genotype.yaml"
-)
+from .conftest import CONFIGS
+
+CONFIG = CONFIGS / "genotype.yaml"
 
 
 def invoke(*args: str) -> Any:

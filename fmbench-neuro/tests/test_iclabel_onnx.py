@@ -24,7 +24,8 @@ from fmbench.models.handle import load_model  # noqa: E402
 from fmbench.plugin_system.specs import SuiteSpec  # noqa: E402
 from fmbench.running.suite_run import RunOptions, run_suite  # noqa: E402
 
-CONFIGS = Path(__file__).resolve().parents[1] / "fmbench_neuro" / "definitions" / "models"
+from .conftest import CONFIGS  # noqa: E402
+
 ICLABEL_ONNX_SHA256 = "b7dc72bc3fa5960b2843fc6d5ba60add842b0a240c6371598be09b595182c04b"
 FEED = "fmbench_neuro.iclabel:onnx_input_feed"
 RNG = np.random.default_rng(0)

@@ -32,15 +32,11 @@ from fmbench.cli import cli
 from fmbench.errors import DataError
 from fmbench.testing_http import LocalFileServer
 
+from .conftest import CONFIGS
+
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench-core[fetch]')")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_neuro"
-    / "definitions"
-    / "models"
-    / "eeg_bandpower.yaml"
-)
+CONFIG = CONFIGS / "eeg_bandpower.yaml"
 CHANNELS = ["Fc5.", "Cz..", "O1..", "Oz.."]
 FS = 160.0
 SUBJECTS = [f"S{i:03d}" for i in range(1, 7)]

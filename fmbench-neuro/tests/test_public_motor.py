@@ -34,15 +34,11 @@ from fmbench.cli import cli
 from fmbench.errors import DataError
 from fmbench.testing_http import LocalFileServer
 
+from .conftest import CONFIGS
+
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_neuro"
-    / "definitions"
-    / "models"
-    / "eeg_bandpower.yaml"
-)
+CONFIG = CONFIGS / "eeg_bandpower.yaml"
 CHANNELS = ["Fc5.", "C3..", "Cz..", "C4.."]
 SUBJECTS = [f"S{i:03d}" for i in range(1, 7)]
 RUNS = ("R04", "R08", "R12")

@@ -37,15 +37,11 @@ from fmbench.cli import cli
 from fmbench.errors import DataError
 from fmbench.testing_http import LocalFileServer
 
+from .conftest import CONFIGS
+
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_neuro"
-    / "definitions"
-    / "models"
-    / "eeg_bandpower.yaml"
-)
+CONFIG = CONFIGS / "eeg_bandpower.yaml"
 FS = 256
 #: CHB-MIT's labels of the montage (upper case, T7/P7 names, a repeated T8-P8 numbered).
 CHB_LABELS = [c.upper() for c in DOUBLE_BANANA]

@@ -39,15 +39,11 @@ from fmbench.errors import DataError
 from fmbench.plugin_system.specs import BenchmarkSpec, SuiteEntry
 from fmbench.testing_http import LocalFileServer
 
+from .conftest import CONFIGS
+
 pytest.importorskip("pooch", reason="fetching needs pooch (pip install 'fmbench[fetch]')")
 
-CONFIG = (
-    Path(__file__).resolve().parents[1]
-    / "fmbench_neuro"
-    / "definitions"
-    / "models"
-    / "eeg_bandpower.yaml"
-)
+CONFIG = CONFIGS / "eeg_bandpower.yaml"
 FS = 100
 START = datetime.time(22, 15, 0)
 DATE = datetime.date(1989, 4, 24)

@@ -11,13 +11,13 @@ import yaml
 
 from fmbench.plugin_system.specs import DatasetSpec, ModelSpec
 
-MODELS = Path(__file__).resolve().parents[1] / "fmbench_neuro" / "definitions" / "models"
+from .conftest import CONFIGS
 
 
 def test_the_training_set_is_registered_where_the_baseline_reads_it(registry) -> None:
     spec = registry.get(DatasetSpec, "DS-NEURO-EEG-ROBUSTNESS-TRAIN")
     assert spec.data_kind == "synthetic" and spec.n_samples == 100
-    config = yaml.safe_load((MODELS / "eeg_bandpower_classifier.yaml").read_text())
+    config = yaml.safe_load((CONFIGS / "eeg_bandpower_classifier.yaml").read_text())
     assert config["train_data"] == f"toy_data/{spec.toy_path}"
     assert registry.has(ModelSpec, "baseline_eeg_bandpower_lr")
 
