@@ -111,7 +111,7 @@ def test_no_import_cycles_among_the_cores_modules() -> None:
 def test_the_core_is_grouped_into_subpackages() -> None:
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert top == [
-        "__init__", "__main__", "_version", "api", "capabilities", "debugging", "errors", "hashing", "io",
+        "__init__", "__main__", "_version", "api", "cache_folder", "capabilities", "debugging", "errors", "hashing", "io",
         "progress",
         "resource_usage", "testing", "testing_http", "testing_wheels",
     ]  # fmt: skip

@@ -444,3 +444,18 @@ def test_a_failed_runs_folder_is_refused_with_the_resume_advice(workspace: Path)
     assert other.exit_code != 0
     assert "--resume" not in other.output
     assert "already holds results" in other.output
+
+
+def test_output_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    """`fmbench list-benchmarks | head -1`: no "internal error", the status of SIGPIPE."""
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "fmbench", "list-benchmarks"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader goes away before the command (still importing) writes
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 141, stderr
+    assert stderr == ""

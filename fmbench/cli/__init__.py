@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
@@ -98,6 +99,11 @@ class LazyGroup(click.Group):
                 click.echo(hint, err=True)
             ctx.exit(130)
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and _reader_gone():
+                # whoever read the output stopped (`fmbench plugins list | head`): stop
+                # quietly, with the status of a command that SIGPIPE ended
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                ctx.exit(141)
             if debug:
                 raise
             click.echo(f"Error: {_unexpected(exc, (ctx.obj or {}).get('external'))}", err=True)
@@ -148,6 +154,19 @@ def _unexpected(exc: BaseException, external: bool | None) -> str:
     if message.startswith("internal error"):
         return f"{message} (run with --debug for the traceback, and please report it)"
     return f"{message} (run with --debug for the traceback)"
+
+
+def _reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (POSIX: poll reports an
+    error on the writing end)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no real stdout
+        return False
 
 
 def _restore_env(name: str, value: str | None) -> None:

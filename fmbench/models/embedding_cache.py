@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -45,6 +44,7 @@ import attrs
 import numpy as np
 
 from fmbench._version import __version__
+from fmbench.cache_folder import CACHE_ENV, default_cache_dir
 from fmbench.data.toy_files import save_npy
 from fmbench.hashing import json_sha256
 from fmbench.io import atomic_write_text
@@ -62,8 +62,6 @@ __all__ = [
     "open_cache",
 ]
 
-#: Environment variable naming the cache folder (overridden by ``--cache-dir``).
-CACHE_ENV = "FMBENCH_CACHE"
 #: Bumped when the layout or the key's recipe changes, so old entries are never misread.
 CACHE_FORMAT = 1
 #: What a model's ``describe()`` contributes to the key.
@@ -78,20 +76,6 @@ IDENTITY_KEYS = (
     "device",
     "dtype",
 )
-
-
-def default_cache_dir() -> Path:
-    """``$FMBENCH_CACHE``, else the user's cache folder (``~/.cache/fmbench`` on Linux)."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "fmbench"
 
 
 def model_identity(description: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,6 @@ from typing import Any
 
 import attrs
 import cattrs
-import yaml
 
 from fmbench.errors import ConfigError, suggest
 from fmbench.hashing import json_sha256
@@ -38,6 +38,7 @@ from fmbench.plugin_system.specs import (
     SuiteEntry,
     SuiteSpec,
 )
+from fmbench.plugin_system.startup_cache import cached
 
 __all__ = [
     "definition_sha256",
@@ -50,13 +51,17 @@ __all__ = [
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
 
-#: libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one
-SafeYAMLLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def safe_load(text: str) -> Any:
-    """``yaml.safe_load`` with libyaml's safe loader when available (same result, faster)."""
-    return yaml.load(text, Loader=SafeYAMLLoader)  # noqa: S506 - a safe loader
+    """``yaml.safe_load`` with libyaml's safe loader when available (same result, faster).
+
+    PyYAML is imported here, on first use: a command whose definitions all come from the
+    start-up cache (:mod:`fmbench.plugin_system.startup_cache`) never imports it.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:
@@ -76,6 +81,8 @@ def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:
 def load_yaml_text(text: str, source: Path | str) -> Any:
     """:func:`safe_load` of a text read from ``source``; a YAML error is a ConfigError that
     names the source, line and column."""
+    import yaml
+
     try:
         return safe_load(text)
     except yaml.YAMLError as exc:
@@ -367,14 +374,33 @@ def load_definitions(package: str, kind: str, folder: str | None = None) -> list
     """
     parsers = {"benchmarks": parse_benchmark, "suites": parse_suite, "models": parse_model}
     parse = parsers[kind]
-    records = []
-    for source, text in _iter_yaml_files(package, folder or f"definitions/{kind}"):
-        try:
-            data = safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: malformed YAML ({exc})") from None
-        records.append(parse(data, source=source))
-    return records
+    files = list(_iter_yaml_files(package, folder or f"definitions/{kind}"))
+    documents = cached(
+        "definitions",
+        {"pyyaml": _pyyaml_version(), "files": files},
+        lambda: [_parse_yaml(source, text) for source, text in files],
+    )
+    return [parse(data, source=source) for (source, _), data in zip(files, documents, strict=True)]
+
+
+def _parse_yaml(source: str, text: str) -> Any:
+    import yaml
+
+    try:
+        return safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: malformed YAML ({exc})") from None
+
+
+@functools.cache
+def _pyyaml_version() -> str:
+    """The installed PyYAML's version (part of the cache key), read without importing it."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("PyYAML")
+    except metadata.PackageNotFoundError:  # pragma: no cover - PyYAML is a dependency
+        return "unknown"
 
 
 def load_definition_file(path: Path | str) -> BenchmarkSpec | SuiteSpec:

@@ -18,18 +18,22 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 import traceback
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
-from packaging.requirements import InvalidRequirement, Requirement
 
 from fmbench._version import __version__
 from fmbench.plugin_system import hookspecs
 from fmbench.plugin_system.guard import call_guarded, failure_text, output_note, plugin_timeout
+from fmbench.plugin_system.startup_cache import cached
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 __all__ = [
     "BLOCK_ENV",
@@ -44,6 +48,7 @@ __all__ = [
     "new_plugin_manager",
     "plugin_traceback",
     "remember_traceback",
+    "requirement_verdict",
 ]
 
 #: fmbench's own plugins, registered through the same hooks as everybody else's.
@@ -137,6 +142,8 @@ def core_requirement(requires: Iterable[str]) -> Requirement | None:
         >>> core_requirement(['fmbench-core>=9; extra == "test"']) is None
         True
     """
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for text in requires:
         try:
             requirement = Requirement(text)
@@ -157,6 +164,7 @@ def incompatibility(requirement: Requirement | None, version: str = __version__)
     installed core satisfies it.
 
     Example:
+        >>> from packaging.requirements import Requirement
         >>> incompatibility(Requirement("fmbench-core[onnx]>=5"), "0.1.0")
         'requires fmbench-core[onnx] >=5, this is fmbench-core 0.1.0'
         >>> incompatibility(Requirement("fmbench>=0.1,<0.2"), "0.1.0") is None
@@ -171,6 +179,47 @@ def incompatibility(requirement: Requirement | None, version: str = __version__)
         f"requires {requirement.name}{extras} {requirement.specifier}, "
         f"this is fmbench-core {version}"
     )
+
+
+def requirement_verdict(
+    requires: Sequence[str], version: str = __version__
+) -> tuple[str | None, str | None]:
+    """The version range a plugin requires of the core, and why the core at ``version`` does
+    not satisfy it (None when it does): :func:`core_requirement` and :func:`incompatibility`.
+
+    The answer depends only on the plugin's requirement lines, the core's version and what
+    environment markers read (the interpreter and the platform), so it is kept in the
+    start-up cache under those: ``packaging`` is imported only when a plugin's requirements
+    are new.
+
+    Example:
+        >>> requirement_verdict(["numpy>=1", "fmbench-core>=0.1,<0.2"], "0.1.0")
+        ('<0.2,>=0.1', None)
+        >>> requirement_verdict(["fmbench-core>=5"], "0.1.0")
+        ('>=5', 'requires fmbench-core >=5, this is fmbench-core 0.1.0')
+    """
+
+    def decide() -> tuple[str | None, str | None]:
+        requirement = core_requirement(requires)
+        specifier = str(requirement.specifier) or None if requirement else None
+        return specifier, incompatibility(requirement, version)
+
+    uname = getattr(os, "uname", None)
+    if uname is None:  # markers read other sources there (Windows): not cached
+        return decide()
+    environment = {
+        "python": sys.version,
+        "implementation": [sys.implementation.name, list(sys.implementation.version)],
+        "os": os.name,
+        "platform": sys.platform,
+        "uname": list(uname()),
+    }
+    specifier, reason = cached(
+        "requirements",
+        {"requires": list(requires), "core": version, "environment": environment},
+        lambda: list(decide()),
+    )
+    return specifier, reason
 
 
 def load_plugins(
@@ -238,13 +287,13 @@ def load_plugins(
         if wanted is not None and canonical_name(dist_name) not in wanted:
             continue
         version = dist.version if dist is not None else "unknown"
-        requirement = core_requirement(dist.requires or []) if dist is not None else None
+        specifier, reason = requirement_verdict(dist.requires or []) if dist else (None, None)
         info = PluginInfo(
             name=dist_name,
             version=version,
             module=entry_point.value,
             status="loaded",
-            requires_fmbench=str(requirement.specifier) or None if requirement else None,
+            requires_fmbench=specifier,
         )
         infos.append(info)
         if not external or canonical_name(dist_name) in blocked:
@@ -259,7 +308,6 @@ def load_plugins(
                 "(it may import others)"
             )
             continue
-        reason = incompatibility(requirement)
         if reason is not None:
             info.status = "incompatible"
             info.error = reason
