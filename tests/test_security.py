@@ -63,10 +63,12 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path):
 def test_the_eval_fallback_loader_is_a_safe_loader():
     import yaml
 
-    from fmbench.plugin_system.definitions import SafeYAMLLoader as _SafeLoader
+    from fmbench.plugin_system.definitions import safe_yaml_loader
     from fmbench.results.yaml_reading import _CountingLoader
 
-    assert issubclass(_SafeLoader, (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    assert issubclass(
+        safe_yaml_loader(), (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    )
     # eval files: PyYAML's pure-Python safe loader, the one yaml.safe_load uses (#21 F4)
     assert issubclass(_CountingLoader, yaml.SafeLoader)
     assert not issubclass(_CountingLoader, getattr(yaml, "CParser", ()))

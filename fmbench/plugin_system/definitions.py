@@ -60,8 +60,17 @@ def safe_load(text: str) -> Any:
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    SafeYAMLLoader = safe_yaml_loader()
+    return yaml.load(text, Loader=SafeYAMLLoader)  # noqa: S506 - a safe loader
+
+
+def safe_yaml_loader() -> type:
+    """libyaml's safe loader when PyYAML was built with it (several times faster), else the
+    pure one."""
+    import yaml
+
+    loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 def read_yaml(path: Path | str, *, what: str = "YAML file") -> Any:

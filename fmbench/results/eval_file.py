@@ -34,13 +34,6 @@ from fmbench.errors import ConfigError
 from fmbench.hashing import canonical_json
 from fmbench.io import atomic_write_text
 from fmbench.results.records import EvalDocument
-from fmbench.results.yaml_reading import (
-    YAMLLimitError,
-    check_json_shape,
-    load_exact,
-    load_fast,
-    prescan,
-)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -289,6 +282,15 @@ def read_eval_verified(
 ) -> tuple[dict[str, Any], bool]:
     """:func:`read_eval`, and whether its digest is already known to verify (True when the
     fast reader's document was kept, which needs a verified digest; False: not checked)."""
+    # imported here: a run writes eval files and never reads one
+    from fmbench.results.yaml_reading import (
+        YAMLLimitError,
+        check_json_shape,
+        load_exact,
+        load_fast,
+        prescan,
+    )
+
     path = Path(path)
     text = _read_text(path, max_bytes)
     try:
