@@ -192,7 +192,8 @@ def decision_curve_png(benchmark_id: str, curve: Mapping[str, Any]) -> bytes:
     ax.set_ylabel("net benefit")
     ax.set_title(f"{benchmark_id}: decision curve", fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
-    fig.tight_layout()
+    # fixed margins, room for tick labels like -0.025: tight_layout would draw it twice
+    fig.subplots_adjust(left=0.16, right=0.97, bottom=0.12, top=0.93)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
