@@ -34,13 +34,14 @@ def plot_probe(
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global figure state, a lighter import
 
     levels = record["levels"]
     # x is the rAUC's own axis (rank-spaced: each step of the grid equally wide), labelled
     # with the levels, so the area the eye sees is the area the score measures
     x = record.get("severity") or list(range(len(levels)))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2)
     perf = record["performance"]
     values = [float("nan") if v is None else v for v in perf["values"]]
     left.plot(x, values, marker="o", label=perf["metric"])
@@ -63,7 +64,6 @@ def plot_probe(
         ax.legend(fontsize=8)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
