@@ -387,18 +387,9 @@ def load_definitions(package: str, kind: str, folder: str | None = None) -> list
     documents = cached(
         "definitions",
         {"pyyaml": _pyyaml_version(), "files": files},
-        lambda: [_parse_yaml(source, text) for source, text in files],
+        lambda: [load_yaml_text(text, source) for source, text in files],
     )
     return [parse(data, source=source) for (source, _), data in zip(files, documents, strict=True)]
-
-
-def _parse_yaml(source: str, text: str) -> Any:
-    import yaml
-
-    try:
-        return safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: malformed YAML ({exc})") from None
 
 
 @functools.cache
