@@ -7,9 +7,13 @@ The toy data is generated once into a temporary folder; fmbench's modules are co
 bytecode first (as `pip install` does) and one untimed run warms the file cache and the
 start-up cache. `--reference-src FOLDER` alternates each run with the same command run from
 another checkout's source (e.g. `git archive COMMIT | tar -x -C FOLDER`) through PYTHONPATH
-with this virtualenv, so that the machine's load affects both alike.
+with this virtualenv, so that the machine's load affects both alike. `--reference-import
+MODULE` adds a third variant: that source with MODULE imported at start-up (a
+`sitecustomize.py` first on PYTHONPATH), e.g. to tell the cost of an import that a later
+feature needs from the cost of the rest of the code.
 
-Run: .venv/bin/python bench/bench_toy_run.py [--repeat 7] [--reference-src /tmp/old]
+Run: .venv/bin/python bench/bench_toy_run.py [--repeat 7] [--reference-src /tmp/old
+     [--reference-import scipy.special]]
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--reference-src", type=Path, default=None)
+    parser.add_argument("--reference-import", default=None, metavar="MODULE")
     args = parser.parse_args()
     variants = {"this checkout": dict(os.environ)}
     compile_sources(ROOT)
@@ -62,6 +67,12 @@ def main() -> None:
         variants[f"source of {source.name}"] = {**os.environ, "PYTHONPATH": path}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        if args.reference_src is not None and args.reference_import:
+            hook = workdir / "hook"
+            hook.mkdir()
+            (hook / "sitecustomize.py").write_text(f"import {args.reference_import}\n")
+            label = f"source of {source.name} + import {args.reference_import}"
+            variants[label] = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{path}"}
         subprocess.run(
             [sys.executable, "-m", "fmbench", "generate-toy-data", "--only", "DS-TOY-FMRI-CLASS"],
             cwd=workdir, check=True, capture_output=True,

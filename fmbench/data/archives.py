@@ -31,14 +31,16 @@ import contextlib
 import os
 import shutil
 import stat
-import tarfile
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fmbench.errors import DataError
+
+if TYPE_CHECKING:
+    import tarfile
 
 __all__ = ["archive_kind", "safe_extract", "unpacked_name"]
 
@@ -374,6 +376,8 @@ def safe_extract(
     Raises:
         DataError: a member would escape ``dest``, or the archive is unreadable.
     """
+    import tarfile  # here: importing fmbench.data (e.g. for a run) needs no tar support
+
     archive, dest = Path(archive), Path(dest)
     kind = kind or archive_kind(archive)
     if kind not in ("zip", "tar"):
