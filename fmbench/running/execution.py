@@ -18,12 +18,10 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from fmbench.errors import ConfigError
-
-if TYPE_CHECKING:
-    from fmbench.running.worker_pool import WorkerLost
+from fmbench.running.worker_pool import WorkerLost, run_in_workers
 
 __all__ = ["EXECUTORS", "limit_threads", "run_units"]
 
@@ -93,8 +91,6 @@ def run_units(
         for index, payload in enumerate(payloads):
             finish(index, fn(payload))
     elif executor == "processes":
-        from fmbench.running.worker_pool import run_in_workers  # multiprocessing, when needed
-
         run_in_workers(
             fn, payloads, jobs=jobs, finish=finish, on_lost=on_lost or _lost_is_an_error,
             kill_after=kill_after, initializer=_pool_initializer,

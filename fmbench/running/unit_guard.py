@@ -89,12 +89,11 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
     a worker process is still killed by its parent (:mod:`fmbench.running.worker_pool`).
     """
     import signal
-    import sys
     import threading
 
-    pool = sys.modules.get("fmbench.running.worker_pool")
-    if pool is not None:  # a worker of the pool runs it; elsewhere nobody waits to be told
-        pool.mark_timed_start()
+    from fmbench.running.worker_pool import mark_timed_start
+
+    mark_timed_start()
     usable = (
         seconds is not None
         and hasattr(signal, "setitimer")

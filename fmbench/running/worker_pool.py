@@ -29,16 +29,17 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import multiprocessing
 import signal
 import time
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from fmbench.debugging import traceback_text
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 __all__ = ["WorkerLost", "mark_timed_start", "run_in_workers"]
 
@@ -143,6 +144,10 @@ def run_in_workers(
     :func:`mark_timed_start`) gets ``on_lost(index, why)`` as its result. An exception that
     ``fn`` raises is raised here, with the worker's traceback as its cause.
     """
+    # imported here: a run without --jobs loads this module (mark_timed_start), not these
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("spawn")
     waiting = collections.deque(range(len(payloads)))
     workers: list[_Worker] = []
