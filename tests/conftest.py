@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +140,28 @@ def default_sigint() -> None:
     delivers it. A test run started in the background (CI scripts, ``cmd &``) passes SIGINT on
     ignored, and Python then never raises KeyboardInterrupt."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+PLUGINS_LIST_SCRIPT = (
+    "import json, sys\n"
+    "from fmbench.cli import cli\n"
+    "cli.main(['plugins', 'list'], standalone_mode=False, obj={})\n"
+    "print('MODULES=' + json.dumps(sorted(sys.modules)))\n"
+)
+
+
+def plugins_list_in_subprocess(cwd: Path, env: dict[str, str]) -> tuple[str, set[str]]:
+    """``fmbench plugins list`` in a fresh interpreter: what it printed, and the top-level
+    packages it imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", PLUGINS_LIST_SCRIPT],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    printed, _, modules = done.stdout.partition("MODULES=")
+    return printed, {m.split(".")[0] for m in json.loads(modules)}

@@ -23,6 +23,8 @@ from fmbench.plugin_system.registry import build_registry, get_registry
 from fmbench.plugin_system.specs import MetricSpec, ProbeSpec
 from fmbench.testing import make_fake_distribution
 
+from .conftest import plugins_list_in_subprocess
+
 GOOD_PLUGIN = """
 import fmbench
 
@@ -370,27 +372,10 @@ def test_plugins_list_imports_nothing_heavy(tmp_path: Path) -> None:
         },
         entry_point="fmbench_lazy",
     )
-    script = (
-        "import json, sys\n"
-        "from fmbench.cli import cli\n"
-        "cli.main(['plugins', 'list'], standalone_mode=False, obj={})\n"
-        "print('MODULES=' + json.dumps(sorted(sys.modules)))\n"
-    )
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "fmbench-lazy 0.1.0  [loaded]" in done.stdout
-    assert "probes: lazy_probe" in done.stdout
-    modules = json.loads(done.stdout.split("MODULES=", 1)[1])
-    roots = {m.split(".")[0] for m in modules}
+    printed, roots = plugins_list_in_subprocess(tmp_path, env)
+    assert "fmbench-lazy 0.1.0  [loaded]" in printed
+    assert "probes: lazy_probe" in printed
     assert "fmbench_lazy" in roots
     imported_heavy = sorted(roots & {*HEAVY, "fmbench_heavy_impl"})
     assert imported_heavy == []

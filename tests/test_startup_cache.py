@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,8 @@ from fmbench.plugin_system import startup_cache
 from fmbench.plugin_system.definitions import load_definitions
 from fmbench.plugin_system.loading import requirement_verdict
 from fmbench.plugin_system.startup_cache import cached, json_exact
+
+from .conftest import plugins_list_in_subprocess
 
 
 @pytest.fixture
@@ -115,11 +116,18 @@ def test_each_kind_keeps_a_bounded_number_of_entries(
 # --- definition files -----------------------------------------------------------------------
 
 
-def write_package(root: Path, name: str, suite_text: str) -> None:
-    folder = root / name / "definitions" / "suites"
-    folder.mkdir(parents=True, exist_ok=True)
-    (root / name / "__init__.py").write_text("")
-    (folder / "suite.yaml").write_text(suite_text)
+@pytest.fixture
+def write_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Writes an importable package NAME whose one suite definition is the given text."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(name: str, suite_text: str) -> None:
+        folder = tmp_path / name / "definitions" / "suites"
+        folder.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name / "__init__.py").write_text("")
+        (folder / "suite.yaml").write_text(suite_text)
+
+    return write
 
 
 def test_definitions_from_the_cache_equal_freshly_parsed_ones(
@@ -140,31 +148,28 @@ def test_definitions_from_the_cache_equal_freshly_parsed_ones(
 
 
 def test_an_edited_definition_file_is_parsed_again(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, write_package: Callable[[str, str], None]
 ) -> None:
-    monkeypatch.syspath_prepend(str(tmp_path))
     text = "suite_id: SUITE-EDIT\nname: first\nbenchmarks: [BM-A]\n"
-    write_package(tmp_path, "edit_pkg", text)
+    write_package("edit_pkg", text)
     assert load_definitions("edit_pkg", "suites")[0].title == "first"
-    write_package(tmp_path, "edit_pkg", text.replace("first", "second"))
+    write_package("edit_pkg", text.replace("first", "second"))
     assert load_definitions("edit_pkg", "suites")[0].title == "second"
 
 
 def test_malformed_yaml_is_still_an_error_naming_the_file(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, write_package: Callable[[str, str], None]
 ) -> None:
-    monkeypatch.syspath_prepend(str(tmp_path))
-    write_package(tmp_path, "broken_pkg", "suite_id: [unclosed\n")
+    write_package("broken_pkg", "suite_id: [unclosed\n")
     for _ in range(2):
         with pytest.raises(ConfigError, match=r"broken_pkg/definitions/suites/suite.yaml"):
             load_definitions("broken_pkg", "suites")
 
 
 def test_a_yaml_date_is_parsed_every_time_not_cached(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, write_package: Callable[[str, str], None]
 ) -> None:
-    monkeypatch.syspath_prepend(str(tmp_path))
-    write_package(tmp_path, "date_pkg", "suite_id: S\nversion: 2024-01-01\nbenchmarks: [BM]\n")
+    write_package("date_pkg", "suite_id: S\nversion: 2024-01-01\nbenchmarks: [BM]\n")
     for _ in range(2):
         assert load_definitions("date_pkg", "suites")[0].version == "2024-01-01"
     assert entries(cache, "definitions") == []
@@ -195,27 +200,8 @@ def test_requirement_verdicts_are_the_same_from_the_cache(
 
 
 def test_a_warm_plugins_list_imports_neither_yaml_nor_packaging(tmp_path: Path) -> None:
-    script = (
-        "import json, sys\n"
-        "from fmbench.cli import cli\n"
-        "cli.main(['plugins', 'list'], standalone_mode=False, obj={})\n"
-        "print('MODULES=' + json.dumps(sorted(sys.modules)))\n"
-    )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    outputs = []
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        modules = json.loads(done.stdout.split("MODULES=", 1)[1])
-        outputs.append((done.stdout.split("MODULES=", 1)[0], {m.split(".")[0] for m in modules}))
+    outputs = [plugins_list_in_subprocess(tmp_path, env) for _ in range(2)]
     (cold_text, cold), (warm_text, warm) = outputs
     assert warm_text == cold_text
     assert {"yaml", "packaging"} <= cold
